@@ -1,0 +1,51 @@
+"""The command line's shared behaviour: version, usage errors, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from seawall.cliopts import ExitCode, exit_code_for
+from seawall.model import Finding, Layer, Severity, Suppression, Task
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "seawall", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_version_prints_and_exits_zero() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("seawall ")
+
+
+def test_unknown_verb_is_a_usage_error() -> None:
+    assert run("no-such-verb").returncode == 2
+
+
+def _finding(severity: Severity, suppressed: bool = False) -> Finding:
+    return Finding(
+        type="vulnerability",
+        rule="CVE-2021-44228",
+        title="log4shell",
+        severity=severity,
+        asset="docker-archive:app.tar",
+        layer=Layer.APPLICATION,
+        task=Task.VULNERABILITY_MANAGEMENT,
+        suppressed=Suppression(kind="vex", reason="not_affected") if suppressed else None,
+    )
+
+
+def test_fail_on_counts_only_unsuppressed_findings_at_or_above_threshold() -> None:
+    assert exit_code_for([_finding(Severity.HIGH)], Severity.HIGH) == ExitCode.FINDINGS
+    assert exit_code_for([_finding(Severity.MEDIUM)], Severity.HIGH) == ExitCode.OK
+    assert exit_code_for([_finding(Severity.CRITICAL, True)], Severity.LOW) == ExitCode.OK
+    assert exit_code_for([_finding(Severity.CRITICAL)], None) == ExitCode.OK
+
+
+def test_severity_parse_accepts_vendor_spellings() -> None:
+    assert Severity.parse("Moderate") is Severity.MEDIUM
+    assert Severity.parse("CRITICAL") is Severity.CRITICAL
+    assert Severity.LOW.rank < Severity.MEDIUM.rank < Severity.HIGH.rank
