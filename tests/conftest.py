@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,3 +20,21 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA
+
+
+def run_seawall(
+    *args: str, input: bytes | None = None, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the real `seawall` CLI of this checkout in a subprocess (stdout/stderr captured)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("COLUMNS", "200")
+    return subprocess.run(
+        [sys.executable, "-m", "seawall", *args],
+        input=input,
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from conftest import run_seawall
 
 from seawall.cliopts import ExitCode, exit_code_for
 from seawall.model import Finding, Layer, Severity, Suppression, Task
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seawall", *args], capture_output=True, text=True, check=False
-    )
-
-
 def test_version_prints_and_exits_zero() -> None:
-    result = run("--version")
+    result = run_seawall("--version")
     assert result.returncode == 0
-    assert result.stdout.startswith("seawall ")
+    assert result.stdout.startswith(b"seawall ")
 
 
 def test_unknown_verb_is_a_usage_error() -> None:
-    assert run("no-such-verb").returncode == 2
+    assert run_seawall("no-such-verb").returncode == 2
 
 
 def _finding(severity: Severity, suppressed: bool = False) -> Finding:
