@@ -1,0 +1,68 @@
+"""Advisory records: what the importers store and the matcher reads.
+
+An advisory (one vulnerability id from one source) affects one or more packages; each
+(advisory, ecosystem, package name) is an AffectedPackage row in the database, indexed by
+(ecosystem, name). Version ranges keep OSV's event model so every source maps onto it:
+Debian's fixed_version becomes [introduced 0, fixed X], Alpine secdb likewise.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from seawall.model import Severity
+
+
+class VersionEvent(msgspec.Struct, frozen=True, array_like=True):
+    """One OSV range event: kind is introduced | fixed | last_affected | limit."""
+
+    kind: str
+    version: str
+
+
+class AffectedRange(msgspec.Struct, frozen=True):
+    """An OSV range: type ECOSYSTEM or SEMVER (GIT ranges are counted and skipped)."""
+
+    type: str
+    events: tuple[VersionEvent, ...]
+
+
+class AffectedPackage(msgspec.Struct, frozen=True, kw_only=True):
+    """One package an advisory affects, in one ecosystem.
+
+    ecosystem: OSV ecosystem name, with the release where the source has one
+               ("Debian:12", "Alpine:v3.19", "PyPI", "Maven", "Go", "npm")
+    name: the package name as the ecosystem spells it (distro: the SOURCE package name)
+    status: affected | unfixed (no fix yet) | not-affected (e.g. Debian fixed_version "0")
+    severity: a per-package severity where the source gives one (Debian urgency), else None
+    """
+
+    advisory_id: str
+    ecosystem: str
+    name: str
+    ranges: tuple[AffectedRange, ...] = ()
+    versions: tuple[str, ...] = ()
+    status: str = "affected"
+    severity: Severity | None = None
+    purl: str | None = None
+
+
+class Advisory(msgspec.Struct, frozen=True, kw_only=True):
+    """One vulnerability record from one source.
+
+    source: osv | debian-tracker | alpine-secdb (plus the feed, e.g. "osv:PyPI")
+    aliases: other ids for the same vulnerability (CVE, GHSA, ...), including OSV `upstream`
+    """
+
+    id: str
+    source: str
+    aliases: tuple[str, ...] = ()
+    upstream: tuple[str, ...] = ()
+    summary: str = ""
+    severity: Severity = Severity.UNKNOWN
+    cvss_score: float | None = None
+    cvss_vector: str | None = None
+    references: tuple[str, ...] = ()
+    published: str | None = None
+    modified: str | None = None
+    withdrawn: str | None = None
