@@ -68,5 +68,7 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except SeawallError as exc:
-        Console(stderr=True).print(f"[red]seawall: error:[/red] {exc}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]seawall: error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True
+        )
         sys.exit(2)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import run_seawall
+from seawall_testlib import run_seawall
 
 from seawall.cliopts import ExitCode, exit_code_for
 from seawall.model import Finding, Layer, Severity, Suppression, Task
