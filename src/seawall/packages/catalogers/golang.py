@@ -29,7 +29,10 @@ class _Bad(Exception):
 
 
 def go_purl(module: str, version: str) -> str:
+    """pkg:golang/host/path/name@version (no version for a "(devel)" main module)."""
     namespace, _, name = module.rpartition("/")
+    if version == "(devel)":
+        version = ""
     return PackageURL(
         type="golang", namespace=namespace or None, name=name, version=version or None
     ).to_string()
@@ -140,12 +143,12 @@ def read_buildinfo(data: bytes) -> tuple[str, str] | None:
     ptr_size, flags = header[14], header[15]
     if flags & 2:  # Go >= 1.18: inline varint-prefixed strings
         pos = off + _HEADER
-        strings = []
+        strings: list[bytes] = []
         for _ in range(2):
             length, pos = _uvarint(data, pos)
             if length > _MAX_STRING or pos + length > len(data):
                 raise _Bad("build info string runs past the end of the file")
-            strings.append(data[pos : pos + length].decode("utf-8", errors="replace"))
+            strings.append(data[pos : pos + length])
             pos += length
         version, mod = strings
     else:
@@ -154,7 +157,7 @@ def read_buildinfo(data: bytes) -> tuple[str, str] | None:
         end = ">" if flags & 1 else "<"
         fmt = end + ("Q" if ptr_size == 8 else "I")
 
-        def read_string(ptr_pos: int) -> str:
+        def read_string(ptr_pos: int) -> bytes:
             (addr,) = struct.unpack_from(fmt, data, ptr_pos)
             hdr = elf.read_at(addr, 2 * ptr_size)
             str_addr = struct.unpack_from(fmt, hdr, 0)[0]
@@ -162,14 +165,14 @@ def read_buildinfo(data: bytes) -> tuple[str, str] | None:
             if length > _MAX_STRING:
                 raise _Bad("build info string too long")
             if length == 0:
-                return ""
-            return elf.read_at(str_addr, length).decode("utf-8", errors="replace")
+                return b""
+            return elf.read_at(str_addr, length)
 
         version = read_string(off + 16)
         mod = read_string(off + 16 + ptr_size)
-    if len(mod) >= 33 and mod[-17] == "\n":
+    if len(mod) >= 33 and mod[-17:-16] == b"\n":
         mod = mod[16:-16]  # sentinel bytes around the module info
-    return version, mod
+    return version.decode("utf-8", errors="replace"), mod.decode("utf-8", errors="replace")
 
 
 @register
