@@ -56,18 +56,23 @@ class _Elf:
             phoff, shoff = struct.unpack_from(e + "II", data, 28)
             phentsize, phnum, shentsize, shnum, shstrndx = struct.unpack_from(e + "5H", data, 42)
         self.segments: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
+        self.writable: list[tuple[int, int]] = []  # (offset, filesz) of writable segments
         for i in range(min(phnum, 512)):
             off = phoff + i * phentsize
             if off + (56 if self.is64 else 32) > len(data):
                 break
             if self.is64:
-                p_type, _flags, p_offset, p_vaddr, _pa, p_filesz = struct.unpack_from(
+                p_type, p_flags, p_offset, p_vaddr, _pa, p_filesz = struct.unpack_from(
                     e + "IIQQQQ", data, off
                 )
             else:
-                p_type, p_offset, p_vaddr, _pa, p_filesz = struct.unpack_from(e + "5I", data, off)
+                p_type, p_offset, p_vaddr, _pa, p_filesz, _memsz, p_flags = struct.unpack_from(
+                    e + "7I", data, off
+                )
             if p_type == 1:  # PT_LOAD
                 self.segments.append((p_vaddr, p_offset, p_filesz))
+                if p_flags & 2:  # PF_W
+                    self.writable.append((p_offset, p_filesz))
         self.sections: dict[str, tuple[int, int]] = {}  # name -> (offset, size)
         self._read_sections(shoff, shentsize, shnum, shstrndx)
 
@@ -109,12 +114,16 @@ class _Elf:
             off = section[0]
             if self.data[off : off + len(MAGIC)] == MAGIC:
                 return off
-        # Stripped of section headers: search the file (16-byte aligned in memory).
-        off = self.data.find(MAGIC)
-        while off >= 0:
-            if len(self.data) >= off + _HEADER and self.data[off + 14] in (4, 8):
-                return off
-            off = self.data.find(MAGIC, off + 1)
+        # Go's debug/buildinfo falls back to the writable segments (the blob is data). When
+        # there are no section headers at all, search the whole file.
+        spans = self.writable if self.sections else [(0, len(self.data))]
+        for start, size in spans:
+            end = min(start + size, len(self.data))
+            off = self.data.find(MAGIC, start, end)
+            while off >= 0:
+                if len(self.data) >= off + _HEADER and self.data[off + 14] in (4, 8):
+                    return off
+                off = self.data.find(MAGIC, off + 1, end)
         return -1
 
 
