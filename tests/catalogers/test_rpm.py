@@ -198,3 +198,20 @@ def test_wants_only_rpmdb_locations() -> None:
     assert cat.wants("/usr/lib/sysimage/rpm/Packages.db", 0o100644, 1 << 20)
     assert not cat.wants("/home/u/var/lib/rpm/Packages", 0o100644, 1 << 20)
     assert not cat.wants("/var/lib/rpm/Name", 0o100644, 1 << 20)
+
+
+def test_hostile_sqlite_schema_is_refused_quickly(tmp_path: Path) -> None:
+    db = tmp_path / "rpmdb.sqlite"
+    con = sqlite3.connect(db)
+    # A view that would run forever instead of a Packages table.
+    con.execute(
+        "CREATE VIEW Packages AS WITH RECURSIVE c(hnum) AS "
+        "(SELECT 1 UNION ALL SELECT hnum + 1 FROM c) SELECT hnum, zeroblob(10) AS blob FROM c"
+    )
+    con.commit()
+    con.close()
+    result = run(RpmCataloger(), "/var/lib/rpm/rpmdb.sqlite", db.read_bytes())
+    assert result.packages == []
+    assert result.warnings == [
+        "/var/lib/rpm/rpmdb.sqlite: rpm database unreadable: no Packages table"
+    ]
