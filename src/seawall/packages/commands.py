@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Annotated
 
@@ -40,11 +41,12 @@ def register(app: typer.Typer) -> None:
         from seawall.report.output import write_output
 
         check_format(fmt, FORMATS)
-        with (
+        status: contextlib.AbstractContextManager[object] = (
             stderr.status(f"cataloguing {image}", spinner="dots")
             if stderr.is_terminal
-            else (_nullcontext())
-        ):
+            else contextlib.nullcontext()
+        )
+        with status:
             catalog = catalog_image(image, platform=platform, use_cache=not no_cache)
         for message in catalog.warnings:
             warn(message)
@@ -55,11 +57,3 @@ def register(app: typer.Typer) -> None:
             write_output(to_table(catalog, width=width), output)
         else:
             write_output(render(catalog, fmt), output)
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
