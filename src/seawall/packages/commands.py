@@ -28,7 +28,10 @@ def register(app: typer.Typer) -> None:
         output: OutputOpt = None,
         platform: Annotated[
             str | None,
-            typer.Option("--platform", help="os/arch[/variant] in a multi-platform index."),
+            typer.Option(
+                "--platform",
+                help="os/arch or os/arch/variant: which image of a multi-platform index to read.",
+            ),
         ] = None,
         no_cache: Annotated[
             bool, typer.Option("--no-cache", help="Ignore and do not fill the layer cache.")
