@@ -49,15 +49,18 @@ class LayerWalk:
 class _HashingReader:
     """Hashes (and counts) the stored bytes as the decompressor pulls them."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, on_bytes: Callable[[int], None] | None = None) -> None:
         self._raw = raw
         self.hash = hashlib.sha256()
         self.count = 0
+        self._on_bytes = on_bytes
 
     def read(self, n: int = -1) -> bytes:
         data: bytes = self._raw.read(n)
         self.hash.update(data)
         self.count += len(data)
+        if self._on_bytes is not None:
+            self._on_bytes(len(data))
         return data
 
     def readinto(self, buf: Any) -> int:
@@ -65,6 +68,8 @@ class _HashingReader:
         if n:
             self.hash.update(memoryview(buf)[:n])
             self.count += n
+            if self._on_bytes is not None:
+                self._on_bytes(n)
         return n
 
     def readable(self) -> bool:
@@ -237,15 +242,22 @@ def normalise(name: str) -> str:
 
 
 def walk_layer(
-    raw: Any, stored_size: int, want: WantFn, handle: HandleFn, *, limit: int | None = None
+    raw: Any,
+    stored_size: int,
+    want: WantFn,
+    handle: HandleFn,
+    *,
+    limit: int | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> LayerWalk:
     """Stream one layer (plain, gzip or zstd tar) once.
 
     For every regular file (and hard link) `want(path, mode, size)` decides from the header
     alone; wanted files' bytes go to `handle`. Whiteouts and opaque directories are
-    collected, not applied. Raises LayerError for a truncated or corrupt layer.
+    collected, not applied. `on_bytes(n)` reports stored bytes as they are read (progress).
+    Raises LayerError for a truncated or corrupt layer.
     """
-    hashing = _HashingReader(raw)
+    hashing = _HashingReader(raw, on_bytes)
     try:
         stream, _kind = _decompressor(hashing)
     except LayerError:

@@ -146,18 +146,26 @@ class _Dispatch:
 
 
 def _scan_layer(
-    source: ImageSource, layer: LayerBlob, catalogers: list[Cataloger], use_cache: bool
+    source: ImageSource,
+    layer: LayerBlob,
+    catalogers: list[Cataloger],
+    use_cache: bool,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> LayerResult:
     cpath = _cache_path(layer.digest, catalogers)
     if use_cache:
         cached = _cache_load(cpath)
         if cached is not None:
+            if on_bytes is not None:
+                on_bytes(layer.size)
             return cached
     what = f"{source.label}: layer {layer.index} ({layer.diff_id})"
     dispatch = _Dispatch(catalogers, what)
     try:
         with layer.open() as raw:
-            walk: LayerWalk = walk_layer(raw, layer.size, dispatch.want, dispatch.handle)
+            walk: LayerWalk = walk_layer(
+                raw, layer.size, dispatch.want, dispatch.handle, on_bytes=on_bytes
+            )
     except LayerError as exc:
         raise InputError(f"{what}: {exc}") from None
     except OSError as exc:
@@ -300,14 +308,19 @@ def _as_ref(ref: ImageRef | str) -> ImageRef:
 
 
 def catalog_image(
-    ref: ImageRef | str, *, platform: str | None = None, use_cache: bool = True
+    ref: ImageRef | str,
+    *,
+    platform: str | None = None,
+    use_cache: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ImageCatalog:
     """Catalogue the packages and OS of an image (or a `dir:` root filesystem).
 
     Each layer is read once; packages removed by later layers are not reported; each
     package's `layer` is the diff ID of the layer that introduced it. Raises InputError
     (naming image and layer/file) for unreadable, truncated or mismatching input;
-    malformed package records become `warnings`.
+    malformed package records become `warnings`. `on_progress(done, total)` reports
+    stored layer bytes read so far.
     """
     ref = _as_ref(ref)
     catalogers = all_catalogers()
@@ -324,8 +337,17 @@ def catalog_image(
             ref=ref, digest="", os=os_, packages=packages, layers=[], warnings=warns
         )
     source = open_image(ref, platform)
+    total = sum(layer.size for layer in source.layers)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if on_progress is not None:
+            on_progress(done, total)
+
     results = [
-        (layer.diff_id, _scan_layer(source, layer, catalogers, use_cache))
+        (layer.diff_id, _scan_layer(source, layer, catalogers, use_cache, advance))
         for layer in source.layers
     ]
     view, more = _assemble(results)
