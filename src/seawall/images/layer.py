@@ -41,6 +41,9 @@ class LayerError(Exception):
 class LayerWalk:
     whiteouts: list[str] = field(default_factory=list)  # paths deleted from lower layers
     opaque: list[str] = field(default_factory=list)  # dirs whose lower contents are hidden
+    # Non-file entries (symlinks, directories, unreadable links) at paths a cataloger would
+    # want: they replace whatever file lower layers had there.
+    replaced: list[str] = field(default_factory=list)
     members: int = 0
     uncompressed: int = 0
     raw_sha256: str = ""
@@ -249,6 +252,7 @@ def walk_layer(
     *,
     limit: int | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    shadow: Callable[[str], bool] | None = None,
 ) -> LayerWalk:
     """Stream one layer (plain, gzip or zstd tar) once.
 
@@ -339,14 +343,19 @@ def walk_layer(
                     linkname = header[157:257].split(b"\0", 1)[0].decode("utf-8", "replace")
                 target = normalise(linkname)
                 blocks.skip(padded)
+                token = None
                 if target in kept:
                     data = kept[target]
                     mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
                     token = want(path, mode, len(data))
                     if token:
                         handle(path, mode, len(data), data, token)
+                if not token and shadow is not None and shadow(path):
+                    walk.replaced.append(path)
             else:
                 blocks.skip(padded)
+                if shadow is not None and shadow(path):
+                    walk.replaced.append(path)
     except LayerError:
         raise
     except (EOFError, zlib.error, OSError, ValueError) as exc:

@@ -28,7 +28,7 @@ from seawall.model import ImageRef, Package
 from seawall.packages.catalogers import all_catalogers
 from seawall.packages.catalogers.base import Cataloger, CatalogResult, FileEntry, OSRelease
 
-WALKER_VERSION = 1  # bump when the walk or the cached layout changes
+WALKER_VERSION = 2  # bump when the walk or the cached layout changes
 MAX_COLLECT_FILE = 256 * 1024 * 1024
 OS_PACKAGE_TYPES = ("deb", "apk", "rpm")
 
@@ -57,6 +57,9 @@ class LayerResult(msgspec.Struct):
     whiteouts: list[str]
     opaque: list[str]
     warnings: list[str] = []
+    # paths where this layer put something no cataloger reads (a symlink, a directory, an
+    # oversized file): lower layers' files there are gone
+    replaced: list[str] = []
 
 
 _ENC = msgspec.msgpack.Encoder()
@@ -107,6 +110,12 @@ class _Dispatch:
         self.label = label
         self.files: dict[str, list[FileResult]] = {}
         self.warnings: list[str] = []
+        self.replaced: list[str] = []
+
+    def shadow(self, path: str) -> bool:
+        """Would any cataloger read a regular file at `path`?"""
+        mode = stat.S_IFREG | 0o644
+        return any(cat.wants(path, mode, 0) for cat in self.catalogers)
 
     def want(self, path: str, mode: int, size: int) -> list[Cataloger] | None:
         chosen: list[Cataloger] | None = None
@@ -117,6 +126,7 @@ class _Dispatch:
                         f"{self.label}: {path} skipped by {cat.name}: {size} bytes is over "
                         f"its {cat.max_size}-byte limit"
                     )
+                    self.replaced.append(path)
                     continue
                 if chosen is None:
                     chosen = [cat]
@@ -164,7 +174,12 @@ def _scan_layer(
     try:
         with layer.open() as raw:
             walk: LayerWalk = walk_layer(
-                raw, layer.size, dispatch.want, dispatch.handle, on_bytes=on_bytes
+                raw,
+                layer.size,
+                dispatch.want,
+                dispatch.handle,
+                on_bytes=on_bytes,
+                shadow=dispatch.shadow,
             )
     except LayerError as exc:
         raise InputError(f"{what}: {exc}") from None
@@ -179,6 +194,9 @@ def _scan_layer(
         whiteouts=walk.whiteouts,
         opaque=walk.opaque,
         warnings=dispatch.warnings,
+        replaced=sorted(
+            set(walk.replaced) | {p for p in dispatch.replaced if p not in dispatch.files}
+        ),
     )
     if use_cache:
         _cache_store(cpath, result)
@@ -207,6 +225,8 @@ def _assemble(
         for gone in result.whiteouts:
             for path in [p for p in current if p == gone or _under(p, gone)]:
                 del current[path]
+        for path in result.replaced:
+            current.pop(path, None)
         for path, results in result.files.items():
             previous = current.get(path, [])
             intro: dict[tuple[str, str, str, str | None], str] = {}
@@ -403,7 +423,9 @@ def collect_files(
         what = f"{source.label}: layer {layer.index} ({layer.diff_id})"
         try:
             with layer.open() as raw:
-                walk = walk_layer(raw, layer.size, want, keep)
+                walk = walk_layer(
+                    raw, layer.size, want, keep, shadow=lambda p: want(p, stat.S_IFREG | 0o644, 0)
+                )
         except LayerError as exc:
             raise InputError(f"{what}: {exc}") from None
         for directory in walk.opaque:
@@ -412,5 +434,7 @@ def collect_files(
         for gone in walk.whiteouts:
             for path in [p for p in files if p == gone or _under(p, gone)]:
                 del files[path]
+        for path in walk.replaced:
+            files.pop(path, None)
         files.update(layer_files)
     return files
