@@ -27,7 +27,7 @@ def test_import_all_zip_then_status_json(tmp_path: Path) -> None:
     status = run_seawall("db", "status", "--db", str(db), "--format", "json")
     assert status.returncode == 0
     doc = json.loads(status.stdout)
-    assert doc["schema"] == "seawall.db-status/v1"
+    assert doc["schema"] == "seawall.db/v1"
     assert doc["advisories"] == 8 and doc["known_exploited"] == 1404
     assert doc["stale"] is False
     assert {s["name"] for s in doc["sources"]} == {"osv", "kev"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.server
 import socket
@@ -17,10 +18,11 @@ from vulns_db_helpers import VULNS, pypi_json_records, zip_records
 class FeedServer(http.server.ThreadingHTTPServer):
     """Serves `root`; honours Range/If-Range; can cut the first transfer of a file."""
 
-    def __init__(self, root: Path, cut: str | None = None) -> None:
+    def __init__(self, root: Path, cut: str | None = None, bad_md5: bool = False) -> None:
         super().__init__(("127.0.0.1", 0), FeedHandler)
         self.root = root
         self.cut = cut
+        self.bad_md5 = bad_md5
         self.log: list[tuple[str, str | None]] = []
 
 
@@ -47,6 +49,8 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         self.send_header("ETag", etag)
+        digest = hashlib.md5(b"other" if self.server.bad_md5 else data).digest()
+        self.send_header("x-goog-hash", "crc32c=AAAAAA==,md5=" + base64.b64encode(digest).decode())
         self.send_header("Content-Length", str(len(data) - start))
         self.end_headers()
         body = data[start:]
@@ -60,8 +64,8 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def _serve(root: Path, cut: str | None = None) -> Iterator[FeedServer]:
-    server = FeedServer(root, cut)
+def _serve(root: Path, cut: str | None = None, bad_md5: bool = False) -> Iterator[FeedServer]:
+    server = FeedServer(root, cut, bad_md5)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -130,3 +134,14 @@ def test_offline_says_so_in_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     err = proc.stderr.decode().strip()
     assert err == "seawall: error: cannot reach 127.0.0.1 (offline?)"
+
+
+def test_checksum_mismatch_discards_the_download(feed_root: Path, tmp_path: Path) -> None:
+    db = tmp_path / "cache" / "advisories.db"
+    for server in _serve(feed_root, bad_md5=True):
+        base = f"http://127.0.0.1:{server.server_port}"
+        proc = run_seawall("db", "update", "--db", str(db), "-e", "PyPI", "--feed-base", base)
+        assert proc.returncode == 2
+        assert b"checksum mismatch" in proc.stderr
+        assert not db.exists()
+        assert not list((db.parent / "feeds").glob("osv-PyPI-all.zip*.part"))

@@ -95,7 +95,7 @@ def _register_db(app: typer.Typer) -> None:
             warn(f"the advisory database is {status.age.days} days old: run `seawall db update`")
         if fmt == "json":
             document = {
-                "schema": "seawall.db-status/v1",
+                "schema": "seawall.db/v1",
                 "path": status.path,
                 "built_at": status.built_at,
                 "age_seconds": round(status.age_seconds),

@@ -98,14 +98,15 @@ def _unreachable(url: str) -> ServiceError:
     return ServiceError(f"cannot reach {host} (offline?)")
 
 
-def _expected_md5(headers: http.client.HTTPMessage) -> bytes | None:
+def _expected_md5(headers: http.client.HTTPMessage, whole_body: bool) -> bytes | None:
+    """The object's MD5: x-goog-hash (always the whole object), or Content-MD5 on a 200."""
     for value in headers.get_all("x-goog-hash") or []:
         for part in value.split(","):
             kind, _, digest = part.strip().partition("=")
             if kind == "md5":
                 return base64.b64decode(digest)
     content_md5 = headers.get("Content-MD5")
-    return base64.b64decode(content_md5) if content_md5 else None
+    return base64.b64decode(content_md5) if content_md5 and whole_body else None
 
 
 def download(
@@ -160,7 +161,7 @@ def download(
             offset = 0
             total = int(length) if length and length.isdigit() else None
             mode = "wb"
-        md5 = _expected_md5(response.headers) if status == 200 else None
+        md5 = _expected_md5(response.headers, whole_body=status == 200)
         meta.update({"url": feed.url, "part_etag": etag})
         meta_path.write_text(json.dumps(meta))
         received = offset
