@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import re
 import shutil
@@ -197,6 +198,18 @@ _ENCODER = msgspec.msgpack.Encoder()
 _FAMILY_ORDER = {"osv": 0, "debian-tracker": 1, "alpine-secdb": 2}
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while decoding many acyclic records (it would walk each tuple)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class AdvisoryDB:
     """Read access to the advisory database (open with `AdvisoryDB.open`)."""
 
@@ -249,23 +262,29 @@ class AdvisoryDB:
         wanted = list(asked)
         out: dict[str, list[AffectedPackage]] = {}
         decode = _AFFECTED_DECODER.decode
-        for start in range(0, len(wanted), _BATCH):
-            chunk = wanted[start : start + _BATCH]
-            marks = ",".join("?" * len(chunk))
-            rows = self._conn.execute(
-                f"SELECT name, data FROM affected WHERE eco_key = ? AND name IN ({marks})",
-                (key, *chunk),
-            )
-            for name, data in rows:
-                row = decode(data)
-                for spelling in asked[name]:
-                    out.setdefault(spelling, []).append(row)
+        with _gc_paused():
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    f"SELECT name, data FROM affected WHERE eco_key = ? AND name IN ({marks})",
+                    (key, *chunk),
+                )
+                for name, data in rows:
+                    row = decode(data)
+                    for spelling in asked[name]:
+                        out.setdefault(spelling, []).append(row)
         return out
 
     def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:
         """The advisory record for each id found (OSV's record preferred over a tracker's)."""
         wanted = list(dict.fromkeys(ids))
         out: dict[str, tuple[int, Advisory]] = {}
+        with _gc_paused():
+            self._fetch_advisories(wanted, out)
+        return {ident: advisory for ident, (_, advisory) in out.items()}
+
+    def _fetch_advisories(self, wanted: list[str], out: dict[str, tuple[int, Advisory]]) -> None:
         for start in range(0, len(wanted), _BATCH):
             chunk = wanted[start : start + _BATCH]
             marks = ",".join("?" * len(chunk))
@@ -276,7 +295,6 @@ class AdvisoryDB:
                 rank = _FAMILY_ORDER.get(family, 9)
                 if ident not in out or rank < out[ident][0]:
                     out[ident] = (rank, _ADVISORY_DECODER.decode(data))
-        return {ident: advisory for ident, (_, advisory) in out.items()}
 
     def advisory(self, advisory_id: str) -> Advisory:
         """One advisory by id; InputError when the database has no such record."""
