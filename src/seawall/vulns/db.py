@@ -444,6 +444,8 @@ def building(path: Path | str | None = None) -> Iterator[DbWriter]:
     `path` is either the previous one or the complete new one, never a mix.
     """
     db_path = resolve_db_path(path)
+    if db_path.exists() and not db_path.is_file():
+        raise InputError(f"{db_path} is not a file: give --db a database file path")
     directory = db_path.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -471,9 +473,12 @@ def building(path: Path | str | None = None) -> Iterator[DbWriter]:
         conn.execute("COMMIT")
         conn.close()
         conn = None
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, db_path)
+        try:
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, db_path)
+        except OSError as exc:
+            raise InputError(f"cannot write {db_path}: {exc.strerror or exc}") from None
     finally:
         if conn is not None:
             conn.close()

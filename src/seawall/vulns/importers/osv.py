@@ -65,12 +65,22 @@ def score_vector(kind: str, vector: str) -> float | None:
     return None
 
 
+_SCALARS = (str, int, float)
+
+
+def _scalar(value: object, what: str) -> str:
+    # Only plain scalars: str() of a nested (YAML-aliased) structure can be exponential.
+    if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        raise MalformedRecord(f"{what} is not a string")
+    return str(value)
+
+
 def _str_list(value: object, what: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
         raise MalformedRecord(f"{what} is not a list")
-    return tuple(str(v) for v in value if v is not None)
+    return tuple(_scalar(v, what) for v in value if v is not None)
 
 
 def _parse_severity(record: dict[str, Any]) -> tuple[Severity, float | None, str | None]:
@@ -179,7 +189,7 @@ def convert_record(
                     raise MalformedRecord("an event is not an object")
                 for key in _EVENT_KINDS:
                     if key in event and event[key] is not None:
-                        events.append(VersionEvent(key, str(event[key])))
+                        events.append(VersionEvent(key, _scalar(event[key], key)))
             if events:
                 ranges.append(AffectedRange(type=kind, events=tuple(events)))
         versions = _str_list(entry.get("versions"), "versions")
