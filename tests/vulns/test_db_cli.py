@@ -8,6 +8,7 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
+import pytest
 from seawall_testlib import run_seawall
 from vulns_db_helpers import VULNS, zip_records
 
@@ -123,3 +124,15 @@ def test_db_path_that_is_a_directory_exits_2(tmp_path: Path) -> None:
     code, _out, err = _import(tmp_path, VULNS / "ghsa")
     assert code == 2
     assert "is not a file" in err
+
+
+def test_seawall_db_environment_variable_chooses_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "from-env.db"
+    monkeypatch.setenv("SEAWALL_DB", str(db))
+    proc = run_seawall("db", "import", str(VULNS / "distro"))
+    assert proc.returncode == 0, proc.stderr
+    assert db.is_file()
+    status = run_seawall("db", "status", "--format", "json")
+    assert json.loads(status.stdout)["path"] == str(db)

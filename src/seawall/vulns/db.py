@@ -35,6 +35,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import platformdirs
@@ -307,11 +308,16 @@ class AdvisoryDB:
         """CVE ids in the CISA Known Exploited Vulnerabilities catalog."""
         return {row[0] for row in self._conn.execute("SELECT cve FROM kev")}
 
+    def built_at(self) -> str:
+        """When the database was last built (UTC ISO time); one indexed read."""
+        built = self._conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
+        return str(built[0]) if built else "1970-01-01T00:00:00+00:00"
+
     def status(self) -> DbStatus:
-        """Sources, record counts, build time and age."""
+        """Sources, record counts, build time and age (counts are stored at build time,
+        so this stays cheap on a full database)."""
         conn = self._conn
-        built = conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
-        built_at = built[0] if built else "1970-01-01T00:00:00+00:00"
+        built_at = self.built_at()
         age = max(0.0, (_now() - _parse_time(built_at)).total_seconds())
         sources = tuple(
             SourceStatus(
@@ -324,21 +330,31 @@ class AdvisoryDB:
                 "SELECT name, records, imported_at, files FROM sources ORDER BY name"
             )
         )
-        ecosystems = dict(
-            conn.execute(
-                "SELECT ecosystem, COUNT(*) FROM affected GROUP BY ecosystem ORDER BY ecosystem"
-            ).fetchall()
-        )
+        stored = conn.execute("SELECT value FROM meta WHERE key = 'counts'").fetchone()
+        counts = msgspec.json.decode(stored[0]) if stored else _count(conn)
         return DbStatus(
             path=str(self.path),
             built_at=built_at,
             age_seconds=age,
-            advisories=conn.execute("SELECT COUNT(*) FROM advisories").fetchone()[0],
-            affected=conn.execute("SELECT COUNT(*) FROM affected").fetchone()[0],
-            known_exploited=conn.execute("SELECT COUNT(*) FROM kev").fetchone()[0],
-            ecosystems=ecosystems,
+            advisories=int(counts["advisories"]),
+            affected=int(counts["affected"]),
+            known_exploited=int(counts["known_exploited"]),
+            ecosystems=dict(counts["ecosystems"]),
             sources=sources,
         )
+
+
+def _count(conn: sqlite3.Connection) -> dict[str, Any]:
+    return {
+        "advisories": conn.execute("SELECT COUNT(*) FROM advisories").fetchone()[0],
+        "affected": conn.execute("SELECT COUNT(*) FROM affected").fetchone()[0],
+        "known_exploited": conn.execute("SELECT COUNT(*) FROM kev").fetchone()[0],
+        "ecosystems": dict(
+            conn.execute(
+                "SELECT ecosystem, COUNT(*) FROM affected GROUP BY ecosystem ORDER BY ecosystem"
+            ).fetchall()
+        ),
+    }
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -467,8 +483,9 @@ def building(path: Path | str | None = None) -> Iterator[DbWriter]:
         conn.execute("BEGIN")
         yield DbWriter(conn)
         conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?), ('built_at', ?)",
-            (SCHEMA_VERSION, _now().isoformat()),
+            "INSERT OR REPLACE INTO meta (key, value) VALUES "
+            "('schema', ?), ('built_at', ?), ('counts', ?)",
+            (SCHEMA_VERSION, _now().isoformat(), msgspec.json.encode(_count(conn)).decode()),
         )
         conn.execute("COMMIT")
         conn.close()
