@@ -39,6 +39,8 @@ def test_pypi_records_found_by_any_spelling_of_the_name(adb: AdvisoryDB) -> None
     ids = {row.advisory_id for row in found["PyYAML"]}
     assert "PYSEC-2021-142" in ids  # CVE-2020-14343, full_load RCE
     row = next(r for r in found["PyYAML"] if r.advisory_id == "PYSEC-2021-142")
+    published = adb.advisory("PYSEC-2021-142").published
+    assert published and published.startswith("2021-") and published.endswith("Z")
     assert ("fixed", "5.4") in {(e.kind, e.version) for r in row.ranges for e in r.events}
 
 
