@@ -32,6 +32,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +183,11 @@ class DbStatus(msgspec.Struct, frozen=True, kw_only=True):
         return self.age > STALE_AFTER
 
 
+def _ro_uri(path: Path) -> str:
+    """A read-only SQLite URI for `path` (quoted: '?' or '#' in a name stay literal)."""
+    return f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -227,7 +233,7 @@ class AdvisoryDB:
                 f"no advisory database at {db_path}: run `seawall db update` or `seawall db import`"
             )
         try:
-            conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+            conn = sqlite3.connect(_ro_uri(db_path), uri=True, check_same_thread=False)
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{db_path} is not a seawall advisory database ({exc})") from None
@@ -505,7 +511,7 @@ def building(path: Path | str | None = None) -> Iterator[DbWriter]:
 
 def _check_existing(db_path: Path) -> None:
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = sqlite3.connect(_ro_uri(db_path), uri=True)
         try:
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         finally:

@@ -129,6 +129,17 @@ def _package_severity(entry: dict[str, Any]) -> Severity | None:
     return None
 
 
+def _time_text(value: object) -> str | None:
+    """An OSV timestamp as RFC 3339 text (YAML turns unquoted ones into datetimes)."""
+    if not value:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
 def _is_withdrawn(record: dict[str, Any]) -> bool:
     withdrawn = record.get("withdrawn")
     if not withdrawn:
@@ -231,8 +242,8 @@ def convert_record(
         cvss_score=score,
         cvss_vector=vector,
         references=references,
-        published=str(record["published"]) if record.get("published") else None,
-        modified=str(record["modified"]) if record.get("modified") else None,
+        published=_time_text(record.get("published")),
+        modified=_time_text(record.get("modified")),
     )
     return advisory, rows
 
