@@ -1,0 +1,502 @@
+"""Matching: installed packages against the advisory database, into findings.
+
+The matcher asks the database once per ecosystem for every name it needs (binary and
+source names for OS packages), evaluates OSV ranges with the ecosystem's version order,
+and only then loads the advisories that matched. Findings for the same vulnerability on
+the same package (one advisory per source, linked by aliases) are merged into one.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from seawall.model import Finding, Layer, Location, Package, Severity, Task
+from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange
+
+CompareFn = Callable[[str, str], int]
+
+# Package types whose files belong to the operating system's package manager.
+OS_TYPES = frozenset({"deb", "apk", "rpm"})
+# Ecosystems of distribution advisories (the part before ":").
+DISTRO_ECOSYSTEMS = frozenset(
+    {
+        "Debian",
+        "Ubuntu",
+        "Alpine",
+        "Red Hat",
+        "Rocky Linux",
+        "AlmaLinux",
+        "Wolfi",
+        "Chainguard",
+        "SUSE",
+        "openSUSE",
+    }
+)
+_UNBOUNDED = "*"
+
+
+class AdvisorySource(Protocol):
+    """What the matcher needs from the advisory database (seawall.vulns.db.AdvisoryDB)."""
+
+    def lookup(
+        self, ecosystem: str, names: Iterable[str]
+    ) -> Mapping[str, Sequence[AffectedPackage]]: ...
+
+    def advisories(self, ids: Iterable[str]) -> Any: ...
+
+    def kev_ids(self) -> Any: ...
+
+
+def default_comparator(ecosystem: str) -> CompareFn:
+    """The ecosystem's version order from seawall.vulns.versions, as a cmp function."""
+    versions = importlib.import_module("seawall.vulns.versions")
+    compare: CompareFn = versions.comparator(ecosystem)
+    return compare
+
+
+def _cached(compare: CompareFn) -> CompareFn:
+    return functools.lru_cache(maxsize=65536)(compare)
+
+
+def _ecosystem_base(ecosystem: str) -> str:
+    return ecosystem.split(":", 1)[0]
+
+
+def lookup_ecosystems(ecosystem: str) -> tuple[str, ...]:
+    """Database ecosystem keys to try for a package's ecosystem, most specific first.
+
+    Catalogers may report a point release ("Debian:12.5", "Alpine:v3.19.1"); advisories
+    are keyed by major release ("Debian:12", "Alpine:v3.19").
+    """
+    keys = [ecosystem]
+    base, _, release = ecosystem.partition(":")
+    if base == "Debian" and "." in release:
+        keys.append(f"Debian:{release.split('.', 1)[0]}")
+    elif base in {"Alpine", "Wolfi"} and release.count(".") >= 2:
+        keys.append(f"{base}:{'.'.join(release.split('.')[:2])}")
+    return tuple(dict.fromkeys(keys))
+
+
+_PEP503 = re.compile(r"[-_.]+")
+
+
+def lookup_names(package: Package) -> tuple[str, ...]:
+    """The names to look a package up by: binary name, source name, normalised forms."""
+    names = [package.name]
+    if package.source_name and package.type in OS_TYPES:
+        names.append(package.source_name)
+    if package.type == "pypi":
+        names.append(_PEP503.sub("-", package.name).lower())
+    elif package.type in {"npm", "golang", "cargo", "gem", "composer"}:
+        names.append(package.name.lower())
+    return tuple(dict.fromkeys(names))
+
+
+def _installed(package: Package, *, source: bool) -> str:
+    version = package.source_version if source and package.source_version else package.version
+    if package.epoch and package.type in {"deb", "rpm"} and ":" not in version:
+        version = f"{package.epoch}:{version}"
+    return version
+
+
+@dataclass(frozen=True, slots=True)
+class RangeHit:
+    """An affected version range that contains the installed version."""
+
+    fixed: str | None
+
+
+def evaluate_range(version: str, rng: AffectedRange, compare: CompareFn) -> RangeHit | None:
+    """OSV semantics: is `version` inside this range, and which version fixes it?
+
+    Events may come in any order; they are sorted by version ("0" lowest). Intervals open
+    at `introduced` and close at `fixed` (exclusive) or `last_affected` (inclusive); a
+    `limit` bounds the whole range from above (exclusive).
+    """
+    if rng.type not in {"ECOSYSTEM", "SEMVER"}:
+        return None
+    limits: list[str] = []
+    points: list[tuple[str, str]] = []
+    for event in rng.events:
+        if event.kind == "limit":
+            limits.append(event.version)
+        else:
+            points.append((event.kind, event.version))
+    for limit in limits:
+        if limit != _UNBOUNDED and compare(version, limit) >= 0:
+            return None
+
+    def key(item: tuple[str, str]) -> Any:
+        return _VersionKey(item[1], compare)
+
+    points.sort(key=key)
+    opened: str | None = None
+    for kind, boundary in points:
+        if kind == "introduced":
+            if opened is None:
+                opened = boundary
+            continue
+        if opened is None:
+            continue
+        inside_low = opened == "0" or compare(version, opened) >= 0
+        if kind == "fixed":
+            if inside_low and compare(version, boundary) < 0:
+                return RangeHit(fixed=boundary)
+        elif kind == "last_affected" and inside_low and compare(version, boundary) <= 0:
+            return RangeHit(fixed=None)
+        opened = None
+    if opened is not None and (opened == "0" or compare(version, opened) >= 0):
+        return RangeHit(fixed=None)
+    return None
+
+
+class _VersionKey:
+    """Sort key over a cmp function; "0" sorts before everything (OSV's 'all versions')."""
+
+    __slots__ = ("compare", "version")
+
+    def __init__(self, version: str, compare: CompareFn) -> None:
+        self.version = version
+        self.compare = compare
+
+    def __lt__(self, other: _VersionKey) -> bool:
+        if self.version == other.version:
+            return False
+        if self.version == "0":
+            return True
+        if other.version == "0":
+            return False
+        return self.compare(self.version, other.version) < 0
+
+
+def evaluate_affected(
+    version: str, affected: AffectedPackage, compare: CompareFn
+) -> RangeHit | None:
+    """Does this advisory entry affect `version`? `None` when it does not."""
+    if affected.status == "not-affected":
+        return None
+    if version in affected.versions:
+        hit: RangeHit | None = RangeHit(fixed=None)
+        # an explicit list says affected; a range may still name the fix
+        for rng in affected.ranges:
+            found = evaluate_range(version, rng, compare)
+            if found is not None and found.fixed:
+                return found
+        return hit
+    usable = [r for r in affected.ranges if r.type in {"ECOSYSTEM", "SEMVER"}]
+    if not usable:
+        # OSV: no ranges and no versions means every version; a versions list that
+        # does not name this version means not affected; GIT-only ranges: not decidable
+        if affected.versions or affected.ranges:
+            return None
+        return RangeHit(fixed=None)
+    best: RangeHit | None = None
+    for rng in usable:
+        found = evaluate_range(version, rng, compare)
+        if found is not None and (best is None or (found.fixed and not best.fixed)):
+            best = found
+    return best
+
+
+def severity_from_cvss(score: float | None) -> Severity | None:
+    """CVSS v3 qualitative bands."""
+    if score is None:
+        return None
+    if score >= 9.0:
+        return Severity.CRITICAL
+    if score >= 7.0:
+        return Severity.HIGH
+    if score >= 4.0:
+        return Severity.MEDIUM
+    if score > 0.0:
+        return Severity.LOW
+    return Severity.INFO
+
+
+@dataclass(slots=True)
+class _Hit:
+    package: Package
+    affected: AffectedPackage
+    fixed: str | None
+    installed: str
+    matched_by: str  # binary | source
+
+
+@dataclass(slots=True)
+class _Group:
+    package: Package
+    hits: list[_Hit] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+
+
+def _id_rank(vuln_id: str) -> tuple[int, str]:
+    if vuln_id.startswith("CVE-"):
+        return (0, vuln_id)
+    if vuln_id.startswith("GHSA-"):
+        return (1, vuln_id)
+    return (2, vuln_id)
+
+
+def _advisory_map(raw: Any) -> dict[str, Advisory]:
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    return {adv.id: adv for adv in raw}
+
+
+@dataclass(slots=True)
+class MatchStats:
+    """Counts a report shows next to the findings."""
+
+    packages: int = 0
+    os_owned_skipped: int = 0
+    not_affected: int = 0
+
+
+def _os_owned(package: Package, owned_paths: frozenset[str]) -> bool:
+    if package.type in OS_TYPES:
+        return False
+    if package.metadata.get("os_owned"):
+        return True
+    return bool(package.path) and package.path in owned_paths
+
+
+def _owned_paths(packages: Sequence[Package]) -> frozenset[str]:
+    paths: set[str] = set()
+    for package in packages:
+        if package.type in OS_TYPES:
+            files = package.metadata.get("files")
+            if isinstance(files, list | tuple):
+                paths.update(f for f in files if isinstance(f, str))
+    return frozenset(paths)
+
+
+def match_packages(
+    packages: Sequence[Package],
+    db: AdvisorySource,
+    *,
+    asset: str,
+    comparator: Callable[[str], CompareFn] = default_comparator,
+    stats: MatchStats | None = None,
+) -> list[Finding]:
+    """Match packages against the advisory database; one finding per CVE per package.
+
+    OS packages are looked up by binary and by source name (distro advisories are keyed
+    by source package). Language packages whose files an OS package owns are not matched
+    against language advisories: the distro's advisories (with its backports) decide.
+    """
+    stats = stats if stats is not None else MatchStats()
+    stats.packages += len(packages)
+    owned = _owned_paths(packages)
+    wanted: dict[str, set[str]] = {}
+    candidates: list[tuple[Package, tuple[str, ...], tuple[str, ...]]] = []
+    for package in packages:
+        if not package.ecosystem:
+            continue
+        if _os_owned(package, owned):
+            stats.os_owned_skipped += 1
+            continue
+        ecosystems = lookup_ecosystems(package.ecosystem)
+        names = lookup_names(package)
+        candidates.append((package, ecosystems, names))
+        for eco in ecosystems:
+            wanted.setdefault(eco, set()).update(names)
+
+    found: dict[str, Mapping[str, Sequence[AffectedPackage]]] = {
+        eco: db.lookup(eco, sorted(names)) for eco, names in wanted.items()
+    }
+    compare_cache: dict[str, CompareFn] = {}
+
+    groups: list[_Group] = []
+    for package, ecosystems, names in candidates:
+        base = _ecosystem_base(package.ecosystem)
+        compare = compare_cache.get(base)
+        if compare is None:
+            compare = compare_cache[base] = _cached(comparator(package.ecosystem))
+        hits: list[_Hit] = []
+        not_affected: set[str] = set()
+        seen: set[int] = set()  # the same row found under two names
+        for eco in ecosystems:
+            rows = found.get(eco, {})
+            for name in names:
+                is_source = package.type in OS_TYPES and name != package.name
+                installed = _installed(package, source=is_source)
+                for affected in rows.get(name, ()):
+                    key = id(affected)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    if affected.status == "not-affected":
+                        not_affected.add(affected.advisory_id)
+                        continue
+                    hit = evaluate_affected(installed, affected, compare)
+                    if hit is not None:
+                        hits.append(
+                            _Hit(
+                                package=package,
+                                affected=affected,
+                                fixed=hit.fixed,
+                                installed=installed,
+                                matched_by="source" if is_source else "binary",
+                            )
+                        )
+        if hits or not_affected:
+            groups.append(_Group(package=package, hits=hits, ids=not_affected))
+
+    if not groups:
+        return []
+    advisory_ids = {h.affected.advisory_id for g in groups for h in g.hits}
+    advisories = _advisory_map(db.advisories(sorted(advisory_ids))) if advisory_ids else {}
+    kev = set(db.kev_ids())
+    findings: list[Finding] = []
+    for group in groups:
+        findings.extend(_merge_group(group, advisories, kev, asset, comparator, stats))
+    findings.sort(key=lambda f: (-f.severity.rank, f.details["package"]["name"], f.rule))
+    return findings
+
+
+def _ids_of(hit: _Hit, advisories: Mapping[str, Advisory]) -> set[str]:
+    adv = advisories.get(hit.affected.advisory_id)
+    ids = {hit.affected.advisory_id}
+    if adv is not None:
+        ids.update(adv.aliases)
+        ids.update(adv.upstream)
+    return ids
+
+
+def _merge_group(
+    group: _Group,
+    advisories: Mapping[str, Advisory],
+    kev: set[str],
+    asset: str,
+    comparator: Callable[[str], CompareFn],
+    stats: MatchStats,
+) -> list[Finding]:
+    not_affected_ids: set[str] = set()
+    for vid in group.ids:
+        not_affected_ids.add(vid)
+        adv = advisories.get(vid)
+        if adv is not None:
+            not_affected_ids.update(adv.aliases)
+    # union hits that share any id (an advisory and its aliases)
+    clusters: list[tuple[set[str], list[_Hit]]] = []
+    for hit in group.hits:
+        adv = advisories.get(hit.affected.advisory_id)
+        if adv is not None and adv.withdrawn:
+            continue
+        ids = _ids_of(hit, advisories)
+        merged_ids, merged_hits = set(ids), [hit]
+        rest: list[tuple[set[str], list[_Hit]]] = []
+        for cids, chits in clusters:
+            if cids & merged_ids:
+                merged_ids |= cids
+                merged_hits = chits + merged_hits
+            else:
+                rest.append((cids, chits))
+        rest.append((merged_ids, merged_hits))
+        clusters = rest
+    out: list[Finding] = []
+    compare = _cached(comparator(group.package.ecosystem))
+    for ids, hits in clusters:
+        # a distro source saying "not affected" for any of these ids wins (backports)
+        if ids & not_affected_ids:
+            stats.not_affected += 1
+            continue
+        out.append(_finding(group.package, ids, hits, advisories, kev, asset, compare))
+    return out
+
+
+def _finding(
+    package: Package,
+    ids: set[str],
+    hits: list[_Hit],
+    advisories: Mapping[str, Advisory],
+    kev: set[str],
+    asset: str,
+    compare: CompareFn,
+) -> Finding:
+    primary = min(ids, key=_id_rank)
+    advs = [advisories[i] for i in {h.affected.advisory_id for h in hits} if i in advisories]
+    distro = [h for h in hits if _ecosystem_base(h.affected.ecosystem) in DISTRO_ECOSYSTEMS]
+    # distro advisories decide the fix for OS packages (they know the backports)
+    deciding = distro or hits
+    fixes = [h.fixed for h in deciding if h.fixed]
+    fixed: str | None = None
+    for candidate in fixes:
+        if fixed is None or compare(candidate, fixed) > 0:
+            fixed = candidate
+    severity = Severity.UNKNOWN
+    for adv in advs:
+        if adv.severity.rank > severity.rank:
+            severity = adv.severity
+    scored = [a for a in advs if a.cvss_score is not None]
+    best_cvss = max(scored, key=lambda a: a.cvss_score or 0.0) if scored else None
+    if severity is Severity.UNKNOWN and best_cvss is not None:
+        severity = severity_from_cvss(best_cvss.cvss_score) or Severity.UNKNOWN
+    if severity is Severity.UNKNOWN:
+        for hit in hits:
+            if hit.affected.severity is not None and hit.affected.severity.rank > severity.rank:
+                severity = hit.affected.severity
+    references: list[str] = []
+    for adv in advs:
+        references.extend(r for r in adv.references if r not in references)
+    summary = next((a.summary for a in advs if a.summary), "")
+    installed = hits[0].installed
+    status = "fixed" if fixed else "unfixed"
+    aliases = sorted(ids - {primary}, key=_id_rank)
+    sources = sorted({a.source for a in advs} | {f"{h.affected.ecosystem}" for h in hits})
+    title = f"{primary} in {package.name} {package.version}"
+    if summary:
+        title += f": {summary}"
+    details: dict[str, Any] = {
+        "id": primary,
+        "aliases": aliases,
+        "advisories": sorted({h.affected.advisory_id for h in hits}, key=_id_rank),
+        "package": {
+            "name": package.name,
+            "version": package.version,
+            "purl": package.purl,
+            "type": package.type,
+            "ecosystem": package.ecosystem,
+            "source_name": package.source_name,
+        },
+        "installed": installed,
+        "fixed": fixed,
+        "status": status,
+        "matched_by": sorted({h.matched_by for h in hits}),
+        "cvss": {
+            "score": best_cvss.cvss_score if best_cvss else None,
+            "vector": best_cvss.cvss_vector if best_cvss else None,
+        },
+        "known_exploited": bool(ids & kev),
+        "layer": package.layer,
+        "path": package.path,
+        "source": sources,
+        "summary": summary,
+    }
+    remediation = (
+        f"Upgrade {package.name} to {fixed} or later."
+        if fixed
+        else "No fixed version is available yet; mitigate or replace the package."
+    )
+    evidence = f"{package.name} {installed} installed" + (
+        f"; fixed in {fixed}" if fixed else "; no fix available"
+    )
+    return Finding(
+        type="vulnerability",
+        rule=primary,
+        title=title,
+        severity=severity,
+        asset=asset,
+        layer=Layer.APPLICATION,
+        task=Task.VULNERABILITY_MANAGEMENT,
+        evidence=evidence,
+        remediation=remediation,
+        references=tuple(references),
+        location=Location(path=package.path) if package.path else None,
+        details=details,
+    )
