@@ -101,6 +101,8 @@ def _installed(package: Package, *, source: bool) -> str:
     version = package.source_version if source and package.source_version else package.version
     if package.epoch and package.type in {"deb", "rpm"} and ":" not in version:
         version = f"{package.epoch}:{version}"
+    if package.type == "golang":
+        version = version.removeprefix("v")  # Go advisories spell versions without "v"
     return version
 
 
