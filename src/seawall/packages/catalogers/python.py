@@ -1,0 +1,104 @@
+"""Python packages: `*.dist-info/METADATA`, `*.egg-info/PKG-INFO` and `*.egg-info` files.
+
+The metadata is an RFC 822 style header block (core metadata spec); only the header block
+is read, the description body after the first blank line is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+
+from packageurl import PackageURL
+
+from seawall.model import Package
+from seawall.packages.catalogers.base import Cataloger, CatalogResult, FileEntry, MiB, register
+
+_NORMALISE = re.compile(r"[-_.]+")
+_LICENSE_CLASSIFIER = "License :: "
+
+
+def normalise_name(name: str) -> str:
+    """PEP 503 normalised project name ("Zope.Interface" -> "zope-interface")."""
+    return _NORMALISE.sub("-", name).lower()
+
+
+def parse_headers(text: str) -> dict[str, list[str]]:
+    """The header block of a core-metadata file: name (lower case) -> values in order."""
+    headers: dict[str, list[str]] = {}
+    last: list[str] | None = None
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t":
+            if last:
+                last[-1] += "\n" + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            last = None
+            continue
+        last = headers.setdefault(key.strip().lower(), [])
+        last.append(value.strip())
+    return headers
+
+
+def _licenses(headers: dict[str, list[str]]) -> tuple[str, ...]:
+    expression = headers.get("license-expression")
+    if expression and expression[0]:
+        return (expression[0],)
+    text = (headers.get("license") or [""])[0].strip()
+    # Some projects paste the whole licence text: keep only a short, one-line name.
+    if text and "\n" not in text and len(text) <= 100 and text.upper() != "UNKNOWN":
+        return (text,)
+    found: list[str] = []
+    for classifier in headers.get("classifier", []):
+        if classifier.startswith(_LICENSE_CLASSIFIER):
+            last = classifier.rsplit("::", 1)[-1].strip()
+            if last and last != "OSI Approved" and last not in found:
+                found.append(last)
+    return tuple(found)
+
+
+@register
+class PythonCataloger(Cataloger):
+    name = "python"
+    version = 1
+    max_size = 8 * MiB
+
+    def wants(self, path: str, mode: int, size: int) -> bool:
+        if stat.S_IFMT(mode) not in (0, stat.S_IFREG) or size > self.max_size:
+            return False
+        if path.endswith(".dist-info/METADATA") or path.endswith(".egg-info/PKG-INFO"):
+            return True
+        return path.endswith(".egg-info")
+
+    def catalog(self, entry: FileEntry) -> CatalogResult:
+        result = CatalogResult()
+        text = entry.data.decode("utf-8", errors="replace")
+        headers = parse_headers(text)
+        name = (headers.get("name") or [""])[0].strip()
+        version = (headers.get("version") or [""])[0].strip()
+        if not name or not version:
+            missing = "Name" if not name else "Version"
+            result.warnings.append(f"{entry.path}: python metadata without {missing}: skipped")
+            return result
+        purl = PackageURL(type="pypi", name=normalise_name(name), version=version).to_string()
+        metadata: dict[str, str] = {}
+        summary = (headers.get("summary") or [""])[0]
+        if summary:
+            metadata["summary"] = summary
+        result.packages.append(
+            Package(
+                name=name,
+                version=version,
+                type="pypi",
+                purl=purl,
+                ecosystem="PyPI",
+                licenses=_licenses(headers),
+                path=entry.path,
+                cataloger=self.key,
+                metadata=metadata,
+            )
+        )
+        return result
