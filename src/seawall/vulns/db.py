@@ -1,0 +1,455 @@
+"""The local advisory database: one SQLite file, rebuilt atomically on every import.
+
+Layout (schema version 1):
+
+    meta(key, value)                       schema version, built_at
+    sources(name, records, imported_at, files)
+    advisories(family, id, source, data)   data = msgpack-encoded Advisory
+    affected(family, advisory_id, ecosystem, eco_key, name, data)
+                                           data = msgpack-encoded AffectedPackage,
+                                           indexed by (eco_key, name)
+    kev(cve, data)                         CISA Known Exploited Vulnerabilities
+
+`family` is the importer ("osv", "debian-tracker", "alpine-secdb"): the same id may come
+from two families (a Debian tracker CVE and an OSV record of the same CVE) and both are
+kept. Re-importing a record replaces it.
+
+Ecosystems are stored as the source gives them ("Debian:12", "Ubuntu:22.04:LTS",
+"Red Hat:rhel_aus:8.4::appstream") and as a normalised key (see `normalize_ecosystem`), so
+the matcher's OS ecosystem from os-release ("Ubuntu:22.04", "rhel:9.3") finds them.
+
+Every import copies the current file to a temporary sibling, writes one transaction there
+and renames it into place: an interrupted import leaves the previous database intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+import platformdirs
+
+from seawall.errors import InputError
+from seawall.vulns.advisory import Advisory, AffectedPackage
+
+SCHEMA_VERSION = "1"
+STALE_AFTER = dt.timedelta(days=7)
+_BATCH = 500  # names per IN (...) query, below SQLite's variable limit
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY, records INTEGER NOT NULL, imported_at TEXT NOT NULL,
+    files TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS advisories (
+    family TEXT NOT NULL, id TEXT NOT NULL, source TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (family, id)
+);
+CREATE TABLE IF NOT EXISTS affected (
+    family TEXT NOT NULL, advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL,
+    eco_key TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS affected_lookup ON affected (eco_key, name);
+CREATE INDEX IF NOT EXISTS affected_owner ON affected (family, advisory_id);
+CREATE TABLE IF NOT EXISTS kev (cve TEXT PRIMARY KEY, data BLOB NOT NULL);
+"""
+
+# -- ecosystem normalisation -----------------------------------------------------------
+
+_DISTRO_NAMES = {
+    "debian": "debian",
+    "ubuntu": "ubuntu",
+    "alpine": "alpine",
+    "red hat": "redhat",
+    "redhat": "redhat",
+    "rhel": "redhat",
+    "rocky linux": "rocky",
+    "rocky": "rocky",
+    "almalinux": "almalinux",
+    "alma": "almalinux",
+    "alma linux": "almalinux",
+}
+_NUMBER = re.compile(r"^v?(\d+)(?:\.(\d+))?")
+
+
+def normalize_ecosystem(ecosystem: str) -> str:
+    """The lookup key of an ecosystem: OSV names and os-release forms meet here.
+
+    - language ecosystems: lower-cased ("PyPI" -> "pypi", "crates.io" -> "crates.io");
+    - Debian: major release ("Debian:12", "debian:12.5" -> "debian:12");
+    - Ubuntu: release without the LTS tag ("Ubuntu:22.04:LTS" -> "ubuntu:22.04"), Pro
+      and FIPS streams kept apart ("Ubuntu:Pro:14.04:LTS" -> "ubuntu:pro:14.04");
+    - Alpine: v + major.minor ("Alpine:v3.19", "alpine:3.19.1" -> "alpine:v3.19");
+    - Red Hat, Rocky, AlmaLinux: major release ("Red Hat:rhel_aus:8.4::appstream" ->
+      "redhat:8", "Rocky Linux:9" -> "rocky:9", "rhel:9.3" -> "redhat:9").
+    """
+    parts = [p.strip() for p in ecosystem.split(":")]
+    base = parts[0].lower()
+    distro = _DISTRO_NAMES.get(base)
+    if distro is None:
+        return ":".join(p.lower() for p in parts if p)
+    rest = [p.lower() for p in parts[1:] if p]
+    if distro == "ubuntu":
+        rest = [p for p in rest if p != "lts"]
+        return ":".join([distro, *rest])
+    for part in rest:
+        # Red Hat CPE-like streams name the product first ("rhel_aus:8.4"); take the
+        # first component that is a release number.
+        for token in re.split(r"[_\s]", part) if distro == "redhat" else [part]:
+            match = _NUMBER.match(token)
+            if match is None:
+                continue
+            major, minor = match.group(1), match.group(2)
+            if distro == "alpine":
+                return f"alpine:v{major}.{minor or '0'}"
+            return f"{distro}:{major}"
+    return distro
+
+
+def default_db_path() -> Path:
+    """Where the database lives unless --db or SEAWALL_DB says otherwise."""
+    return Path(platformdirs.user_cache_dir("seawall")) / "advisories.db"
+
+
+def resolve_db_path(path: Path | str | None = None) -> Path:
+    """--db PATH, else $SEAWALL_DB, else the user cache default."""
+    if path:
+        return Path(path)
+    env = os.environ.get("SEAWALL_DB")
+    if env:
+        return Path(env)
+    return default_db_path()
+
+
+# -- status ----------------------------------------------------------------------------
+
+
+class SourceStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """One imported source: its name, how many records it holds and when it came in."""
+
+    name: str
+    records: int
+    imported_at: str
+    files: tuple[str, ...] = ()
+
+
+class DbStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """What `seawall db status` reports."""
+
+    path: str
+    built_at: str
+    age_seconds: float
+    advisories: int
+    affected: int
+    known_exploited: int
+    ecosystems: dict[str, int]
+    sources: tuple[SourceStatus, ...]
+
+    @property
+    def age(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.age_seconds)
+
+    @property
+    def is_stale(self) -> bool:
+        """True when the database was built more than 7 days ago."""
+        return self.age > STALE_AFTER
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _parse_time(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+_ADVISORY_DECODER = msgspec.msgpack.Decoder(Advisory)
+_AFFECTED_DECODER = msgspec.msgpack.Decoder(AffectedPackage)
+_ENCODER = msgspec.msgpack.Encoder()
+_FAMILY_ORDER = {"osv": 0, "debian-tracker": 1, "alpine-secdb": 2}
+
+
+class AdvisoryDB:
+    """Read access to the advisory database (open with `AdvisoryDB.open`)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+
+    @classmethod
+    def open(cls, path: Path | str | None = None) -> AdvisoryDB:
+        """Open the database at `path` (or $SEAWALL_DB, or the default) read-only."""
+        db_path = resolve_db_path(path)
+        if not db_path.is_file():
+            raise InputError(
+                f"no advisory database at {db_path}: run `seawall db update` or `seawall db import`"
+            )
+        try:
+            conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{db_path} is not a seawall advisory database ({exc})") from None
+        if row is None or row[0] != SCHEMA_VERSION:
+            conn.close()
+            raise InputError(
+                f"{db_path} has an unsupported schema: rebuild it with `seawall db update`"
+            )
+        return cls(db_path, conn)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> AdvisoryDB:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def lookup(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[AffectedPackage]]:
+        """Affected-package rows for each of `names` in `ecosystem` (names with none absent).
+
+        The ecosystem is normalised first, so "Ubuntu:22.04", "Debian:12" or "PyPI" all
+        work; distro rows are keyed by SOURCE package name.
+        """
+        key = normalize_ecosystem(ecosystem)
+        wanted = list(dict.fromkeys(names))
+        out: dict[str, list[AffectedPackage]] = {}
+        decode = _AFFECTED_DECODER.decode
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT name, data FROM affected WHERE eco_key = ? AND name IN ({marks})",
+                (key, *chunk),
+            )
+            for name, data in rows:
+                out.setdefault(name, []).append(decode(data))
+        return out
+
+    def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:
+        """The advisory record for each id found (OSV's record preferred over a tracker's)."""
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, tuple[int, Advisory]] = {}
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT family, id, data FROM advisories WHERE id IN ({marks})", chunk
+            )
+            for family, ident, data in rows:
+                rank = _FAMILY_ORDER.get(family, 9)
+                if ident not in out or rank < out[ident][0]:
+                    out[ident] = (rank, _ADVISORY_DECODER.decode(data))
+        return {ident: advisory for ident, (_, advisory) in out.items()}
+
+    def advisory(self, advisory_id: str) -> Advisory:
+        """One advisory by id; InputError when the database has no such record."""
+        found = self.advisories([advisory_id])
+        if advisory_id not in found:
+            raise InputError(f"no advisory {advisory_id} in {self.path}")
+        return found[advisory_id]
+
+    def kev_ids(self) -> set[str]:
+        """CVE ids in the CISA Known Exploited Vulnerabilities catalog."""
+        return {row[0] for row in self._conn.execute("SELECT cve FROM kev")}
+
+    def status(self) -> DbStatus:
+        """Sources, record counts, build time and age."""
+        conn = self._conn
+        built = conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
+        built_at = built[0] if built else "1970-01-01T00:00:00+00:00"
+        age = max(0.0, (_now() - _parse_time(built_at)).total_seconds())
+        sources = tuple(
+            SourceStatus(
+                name=name,
+                records=records,
+                imported_at=imported_at,
+                files=tuple(f for f in files.split("\n") if f),
+            )
+            for name, records, imported_at, files in conn.execute(
+                "SELECT name, records, imported_at, files FROM sources ORDER BY name"
+            )
+        )
+        ecosystems = dict(
+            conn.execute(
+                "SELECT ecosystem, COUNT(*) FROM affected GROUP BY ecosystem ORDER BY ecosystem"
+            ).fetchall()
+        )
+        return DbStatus(
+            path=str(self.path),
+            built_at=built_at,
+            age_seconds=age,
+            advisories=conn.execute("SELECT COUNT(*) FROM advisories").fetchone()[0],
+            affected=conn.execute("SELECT COUNT(*) FROM affected").fetchone()[0],
+            known_exploited=conn.execute("SELECT COUNT(*) FROM kev").fetchone()[0],
+            ecosystems=ecosystems,
+            sources=sources,
+        )
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What one source contributed to an import."""
+
+    source: str
+    files: list[str] = field(default_factory=list)
+    advisories: int = 0
+    affected: int = 0
+    kev: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+
+class DbWriter:
+    """The write side, valid inside `building()`: one transaction on a temporary copy."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def put(
+        self,
+        family: str,
+        advisory: Advisory,
+        affected: Iterable[AffectedPackage],
+        *,
+        replace_ecosystems: bool = False,
+    ) -> int:
+        """Store one advisory and its affected packages, replacing an earlier import of it.
+
+        With replace_ecosystems, only rows of the ecosystems given are replaced (a feed that
+        covers one release at a time, like Alpine secdb). Returns the affected-row count.
+        """
+        rows = list(affected)
+        conn = self._conn
+        conn.execute(
+            "INSERT OR REPLACE INTO advisories (family, id, source, data) VALUES (?, ?, ?, ?)",
+            (family, advisory.id, advisory.source, _ENCODER.encode(advisory)),
+        )
+        if replace_ecosystems:
+            for eco in {row.ecosystem for row in rows}:
+                conn.execute(
+                    "DELETE FROM affected WHERE family = ? AND advisory_id = ? AND ecosystem = ?",
+                    (family, advisory.id, eco),
+                )
+        else:
+            conn.execute(
+                "DELETE FROM affected WHERE family = ? AND advisory_id = ?",
+                (family, advisory.id),
+            )
+        conn.executemany(
+            "INSERT INTO affected (family, advisory_id, ecosystem, eco_key, name, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    family,
+                    advisory.id,
+                    row.ecosystem,
+                    normalize_ecosystem(row.ecosystem),
+                    row.name,
+                    _ENCODER.encode(row),
+                )
+                for row in rows
+            ],
+        )
+        return len(rows)
+
+    def put_kev(self, entries: Iterable[tuple[str, dict[str, object]]]) -> int:
+        """Replace the KEV catalog with `entries` ((cve, details) pairs)."""
+        self._conn.execute("DELETE FROM kev")
+        rows = [(cve, _ENCODER.encode(details)) for cve, details in entries]
+        self._conn.executemany("INSERT OR REPLACE INTO kev (cve, data) VALUES (?, ?)", rows)
+        return len(rows)
+
+    def record_source(self, result: ImportResult) -> None:
+        records = result.kev if result.source == "kev" else result.advisories
+        previous = self._conn.execute(
+            "SELECT files FROM sources WHERE name = ?", (result.source,)
+        ).fetchone()
+        files = list(dict.fromkeys([*(previous[0].split("\n") if previous else []), *result.files]))
+        if result.source != "kev":
+            family = result.source.split(":", 1)[0]
+            records = self._conn.execute(
+                "SELECT COUNT(*) FROM advisories WHERE family = ? AND source = ?",
+                (family, result.source),
+            ).fetchone()[0]
+        self._conn.execute(
+            "INSERT OR REPLACE INTO sources (name, records, imported_at, files) "
+            "VALUES (?, ?, ?, ?)",
+            (result.source, records, _now().isoformat(), "\n".join(f for f in files if f)),
+        )
+
+
+@contextlib.contextmanager
+def building(path: Path | str | None = None) -> Iterator[DbWriter]:
+    """Open a writer on a temporary copy of the database; commit and rename on success.
+
+    Any exception (including KeyboardInterrupt) discards the copy: the database at
+    `path` is either the previous one or the complete new one, never a mix.
+    """
+    db_path = resolve_db_path(path)
+    directory = db_path.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {directory}: {exc.strerror}") from None
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    conn: sqlite3.Connection | None = None
+    try:
+        if db_path.is_file():
+            _check_existing(db_path)
+            shutil.copyfile(db_path, tmp)
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        # The copy is private until the rename: no journal needed for crash safety.
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.executescript(_SCHEMA)
+        conn.execute("BEGIN")
+        yield DbWriter(conn)
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?), ('built_at', ?)",
+            (SCHEMA_VERSION, _now().isoformat()),
+        )
+        conn.execute("COMMIT")
+        conn.close()
+        conn = None
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, db_path)
+    finally:
+        if conn is not None:
+            conn.close()
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _check_existing(db_path: Path) -> None:
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{db_path} is not a seawall advisory database ({exc})") from None
+    if row is None or row[0] != SCHEMA_VERSION:
+        raise InputError(f"{db_path} has an unsupported schema: remove it and import again")
