@@ -10,7 +10,7 @@ import msgspec
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
-from vulns_match_db import MATCH_DATA, compare_for, load_all
+from vulns_match_db import MATCH_DATA, key_for, load_all
 
 from seawall.model import Package, Suppression
 from seawall.report.output import to_json
@@ -56,7 +56,7 @@ PACKAGES = [
 @pytest.fixture(scope="module")
 def report() -> ImageReport:
     findings = match_packages(
-        PACKAGES, load_all(), asset="docker-archive:app.tar", comparator=compare_for
+        PACKAGES, load_all(), asset="docker-archive:app.tar", version_key=key_for
     )
     # one suppressed by VEX, as the suppress module would mark it
     findings = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from vulns_match_db import MemoryDB, compare_for, load_all
+from vulns_match_db import MemoryDB, key_for, load_all
 
 from seawall.model import Layer, Package, Severity, Task
 from seawall.vulns.advisory import AffectedPackage, AffectedRange, VersionEvent
@@ -43,7 +43,7 @@ def _deb(name: str, version: str, source: str, source_version: str | None = None
 
 def _match(db: MemoryDB, packages: list[Package], stats: MatchStats | None = None) -> list:  # type: ignore[type-arg]
     return match_packages(
-        packages, db, asset="docker-archive:app.tar", comparator=compare_for, stats=stats
+        packages, db, asset="docker-archive:app.tar", version_key=key_for, stats=stats
     )
 
 
@@ -194,7 +194,7 @@ def _range(*events: tuple[str, str]) -> AffectedRange:
 
 
 def test_osv_range_semantics() -> None:
-    cmp = compare_for("PyPI")
+    cmp = key_for("PyPI")
     multi = _range(("introduced", "1.0"), ("fixed", "1.5"), ("introduced", "2.0"), ("fixed", "2.3"))
     assert evaluate_range("0.9", multi, cmp) is None
     assert evaluate_range("1.2", multi, cmp).fixed == "1.5"  # type: ignore[union-attr]
@@ -216,7 +216,7 @@ def test_osv_range_semantics() -> None:
 
 
 def test_versions_lists_and_not_affected_status() -> None:
-    cmp = compare_for("PyPI")
+    cmp = key_for("PyPI")
     listed = AffectedPackage(advisory_id="X", ecosystem="PyPI", name="p", versions=("1.0", "1.1"))
     assert evaluate_affected("1.1", listed, cmp) is not None
     assert evaluate_affected("1.2", listed, cmp) is None

@@ -10,7 +10,7 @@ from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.output.json import JsonV1Dot5
 from packageurl import PackageURL
-from vulns_match_db import compare_for, load_all
+from vulns_match_db import key_for, load_all
 
 from seawall.errors import InputError
 from seawall.vulns.match import match_packages
@@ -100,7 +100,7 @@ def test_sbom_packages_match_the_advisories_that_apply(tmp_path: Path, build: ob
     }
     assert by_name["libsope1"].ecosystem == "Debian:12"
     assert by_name["libsope1"].source_name == "sope"
-    findings = match_packages(sbom.packages, load_all(), asset=sbom.name, comparator=compare_for)
+    findings = match_packages(sbom.packages, load_all(), asset=sbom.name, version_key=key_for)
     assert {(f.details["package"]["name"], f.rule) for f in findings} == EXPECTED
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from vulns_match_db import compare_for, load_all
+from vulns_match_db import key_for, load_all
 
 from seawall.errors import InputError
 from seawall.model import Finding, Package
@@ -35,7 +35,7 @@ def findings() -> list[Finding]:
             ecosystem="Maven",
         ),
     ]
-    return match_packages(packages, load_all(), asset="img", comparator=compare_for)
+    return match_packages(packages, load_all(), asset="img", version_key=key_for)
 
 
 def _suppressed(findings: list[Finding]) -> dict[str, str]:

@@ -7,19 +7,17 @@ themselves are tested by the vulns-db tests.
 
 from __future__ import annotations
 
-import functools
 import json
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
 from cvss import CVSS3
-from packaging.version import InvalidVersion, Version
 from seawall_testlib import DATA
 
 from seawall.model import Severity
 from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange, VersionEvent
+from seawall.vulns.versions import sort_key
 
 MATCH_DATA = DATA / "vulns" / "match"
 DEBIAN_RELEASES = {"bookworm": "12", "bullseye": "11", "buster": "10", "stretch": "9"}
@@ -152,66 +150,8 @@ def load_kev(db: MemoryDB, path: Path) -> None:
     db.kev.update(v["cveID"] for v in doc["vulnerabilities"])
 
 
-# --- version order for the tests (the real comparators live in seawall.vulns.versions) ---
-
-
-def _dpkg_order(c: str) -> int:
-    if c == "~":
-        return -1
-    if c.isdigit():
-        return 0
-    if c.isalpha():
-        return ord(c)
-    return ord(c) + 256
-
-
-def _dpkg_part(a: str, b: str) -> int:
-    while a or b:
-        na = re.match(r"[^0-9]*", a).group()  # type: ignore[union-attr]
-        nb = re.match(r"[^0-9]*", b).group()  # type: ignore[union-attr]
-        for i in range(max(len(na), len(nb))):
-            ca = _dpkg_order(na[i]) if i < len(na) else 0
-            cb = _dpkg_order(nb[i]) if i < len(nb) else 0
-            if ca != cb:
-                return -1 if ca < cb else 1
-        a, b = a[len(na) :], b[len(nb) :]
-        da = re.match(r"[0-9]*", a).group()  # type: ignore[union-attr]
-        db_ = re.match(r"[0-9]*", b).group()  # type: ignore[union-attr]
-        ia, ib = int(da or 0), int(db_ or 0)
-        if ia != ib:
-            return -1 if ia < ib else 1
-        a, b = a[len(da) :], b[len(db_) :]
-    return 0
-
-
-def dpkg_compare(a: str, b: str) -> int:
-    def split(v: str) -> tuple[int, str, str]:
-        epoch, _, rest = v.rpartition(":") if ":" in v else ("0", "", v)
-        upstream, _, revision = rest.rpartition("-") if "-" in rest else (rest, "", "0")
-        return int(epoch or 0), upstream, revision
-
-    ea, ua, ra = split(a)
-    eb, ub, rb = split(b)
-    if ea != eb:
-        return -1 if ea < eb else 1
-    return _dpkg_part(ua, ub) or _dpkg_part(ra, rb)
-
-
-def generic_compare(a: str, b: str) -> int:
-    try:
-        va, vb = Version(a), Version(b)
-    except InvalidVersion:
-        ta = tuple(int(x) if x.isdigit() else -1 for x in re.split(r"[.\-]", a))
-        tb = tuple(int(x) if x.isdigit() else -1 for x in re.split(r"[.\-]", b))
-        return (ta > tb) - (ta < tb)
-    return (va > vb) - (va < vb)
-
-
-@functools.cache
-def compare_for(ecosystem: str) -> Callable[[str, str], int]:
-    if ecosystem.startswith("Debian") or ecosystem.startswith("Ubuntu"):
-        return dpkg_compare
-    return generic_compare
+# the real version order, as the scan uses it
+key_for = sort_key
 
 
 def load_all() -> MemoryDB:

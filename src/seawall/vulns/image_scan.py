@@ -177,10 +177,10 @@ def _packages_from_target(
 def run_image_scan(
     options: ImageScanOptions,
     *,
-    comparator: Callable[[str], Callable[[str, str], int]] | None = None,
+    version_key: Callable[[str], Callable[[str], Any]] | None = None,
 ) -> ExitCode:
     """Run one scan and write its output; return the exit code (0 or 1)."""
-    from seawall.vulns.match import default_comparator, match_packages
+    from seawall.vulns.match import default_version_key, match_packages
     from seawall.vulns.report import (
         filter_findings,
         render_cyclonedx,
@@ -209,7 +209,7 @@ def run_image_scan(
     target, packages, catalog_warnings = _packages_from_target(options)
     warnings.extend(catalog_warnings)
     findings = match_packages(
-        packages, adb, asset=str(target["ref"]), comparator=comparator or default_comparator
+        packages, adb, asset=str(target["ref"]), version_key=version_key or default_version_key
     )
     findings = apply_suppressions(findings, suppressions)
     findings, dropped = filter_findings(

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from seawall.model import Finding, Layer, Location, Package, Severity, Task
 from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange
 
-CompareFn = Callable[[str, str], int]
+VersionKey = Callable[[str], Any]
 
 # Package types whose files belong to the operating system's package manager.
 OS_TYPES = frozenset({"deb", "apk", "rpm"})
@@ -52,15 +52,16 @@ class AdvisorySource(Protocol):
     def kev_ids(self) -> Any: ...
 
 
-def default_comparator(ecosystem: str) -> CompareFn:
-    """The ecosystem's version order from seawall.vulns.versions, as a cmp function."""
+def default_version_key(ecosystem: str) -> VersionKey:
+    """The ecosystem's version order from seawall.vulns.versions, as a sort key."""
     versions = importlib.import_module("seawall.vulns.versions")
-    compare: CompareFn = versions.comparator(ecosystem)
-    return compare
+    key: VersionKey = versions.sort_key(ecosystem)
+    return key
 
 
-def _cached(compare: CompareFn) -> CompareFn:
-    return functools.lru_cache(maxsize=65536)(compare)
+def _cached(key: VersionKey) -> VersionKey:
+    # versions repeat across packages and advisories: parse each once per scan
+    return functools.lru_cache(maxsize=131072)(key)
 
 
 def _ecosystem_base(ecosystem: str) -> str:
@@ -68,18 +69,12 @@ def _ecosystem_base(ecosystem: str) -> str:
 
 
 def lookup_ecosystems(ecosystem: str) -> tuple[str, ...]:
-    """Database ecosystem keys to try for a package's ecosystem, most specific first.
+    """Database ecosystem keys to ask for a package's ecosystem.
 
-    Catalogers may report a point release ("Debian:12.5", "Alpine:v3.19.1"); advisories
-    are keyed by major release ("Debian:12", "Alpine:v3.19").
+    The database normalises ecosystems itself ("Debian:12.5" and "Debian:12" are one
+    key), so this is the package's own ecosystem.
     """
-    keys = [ecosystem]
-    base, _, release = ecosystem.partition(":")
-    if base == "Debian" and "." in release:
-        keys.append(f"Debian:{release.split('.', 1)[0]}")
-    elif base in {"Alpine", "Wolfi"} and release.count(".") >= 2:
-        keys.append(f"{base}:{'.'.join(release.split('.')[:2])}")
-    return tuple(dict.fromkeys(keys))
+    return (ecosystem,)
 
 
 _PEP503 = re.compile(r"[-_.]+")
@@ -113,7 +108,7 @@ class RangeHit:
     fixed: str | None
 
 
-def evaluate_range(version: str, rng: AffectedRange, compare: CompareFn) -> RangeHit | None:
+def evaluate_range(version: str, rng: AffectedRange, key: VersionKey) -> RangeHit | None:
     """OSV semantics: is `version` inside this range, and which version fixes it?
 
     Events may come in any order; they are sorted by version ("0" lowest). Intervals open
@@ -122,63 +117,43 @@ def evaluate_range(version: str, rng: AffectedRange, compare: CompareFn) -> Rang
     """
     if rng.type not in {"ECOSYSTEM", "SEMVER"}:
         return None
-    limits: list[str] = []
-    points: list[tuple[str, str]] = []
-    for event in rng.events:
+    mine = key(version)
+    points: list[tuple[tuple[int, Any], Any, str, str]] = []
+    for index, event in enumerate(rng.events):
         if event.kind == "limit":
-            limits.append(event.version)
+            if event.version != _UNBOUNDED and not mine < key(event.version):
+                return None
+        elif event.kind == "introduced" and event.version == "0":
+            points.append(((0, index), _LOWEST, event.kind, event.version))
         else:
-            points.append((event.kind, event.version))
-    for limit in limits:
-        if limit != _UNBOUNDED and compare(version, limit) >= 0:
-            return None
-
-    def key(item: tuple[str, str]) -> Any:
-        return _VersionKey(item[1], compare)
-
-    points.sort(key=key)
-    opened: str | None = None
-    for kind, boundary in points:
+            parsed = key(event.version)
+            points.append(((1, parsed), parsed, event.kind, event.version))
+    if len(points) > 2:
+        points.sort(key=lambda item: item[0])
+    opened: Any = None
+    for _order, boundary_key, kind, boundary in points:
         if kind == "introduced":
             if opened is None:
-                opened = boundary
+                opened = boundary_key
             continue
         if opened is None:
             continue
-        inside_low = opened == "0" or compare(version, opened) >= 0
+        inside_low = opened is _LOWEST or not mine < opened
         if kind == "fixed":
-            if inside_low and compare(version, boundary) < 0:
+            if inside_low and mine < boundary_key:
                 return RangeHit(fixed=boundary)
-        elif kind == "last_affected" and inside_low and compare(version, boundary) <= 0:
+        elif kind == "last_affected" and inside_low and not boundary_key < mine:
             return RangeHit(fixed=None)
         opened = None
-    if opened is not None and (opened == "0" or compare(version, opened) >= 0):
+    if opened is not None and (opened is _LOWEST or not mine < opened):
         return RangeHit(fixed=None)
     return None
 
 
-class _VersionKey:
-    """Sort key over a cmp function; "0" sorts before everything (OSV's 'all versions')."""
-
-    __slots__ = ("compare", "version")
-
-    def __init__(self, version: str, compare: CompareFn) -> None:
-        self.version = version
-        self.compare = compare
-
-    def __lt__(self, other: _VersionKey) -> bool:
-        if self.version == other.version:
-            return False
-        if self.version == "0":
-            return True
-        if other.version == "0":
-            return False
-        return self.compare(self.version, other.version) < 0
+_LOWEST: Any = object()  # OSV's introduced "0": below every version
 
 
-def evaluate_affected(
-    version: str, affected: AffectedPackage, compare: CompareFn
-) -> RangeHit | None:
+def evaluate_affected(version: str, affected: AffectedPackage, key: VersionKey) -> RangeHit | None:
     """Does this advisory entry affect `version`? `None` when it does not."""
     if affected.status == "not-affected":
         return None
@@ -186,7 +161,7 @@ def evaluate_affected(
         hit: RangeHit | None = RangeHit(fixed=None)
         # an explicit list says affected; a range may still name the fix
         for rng in affected.ranges:
-            found = evaluate_range(version, rng, compare)
+            found = evaluate_range(version, rng, key)
             if found is not None and found.fixed:
                 return found
         return hit
@@ -199,7 +174,7 @@ def evaluate_affected(
         return RangeHit(fixed=None)
     best: RangeHit | None = None
     for rng in usable:
-        found = evaluate_range(version, rng, compare)
+        found = evaluate_range(version, rng, key)
         if found is not None and (best is None or (found.fixed and not best.fixed)):
             best = found
     return best
@@ -282,7 +257,7 @@ def match_packages(
     db: AdvisorySource,
     *,
     asset: str,
-    comparator: Callable[[str], CompareFn] = default_comparator,
+    version_key: Callable[[str], VersionKey] = default_version_key,
     stats: MatchStats | None = None,
 ) -> list[Finding]:
     """Match packages against the advisory database; one finding per CVE per package.
@@ -311,14 +286,14 @@ def match_packages(
     found: dict[str, Mapping[str, Sequence[AffectedPackage]]] = {
         eco: db.lookup(eco, sorted(names)) for eco, names in wanted.items()
     }
-    compare_cache: dict[str, CompareFn] = {}
+    key_cache: dict[str, VersionKey] = {}
 
     groups: list[_Group] = []
     for package, ecosystems, names in candidates:
         base = _ecosystem_base(package.ecosystem)
-        compare = compare_cache.get(base)
-        if compare is None:
-            compare = compare_cache[base] = _cached(comparator(package.ecosystem))
+        key = key_cache.get(base)
+        if key is None:
+            key = key_cache[base] = _cached(version_key(package.ecosystem))
         hits: list[_Hit] = []
         not_affected: set[str] = set()
         seen: set[int] = set()  # the same row found under two names
@@ -328,14 +303,14 @@ def match_packages(
                 is_source = package.type in OS_TYPES and name != package.name
                 installed = _installed(package, source=is_source)
                 for affected in rows.get(name, ()):
-                    key = id(affected)
-                    if key in seen:
+                    row_id = id(affected)
+                    if row_id in seen:
                         continue
-                    seen.add(key)
+                    seen.add(row_id)
                     if affected.status == "not-affected":
                         not_affected.add(affected.advisory_id)
                         continue
-                    hit = evaluate_affected(installed, affected, compare)
+                    hit = evaluate_affected(installed, affected, key)
                     if hit is not None:
                         hits.append(
                             _Hit(
@@ -356,7 +331,8 @@ def match_packages(
     kev = set(db.kev_ids())
     findings: list[Finding] = []
     for group in groups:
-        findings.extend(_merge_group(group, advisories, kev, asset, comparator, stats))
+        key = key_cache[_ecosystem_base(group.package.ecosystem)]
+        findings.extend(_merge_group(group, advisories, kev, asset, key, stats))
     findings.sort(key=lambda f: (-f.severity.rank, f.details["package"]["name"], f.rule))
     return findings
 
@@ -375,7 +351,7 @@ def _merge_group(
     advisories: Mapping[str, Advisory],
     kev: set[str],
     asset: str,
-    comparator: Callable[[str], CompareFn],
+    key: VersionKey,
     stats: MatchStats,
 ) -> list[Finding]:
     not_affected_ids: set[str] = set()
@@ -402,13 +378,12 @@ def _merge_group(
         rest.append((merged_ids, merged_hits))
         clusters = rest
     out: list[Finding] = []
-    compare = _cached(comparator(group.package.ecosystem))
     for ids, hits in clusters:
         # a distro source saying "not affected" for any of these ids wins (backports)
         if ids & not_affected_ids:
             stats.not_affected += 1
             continue
-        out.append(_finding(group.package, ids, hits, advisories, kev, asset, compare))
+        out.append(_finding(group.package, ids, hits, advisories, kev, asset, key))
     return out
 
 
@@ -419,7 +394,7 @@ def _finding(
     advisories: Mapping[str, Advisory],
     kev: set[str],
     asset: str,
-    compare: CompareFn,
+    key: VersionKey,
 ) -> Finding:
     primary = min(ids, key=_id_rank)
     advs = [advisories[i] for i in {h.affected.advisory_id for h in hits} if i in advisories]
@@ -429,7 +404,7 @@ def _finding(
     fixes = [h.fixed for h in deciding if h.fixed]
     fixed: str | None = None
     for candidate in fixes:
-        if fixed is None or compare(candidate, fixed) > 0:
+        if fixed is None or key(fixed) < key(candidate):
             fixed = candidate
     severity = Severity.UNKNOWN
     for adv in advs:
