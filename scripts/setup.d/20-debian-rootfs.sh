@@ -20,4 +20,14 @@ if [ ! -e "$ROOT/.done" ]; then
   $SUDO debootstrap --variant=minbase bookworm "$ROOT" http://deb.debian.org/debian >&2
   touch "$ROOT/.done"
 fi
+# Real Python wheel and npm tarball of known versions for the application layer.
+APP="$CACHE/images-app"
+mkdir -p "$APP"
+if ! compgen -G "$APP/six-1.16.0-*.whl" >/dev/null; then
+  python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+    -d "$APP" "six==1.16.0" >&2
+fi
+if [ ! -e "$APP/lodash-4.17.20.tgz" ]; then
+  (cd "$APP" && npm pack --silent "lodash@4.17.20" >/dev/null)
+fi
 echo "$ROOT"

@@ -9,6 +9,7 @@ APT_PACKAGES=(
   rpm             # rpmbuild + rpm --justdb build a real rpmdb.sqlite
   db5.3-util      # db5.3_load builds a real Berkeley DB hash Packages file
   golang-go       # builds a real Go binary with embedded build info
+  golang-github-pkg-errors-dev  # a real Go module (v0.9.1) vendored into that binary
   liblog4j2-java  # real log4j-core jars (for the shaded-jar test)
 )
 missing=()

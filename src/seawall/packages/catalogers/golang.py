@@ -29,7 +29,10 @@ class _Bad(Exception):
 
 
 def go_purl(module: str, version: str) -> str:
+    """pkg:golang/host/path/name@version (no version for a "(devel)" main module)."""
     namespace, _, name = module.rpartition("/")
+    if version == "(devel)":
+        version = ""
     return PackageURL(
         type="golang", namespace=namespace or None, name=name, version=version or None
     ).to_string()
@@ -53,18 +56,23 @@ class _Elf:
             phoff, shoff = struct.unpack_from(e + "II", data, 28)
             phentsize, phnum, shentsize, shnum, shstrndx = struct.unpack_from(e + "5H", data, 42)
         self.segments: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
+        self.writable: list[tuple[int, int]] = []  # (offset, filesz) of writable segments
         for i in range(min(phnum, 512)):
             off = phoff + i * phentsize
             if off + (56 if self.is64 else 32) > len(data):
                 break
             if self.is64:
-                p_type, _flags, p_offset, p_vaddr, _pa, p_filesz = struct.unpack_from(
+                p_type, p_flags, p_offset, p_vaddr, _pa, p_filesz = struct.unpack_from(
                     e + "IIQQQQ", data, off
                 )
             else:
-                p_type, p_offset, p_vaddr, _pa, p_filesz = struct.unpack_from(e + "5I", data, off)
+                p_type, p_offset, p_vaddr, _pa, p_filesz, _memsz, p_flags = struct.unpack_from(
+                    e + "7I", data, off
+                )
             if p_type == 1:  # PT_LOAD
                 self.segments.append((p_vaddr, p_offset, p_filesz))
+                if p_flags & 2:  # PF_W
+                    self.writable.append((p_offset, p_filesz))
         self.sections: dict[str, tuple[int, int]] = {}  # name -> (offset, size)
         self._read_sections(shoff, shentsize, shnum, shstrndx)
 
@@ -106,12 +114,16 @@ class _Elf:
             off = section[0]
             if self.data[off : off + len(MAGIC)] == MAGIC:
                 return off
-        # Stripped of section headers: search the file (16-byte aligned in memory).
-        off = self.data.find(MAGIC)
-        while off >= 0:
-            if len(self.data) >= off + _HEADER and self.data[off + 14] in (4, 8):
-                return off
-            off = self.data.find(MAGIC, off + 1)
+        # Go's debug/buildinfo falls back to the writable segments (the blob is data). When
+        # there are no section headers at all, search the whole file.
+        spans = self.writable if self.sections else [(0, len(self.data))]
+        for start, size in spans:
+            end = min(start + size, len(self.data))
+            off = self.data.find(MAGIC, start, end)
+            while off >= 0:
+                if len(self.data) >= off + _HEADER and self.data[off + 14] in (4, 8):
+                    return off
+                off = self.data.find(MAGIC, off + 1, end)
         return -1
 
 
@@ -140,12 +152,12 @@ def read_buildinfo(data: bytes) -> tuple[str, str] | None:
     ptr_size, flags = header[14], header[15]
     if flags & 2:  # Go >= 1.18: inline varint-prefixed strings
         pos = off + _HEADER
-        strings = []
+        strings: list[bytes] = []
         for _ in range(2):
             length, pos = _uvarint(data, pos)
             if length > _MAX_STRING or pos + length > len(data):
                 raise _Bad("build info string runs past the end of the file")
-            strings.append(data[pos : pos + length].decode("utf-8", errors="replace"))
+            strings.append(data[pos : pos + length])
             pos += length
         version, mod = strings
     else:
@@ -154,7 +166,7 @@ def read_buildinfo(data: bytes) -> tuple[str, str] | None:
         end = ">" if flags & 1 else "<"
         fmt = end + ("Q" if ptr_size == 8 else "I")
 
-        def read_string(ptr_pos: int) -> str:
+        def read_string(ptr_pos: int) -> bytes:
             (addr,) = struct.unpack_from(fmt, data, ptr_pos)
             hdr = elf.read_at(addr, 2 * ptr_size)
             str_addr = struct.unpack_from(fmt, hdr, 0)[0]
@@ -162,14 +174,14 @@ def read_buildinfo(data: bytes) -> tuple[str, str] | None:
             if length > _MAX_STRING:
                 raise _Bad("build info string too long")
             if length == 0:
-                return ""
-            return elf.read_at(str_addr, length).decode("utf-8", errors="replace")
+                return b""
+            return elf.read_at(str_addr, length)
 
         version = read_string(off + 16)
         mod = read_string(off + 16 + ptr_size)
-    if len(mod) >= 33 and mod[-17] == "\n":
+    if len(mod) >= 33 and mod[-17:-16] == b"\n":
         mod = mod[16:-16]  # sentinel bytes around the module info
-    return version, mod
+    return version.decode("utf-8", errors="replace"), mod.decode("utf-8", errors="replace")
 
 
 @register

@@ -75,8 +75,9 @@ class PythonCataloger(Cataloger):
 
     def catalog(self, entry: FileEntry) -> CatalogResult:
         result = CatalogResult()
-        text = entry.data.decode("utf-8", errors="replace")
-        headers = parse_headers(text)
+        # Only the header block matters: skip decoding a long description body.
+        block = entry.data.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+        headers = parse_headers(block.decode("utf-8", errors="replace"))
         name = (headers.get("name") or [""])[0].strip()
         version = (headers.get("version") or [""])[0].strip()
         if not name or not version:
