@@ -163,3 +163,27 @@ def load_all() -> MemoryDB:
     load_debian_tracker(db, MATCH_DATA / "debian-tracker.json")
     load_kev(db, MATCH_DATA / "kev-excerpt.json")
     return db
+
+
+def build_sqlite(path: Path, *, built_at: str | None = None) -> Path:
+    """A real seawall advisory database (seawall.vulns.db) holding the test records."""
+    import sqlite3
+
+    from seawall.vulns.db import building
+
+    memory = load_all()
+    with building(path) as writer:
+        by_id: dict[str, list[AffectedPackage]] = {}
+        for rows in memory.rows.values():
+            for row in rows:
+                by_id.setdefault(row.advisory_id, []).append(row)
+        for advisory_id, advisory in memory.records.items():
+            family = "debian-tracker" if advisory.source == "debian-tracker" else "osv"
+            writer.put(family, advisory, by_id.get(advisory_id, []))
+        writer.put_kev((cve, {}) for cve in sorted(memory.kev))
+    if built_at is not None:
+        conn = sqlite3.connect(path)
+        with conn:
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'built_at'", (built_at,))
+        conn.close()
+    return path
