@@ -9,6 +9,7 @@ the same package (one advisory per source, linked by aliases) are merged into on
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,6 +39,8 @@ DISTRO_ECOSYSTEMS = frozenset(
     }
 )
 _UNBOUNDED = "*"
+_RANK = {severity: severity.rank for severity in Severity}
+_EVALUATED = frozenset({"ECOSYSTEM", "SEMVER"})
 
 
 class AdvisorySource(Protocol):
@@ -115,9 +118,16 @@ def evaluate_range(version: str, rng: AffectedRange, key: VersionKey) -> RangeHi
     at `introduced` and close at `fixed` (exclusive) or `last_affected` (inclusive); a
     `limit` bounds the whole range from above (exclusive).
     """
-    if rng.type not in {"ECOSYSTEM", "SEMVER"}:
+    if rng.type not in _EVALUATED:
         return None
     mine = key(version)
+    events = rng.events
+    if len(events) == 2 and events[0].kind == "introduced" and events[1].kind == "fixed":
+        # the common shape, decided without sorting
+        low, high = events[0].version, events[1].version
+        if (low == "0" or not mine < key(low)) and mine < key(high):
+            return RangeHit(fixed=high)
+        return None
     points: list[tuple[tuple[int, Any], Any, str, str]] = []
     for index, event in enumerate(rng.events):
         if event.kind == "limit":
@@ -266,6 +276,25 @@ def match_packages(
     by source package). Language packages whose files an OS package owns are not matched
     against language advisories: the distro's advisories (with its backports) decide.
     """
+    # the matcher allocates many small, acyclic objects: cyclic GC passes only cost time
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _match_packages(packages, db, asset=asset, version_key=version_key, stats=stats)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _match_packages(
+    packages: Sequence[Package],
+    db: AdvisorySource,
+    *,
+    asset: str,
+    version_key: Callable[[str], VersionKey] = default_version_key,
+    stats: MatchStats | None = None,
+) -> list[Finding]:
+    """The matcher proper (see match_packages)."""
     stats = stats if stats is not None else MatchStats()
     stats.packages += len(packages)
     owned = _owned_paths(packages)
@@ -333,7 +362,7 @@ def match_packages(
     for group in groups:
         key = key_cache[_ecosystem_base(group.package.ecosystem)]
         findings.extend(_merge_group(group, advisories, kev, asset, key, stats))
-    findings.sort(key=lambda f: (-f.severity.rank, f.details["package"]["name"], f.rule))
+    findings.sort(key=lambda f: (-_RANK[f.severity], f.details["package"]["name"], f.rule))
     return findings
 
 
@@ -360,23 +389,34 @@ def _merge_group(
         adv = advisories.get(vid)
         if adv is not None:
             not_affected_ids.update(adv.aliases)
-    # union hits that share any id (an advisory and its aliases)
-    clusters: list[tuple[set[str], list[_Hit]]] = []
+    # union hits that share any id (an advisory and its aliases): id -> cluster number
+    owner: dict[str, int] = {}
+    cluster_ids: list[set[str]] = []
+    cluster_hits: list[list[_Hit]] = []
     for hit in group.hits:
         adv = advisories.get(hit.affected.advisory_id)
         if adv is not None and adv.withdrawn:
             continue
         ids = _ids_of(hit, advisories)
-        merged_ids, merged_hits = set(ids), [hit]
-        rest: list[tuple[set[str], list[_Hit]]] = []
-        for cids, chits in clusters:
-            if cids & merged_ids:
-                merged_ids |= cids
-                merged_hits = chits + merged_hits
-            else:
-                rest.append((cids, chits))
-        rest.append((merged_ids, merged_hits))
-        clusters = rest
+        joined = {owner[i] for i in ids if i in owner}
+        if not joined:
+            number = len(cluster_ids)
+            cluster_ids.append(ids)
+            cluster_hits.append([hit])
+        else:
+            number = min(joined)
+            cluster_ids[number] |= ids
+            cluster_hits[number].append(hit)
+            for other in joined - {number}:
+                cluster_ids[number] |= cluster_ids[other]
+                cluster_hits[number].extend(cluster_hits[other])
+                for i in cluster_ids[other]:
+                    owner[i] = number
+                cluster_ids[other] = set()
+                cluster_hits[other] = []
+        for i in cluster_ids[number]:
+            owner[i] = number
+    clusters = [(i, h) for i, h in zip(cluster_ids, cluster_hits, strict=True) if h]
     out: list[Finding] = []
     for ids, hits in clusters:
         # a distro source saying "not affected" for any of these ids wins (backports)
@@ -396,35 +436,47 @@ def _finding(
     asset: str,
     key: VersionKey,
 ) -> Finding:
-    primary = min(ids, key=_id_rank)
-    advs = [advisories[i] for i in {h.affected.advisory_id for h in hits} if i in advisories]
-    distro = [h for h in hits if _ecosystem_base(h.affected.ecosystem) in DISTRO_ECOSYSTEMS]
-    # distro advisories decide the fix for OS packages (they know the backports)
-    deciding = distro or hits
-    fixes = [h.fixed for h in deciding if h.fixed]
-    fixed: str | None = None
-    for candidate in fixes:
-        if fixed is None or key(fixed) < key(candidate):
-            fixed = candidate
+    cves = [i for i in ids if i.startswith("CVE-")]
+    primary = min(cves) if cves else min(ids, key=_id_rank)
+    advisory_ids = (
+        [hits[0].affected.advisory_id]
+        if len(hits) == 1
+        else sorted({h.affected.advisory_id for h in hits}, key=_id_rank)
+    )
+    advs = [advisories[i] for i in advisory_ids if i in advisories]
+    if len(hits) == 1:
+        fixed = hits[0].fixed
+    else:
+        distro = [h for h in hits if _ecosystem_base(h.affected.ecosystem) in DISTRO_ECOSYSTEMS]
+        # distro advisories decide the fix for OS packages (they know the backports)
+        fixed = None
+        for hit in distro or hits:
+            if hit.fixed and (fixed is None or key(fixed) < key(hit.fixed)):
+                fixed = hit.fixed
     severity = Severity.UNKNOWN
+    best_cvss: Advisory | None = None
     for adv in advs:
-        if adv.severity.rank > severity.rank:
+        if _RANK[adv.severity] > _RANK[severity]:
             severity = adv.severity
-    scored = [a for a in advs if a.cvss_score is not None]
-    best_cvss = max(scored, key=lambda a: a.cvss_score or 0.0) if scored else None
+        if adv.cvss_score is not None and (
+            best_cvss is None or adv.cvss_score > (best_cvss.cvss_score or 0.0)
+        ):
+            best_cvss = adv
     if severity is Severity.UNKNOWN and best_cvss is not None:
         severity = severity_from_cvss(best_cvss.cvss_score) or Severity.UNKNOWN
     if severity is Severity.UNKNOWN:
         for hit in hits:
-            if hit.affected.severity is not None and hit.affected.severity.rank > severity.rank:
-                severity = hit.affected.severity
-    references: list[str] = []
-    for adv in advs:
-        references.extend(r for r in adv.references if r not in references)
+            sev = hit.affected.severity
+            if sev is not None and _RANK[sev] > _RANK[severity]:
+                severity = sev
+    if len(advs) == 1:
+        references = list(advs[0].references)
+    else:
+        references = list(dict.fromkeys(r for adv in advs for r in adv.references))
     summary = next((a.summary for a in advs if a.summary), "")
     installed = hits[0].installed
     status = "fixed" if fixed else "unfixed"
-    aliases = sorted(ids - {primary}, key=_id_rank)
+    aliases = sorted(ids - {primary})
     sources = sorted({a.source for a in advs} | {f"{h.affected.ecosystem}" for h in hits})
     title = f"{primary} in {package.name} {package.version}"
     if summary:
@@ -432,7 +484,7 @@ def _finding(
     details: dict[str, Any] = {
         "id": primary,
         "aliases": aliases,
-        "advisories": sorted({h.affected.advisory_id for h in hits}, key=_id_rank),
+        "advisories": advisory_ids,
         "package": {
             "name": package.name,
             "version": package.version,

@@ -10,14 +10,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-import yaml
-from packageurl import PackageURL
 
 from seawall.errors import InputError
 from seawall.model import Finding, Suppression
+
+if TYPE_CHECKING:
+    from packageurl import PackageURL
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 # VEX states under which a vulnerability does not need action.
@@ -69,6 +70,8 @@ class Suppressions:
 def _purl_covers(rule: PackageURL, purl_text: str) -> bool:
     """A statement's purl covers a package purl when type/namespace/name agree and, if the
     statement names a version, the versions agree (qualifiers are ignored)."""
+    from packageurl import PackageURL
+
     try:
         purl = PackageURL.from_string(purl_text)
     except ValueError:
@@ -114,6 +117,9 @@ def load_ignore_file(path: Path, *, today: dt.date | None = None) -> Suppression
     `ids`, and optionally `package` (name or list of names), `purl`, `expires`, `reason`.
     Expired entries are not applied; each one produces a warning.
     """
+    import yaml
+    from packageurl import PackageURL
+
     today = today or dt.datetime.now(dt.UTC).date()
     try:
         doc = yaml.safe_load(_read(path))
@@ -180,6 +186,8 @@ def load_ignore_file(path: Path, *, today: dt.date | None = None) -> Suppression
 def _statement_purls(items: Iterable[Any]) -> tuple[list[PackageURL], bool]:
     """Package purls named by VEX products/subcomponents; True when some product is not
     a package (an image or other id), which then covers every package in it."""
+    from packageurl import PackageURL
+
     purls: list[PackageURL] = []
     other = False
     for item in items:
