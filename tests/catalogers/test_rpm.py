@@ -12,11 +12,10 @@ from __future__ import annotations
 import sqlite3
 import struct
 import subprocess
-import zlib
 from pathlib import Path
 
 import pytest
-from catalogers_lib import entry, run
+from catalogers_lib import entry, ndb_file, run
 
 from seawall.model import Package
 from seawall.packages.catalogers.rpm import RpmCataloger
@@ -120,23 +119,6 @@ def _bdb(tmp: Path, blobs: list[tuple[int, bytes]]) -> bytes:
     return out.read_bytes()
 
 
-def _ndb(blobs: list[tuple[int, bytes]]) -> bytes:
-    """rpmpkg.c layout: 32-byte header, 1 slot page (4096 bytes), 16-byte blocks of blobs."""
-    slots = bytearray()
-    data = bytearray()
-    next_block = (4096) // 16  # blobs start after the slot page
-    for pkgidx, blob in blobs:
-        tail = struct.pack("<III", zlib.adler32(blob), len(blob), pkgidx)
-        block = struct.pack("<4sIII", b"BlbS", pkgidx, zlib.adler32(blob), len(blob)) + blob + tail
-        block += b"\0" * (-len(block) % 16)
-        slots += struct.pack("<4sIII", b"Slot", pkgidx, next_block, len(block) // 16)
-        data += block
-        next_block += len(block) // 16
-    slots += struct.pack("<4sIII", b"Slot", 0, 0, 0) * (256 - 2 - len(blobs))
-    header = struct.pack("<4sIII", b"RpmP", 0, 1, 1) + b"\0" * 16
-    return bytes(header + slots + data)
-
-
 def _got(result_packages: list[Package]) -> set[tuple[str, int | None, str, str, str, str]]:
     return {
         (p.name, p.epoch, p.version, p.arch, p.metadata.get("source_rpm", ""), p.licenses[0])
@@ -177,7 +159,7 @@ def test_berkeley_db_packages_matches_rpm_query(rpmdb: Path, tmp_path: Path) -> 
 
 
 def test_ndb_packages_db_matches_rpm_query(rpmdb: Path) -> None:
-    result = run(RpmCataloger(), "/usr/lib/sysimage/rpm/Packages.db", _ndb(_blobs(rpmdb)))
+    result = run(RpmCataloger(), "/usr/lib/sysimage/rpm/Packages.db", ndb_file(_blobs(rpmdb)))
     assert result.warnings == []
     assert _got(result.packages) == _expected(rpmdb)
 
@@ -188,7 +170,7 @@ def test_corrupt_record_is_a_warning_and_the_rest_is_read(rpmdb: Path, tmp_path:
     bad = [(blobs[0][0], b"\xff\xff\xff\xff" + blobs[0][1][4:]), *blobs[1:]]
     for path, data in (
         ("/var/lib/rpm/Packages", _bdb(tmp_path, bad)),
-        ("/usr/lib/sysimage/rpm/Packages.db", _ndb(bad)),
+        ("/usr/lib/sysimage/rpm/Packages.db", ndb_file(bad)),
     ):
         result = run(RpmCataloger(), path, data)
         assert len(result.packages) == len(blobs) - 1
@@ -216,3 +198,20 @@ def test_wants_only_rpmdb_locations() -> None:
     assert cat.wants("/usr/lib/sysimage/rpm/Packages.db", 0o100644, 1 << 20)
     assert not cat.wants("/home/u/var/lib/rpm/Packages", 0o100644, 1 << 20)
     assert not cat.wants("/var/lib/rpm/Name", 0o100644, 1 << 20)
+
+
+def test_hostile_sqlite_schema_is_refused_quickly(tmp_path: Path) -> None:
+    db = tmp_path / "rpmdb.sqlite"
+    con = sqlite3.connect(db)
+    # A view that would run forever instead of a Packages table.
+    con.execute(
+        "CREATE VIEW Packages AS WITH RECURSIVE c(hnum) AS "
+        "(SELECT 1 UNION ALL SELECT hnum + 1 FROM c) SELECT hnum, zeroblob(10) AS blob FROM c"
+    )
+    con.commit()
+    con.close()
+    result = run(RpmCataloger(), "/var/lib/rpm/rpmdb.sqlite", db.read_bytes())
+    assert result.packages == []
+    assert result.warnings == [
+        "/var/lib/rpm/rpmdb.sqlite: rpm database unreadable: no Packages table"
+    ]

@@ -114,3 +114,20 @@ def test_truncated_layer_names_image_and_layer(tmp_path: Path) -> None:
 def test_missing_archive_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         catalog_image(f"docker-archive:{tmp_path / 'nope.tar'}")
+
+
+def test_docker_archive_tag_selects_the_image(tmp_path: Path) -> None:
+    archive = docker_archive(tmp_path / "a.tar", _two_layers(), tag="test/app:1.0")
+    assert len(catalog_image(f"docker-archive:{archive}:1.0").packages) == 3
+    with pytest.raises(InputError, match=r"no image tagged '2\.0'"):
+        catalog_image(f"docker-archive:{archive}:2.0")
+
+
+def test_oci_archive_without_index_is_an_input_error(tmp_path: Path) -> None:
+    import tarfile
+
+    bad = tmp_path / "bad-oci.tar"
+    with tarfile.open(bad, "w") as tar:
+        tar.add(__file__, arcname="oci-layout")
+    with pytest.raises(InputError, match=r"oci-archive:.*bad-oci.tar: not an OCI layout"):
+        catalog_image(f"oci-archive:{bad}")

@@ -157,3 +157,12 @@ def test_os_identity_gives_the_osv_ecosystem(path: str, text: bytes, ecosystem: 
     found = read_os(path, text)
     assert found is not None and found.ecosystem == ecosystem
     assert ecosystem_for("debian", "12") == "Debian:12"
+
+
+def test_unsupported_compression_is_named(tmp_path: Path) -> None:
+    import bz2
+
+    layer = bz2.compress(layer_tar({"etc/os-release": ALPINE_OS}))
+    image = docker_archive(tmp_path / "a.tar", [layer])
+    with pytest.raises(InputError, match=r"layer 0 .*unsupported layer compression \(bzip2\)"):
+        catalog_image(f"docker-archive:{image}", use_cache=False)

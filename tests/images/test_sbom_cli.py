@@ -159,3 +159,20 @@ def test_platform_picks_one_manifest_of_a_multi_platform_index(tmp_path: Path) -
     res = run_seawall("sbom", f"oci-layout:{root}:1.0", "--platform", "linux/s390x")
     assert res.returncode == 2
     assert "no manifest for platform linux/s390x" in res.stderr.decode()
+
+
+def test_help_names_every_format_and_transport() -> None:
+    res = run_seawall("sbom", "--help")
+    assert res.returncode == 0, res.stderr
+    text = res.stdout.decode()
+    for word in (
+        "docker-archive",
+        "oci-layout",
+        "oci-archive",
+        "dir:",
+        "cyclonedx",
+        "spdx",
+        "--platform",
+        "--output",
+    ):
+        assert word in text

@@ -166,21 +166,21 @@ def load_all() -> MemoryDB:
 
 
 def build_sqlite(path: Path, *, built_at: str | None = None) -> Path:
-    """A real seawall advisory database (seawall.vulns.db) holding the test records."""
+    """A real seawall advisory database, built by the real importers from the test data."""
     import sqlite3
 
-    from seawall.vulns.db import building
+    from seawall.vulns.importers import import_files
 
-    memory = load_all()
-    with building(path) as writer:
-        by_id: dict[str, list[AffectedPackage]] = {}
-        for rows in memory.rows.values():
-            for row in rows:
-                by_id.setdefault(row.advisory_id, []).append(row)
-        for advisory_id, advisory in memory.records.items():
-            family = "debian-tracker" if advisory.source == "debian-tracker" else "osv"
-            writer.put(family, advisory, by_id.get(advisory_id, []))
-        writer.put_kev((cve, {}) for cve in sorted(memory.kev))
+    import_files(
+        [
+            MATCH_DATA / "osv",
+            MATCH_DATA / "pypi",
+            MATCH_DATA / "debian-tracker.json",
+            MATCH_DATA / "alpine-v3.15-main.yaml",
+            MATCH_DATA / "kev-excerpt.json",
+        ],
+        path,
+    )
     if built_at is not None:
         conn = sqlite3.connect(path)
         with conn:

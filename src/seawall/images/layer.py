@@ -118,14 +118,19 @@ class _Prefixed:
 
 def _decompressor(raw: Any) -> tuple[Any, str]:
     """Wrap `raw` in the decompressor its magic bytes call for."""
-    head = raw.read(4)
+    head = raw.read(6)
     stream = _Prefixed(head, raw)
+    if head[:3] == b"BZh" or head == b"\xfd7zXZ\x00":
+        raise LayerError(
+            f"unsupported layer compression ({'bzip2' if head[:3] == b'BZh' else 'xz'}); "
+            "expected tar, gzip or zstd"
+        )
     if head[:2] == GZIP_MAGIC:
         from isal import igzip
 
         fileobj: Any = stream
         return igzip.GzipFile(fileobj=fileobj, mode="rb"), "gzip"  # type: ignore[no-untyped-call]
-    if head == ZSTD_MAGIC:
+    if head[:4] == ZSTD_MAGIC:
         import zstandard
 
         source: Any = stream
@@ -243,6 +248,8 @@ def walk_layer(
     hashing = _HashingReader(raw)
     try:
         stream, _kind = _decompressor(hashing)
+    except LayerError:
+        raise
     except Exception as exc:
         raise LayerError(f"cannot read ({exc})") from None
     cap = limit or min(MAX_LAYER_BYTES, max(RATIO_ALLOWANCE, stored_size * RATIO_CAP))

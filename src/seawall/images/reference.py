@@ -17,7 +17,7 @@ _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$")
 def parse_reference(text: str) -> ImageRef:
     """Parse an image reference.
 
-    `docker-archive:FILE`, `oci-layout:DIR[:TAG][@DIGEST]`, `oci-archive:FILE[:TAG]`,
+    `docker-archive:FILE[:TAG]`, `oci-layout:DIR[:TAG][@DIGEST]`, `oci-archive:FILE[:TAG]`,
     `dir:PATH`. A bare existing path is accepted too: a directory holding `index.json` is an
     OCI layout, any other directory a root filesystem, a file a docker archive.
     Raises InputError for an empty reference or an unknown transport.
@@ -43,12 +43,12 @@ def parse_reference(text: str) -> ImageRef:
         )
     if not rest:
         raise InputError(f"image reference {text!r}: missing path after {transport}:")
-    if transport in ("docker-archive", "dir"):
+    if transport == "dir":
         return ImageRef(transport=transport, location=rest)
     digest: str | None = None
     tag: str | None = None
     location = rest
-    if "@" in location:
+    if "@" in location and transport != "docker-archive":
         head, _, tail = location.rpartition("@")
         if _DIGEST.match(tail):
             location, digest = head, tail

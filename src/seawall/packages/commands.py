@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Annotated
 
@@ -27,7 +28,10 @@ def register(app: typer.Typer) -> None:
         output: OutputOpt = None,
         platform: Annotated[
             str | None,
-            typer.Option("--platform", help="os/arch[/variant] in a multi-platform index."),
+            typer.Option(
+                "--platform",
+                help="os/arch or os/arch/variant: which image of a multi-platform index to read.",
+            ),
         ] = None,
         no_cache: Annotated[
             bool, typer.Option("--no-cache", help="Ignore and do not fill the layer cache.")
@@ -40,11 +44,12 @@ def register(app: typer.Typer) -> None:
         from seawall.report.output import write_output
 
         check_format(fmt, FORMATS)
-        with (
+        status: contextlib.AbstractContextManager[object] = (
             stderr.status(f"cataloguing {image}", spinner="dots")
             if stderr.is_terminal
-            else (_nullcontext())
-        ):
+            else contextlib.nullcontext()
+        )
+        with status:
             catalog = catalog_image(image, platform=platform, use_cache=not no_cache)
         for message in catalog.warnings:
             warn(message)
@@ -55,11 +60,3 @@ def register(app: typer.Typer) -> None:
             write_output(to_table(catalog, width=width), output)
         else:
             write_output(render(catalog, fmt), output)
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

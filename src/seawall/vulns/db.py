@@ -116,6 +116,21 @@ def normalize_ecosystem(ecosystem: str) -> str:
     return distro
 
 
+_PYPI_SEPARATORS = re.compile(r"[-_.]+")
+_CASE_INSENSITIVE = ("nuget", "packagist", "npm")
+
+
+def normalize_name(eco_key: str, name: str) -> str:
+    """A package name as stored and looked up: PyPI names PEP 503-normalised
+    ("Jinja2", "jinja_2" -> "jinja2", "jinja-2"), NuGet/Packagist/npm lower-cased;
+    other ecosystems (distro source packages, Maven, Go, crates.io) as given."""
+    if eco_key == "pypi":
+        return _PYPI_SEPARATORS.sub("-", name).lower()
+    if eco_key in _CASE_INSENSITIVE:
+        return name.lower()
+    return name
+
+
 def default_db_path() -> Path:
     """Where the database lives unless --db or SEAWALL_DB says otherwise."""
     return Path(platformdirs.user_cache_dir("seawall")) / "advisories.db"
@@ -225,7 +240,13 @@ class AdvisoryDB:
         work; distro rows are keyed by SOURCE package name.
         """
         key = normalize_ecosystem(ecosystem)
-        wanted = list(dict.fromkeys(names))
+        # stored name -> the caller's spellings of it (PyPI "Jinja2" finds "jinja2")
+        asked: dict[str, list[str]] = {}
+        for name in names:
+            spellings = asked.setdefault(normalize_name(key, name), [])
+            if name not in spellings:
+                spellings.append(name)
+        wanted = list(asked)
         out: dict[str, list[AffectedPackage]] = {}
         decode = _AFFECTED_DECODER.decode
         for start in range(0, len(wanted), _BATCH):
@@ -236,7 +257,9 @@ class AdvisoryDB:
                 (key, *chunk),
             )
             for name, data in rows:
-                out.setdefault(name, []).append(decode(data))
+                row = decode(data)
+                for spelling in asked[name]:
+                    out.setdefault(spelling, []).append(row)
         return out
 
     def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:
@@ -362,8 +385,8 @@ class DbWriter:
                     family,
                     advisory.id,
                     row.ecosystem,
-                    normalize_ecosystem(row.ecosystem),
-                    row.name,
+                    key := normalize_ecosystem(row.ecosystem),
+                    normalize_name(key, row.name),
                     _ENCODER.encode(row),
                 )
                 for row in rows
@@ -385,10 +408,8 @@ class DbWriter:
         ).fetchone()
         files = list(dict.fromkeys([*(previous[0].split("\n") if previous else []), *result.files]))
         if result.source != "kev":
-            family = result.source.split(":", 1)[0]
             records = self._conn.execute(
-                "SELECT COUNT(*) FROM advisories WHERE family = ? AND source = ?",
-                (family, result.source),
+                "SELECT COUNT(*) FROM advisories WHERE family = ?", (result.source,)
             ).fetchone()[0]
         self._conn.execute(
             "INSERT OR REPLACE INTO sources (name, records, imported_at, files) "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -27,8 +28,12 @@ MAX_RATIO = 100  # uncompressed / compressed, per member (zip bombs)
 MAX_MEMBER = 64 * MiB  # one nested archive or metadata file, uncompressed
 MAX_TOTAL = 512 * MiB  # everything read out of one outer archive
 MAX_MEMBERS = 200_000
+# zipfile reports damaged archives through many exception types.
 _READ_ERRORS = (
     zipfile.BadZipFile,
+    IndexError,
+    KeyError,
+    struct.error,
     OSError,
     EOFError,
     NotImplementedError,
@@ -166,7 +171,7 @@ class JavaCataloger(Cataloger):
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
             infos = zf.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except _READ_ERRORS as exc:
             warnings.append(f"{location}: not a readable zip archive ({str(exc)[:80]}): skipped")
             return
         if len(infos) > MAX_MEMBERS:
@@ -177,7 +182,7 @@ class JavaCataloger(Cataloger):
         nested: list[zipfile.ZipInfo] = []
         for info in infos:
             fname = info.filename
-            if info.is_dir():
+            if not fname or fname.endswith("/"):  # directories (is_dir() fails on "")
                 continue
             if fname.startswith("META-INF/maven/") and fname.endswith("/pom.properties"):
                 raw = self._read(zf, info, location, budget, warnings)

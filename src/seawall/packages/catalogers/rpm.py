@@ -109,6 +109,7 @@ def sqlite_blobs(data: bytes) -> Iterator[tuple[str, bytes]]:
             con.deserialize(data)
         except (sqlite3.Error, OverflowError) as exc:
             raise RpmError(f"not a readable SQLite database ({exc})") from None
+        con.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
         steps = [0]
 
         def progress() -> int:  # bound the work a hostile schema could ask for
@@ -124,7 +125,7 @@ def sqlite_blobs(data: bytes) -> Iterator[tuple[str, bytes]]:
             for hnum, blob in cursor:
                 if isinstance(blob, bytes):
                     yield f"hnum {hnum}", blob
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, ValueError) as exc:
             raise RpmError(f"SQLite error ({exc})") from None
     finally:
         con.close()

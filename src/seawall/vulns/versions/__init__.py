@@ -35,7 +35,7 @@ _SCHEMES: dict[str, Comparator] = {
     "gem": compare_gem,
     "nuget": compare_nuget,
 }
-_KEYS: dict[str, Callable[[str], tuple[object, ...]]] = {
+_KEYS: dict[str, Callable[[str], object]] = {
     "deb": dpkg_key,
     "pypi": pypi_key,
     "semver": semver_key,

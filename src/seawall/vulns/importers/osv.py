@@ -1,0 +1,321 @@
+"""OSV records -> advisories: single JSON/YAML records, directories, osv.dev all.zip.
+
+Handles ECOSYSTEM and SEMVER ranges (GIT ranges are skipped and counted), explicit
+`versions` lists, introduced/fixed/last_affected/limit events, withdrawn records
+(skipped), aliases and `upstream`, CVSS v3/v4 vectors (scored with `cvss`) and
+`database_specific` / `ecosystem_specific` severities.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import yaml
+
+from seawall.errors import InputError
+from seawall.model import Severity
+from seawall.progress import warn
+from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange, VersionEvent
+from seawall.vulns.db import DbWriter, ImportResult
+from seawall.vulns.importers.readers import iter_zip_records, read_file
+
+_EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class MalformedRecord(ValueError):
+    """An OSV record that does not follow the schema (reported, then skipped)."""
+
+
+def severity_from_score(score: float) -> Severity:
+    """CVSS qualitative rating of a base score."""
+    if score >= 9.0:
+        return Severity.CRITICAL
+    if score >= 7.0:
+        return Severity.HIGH
+    if score >= 4.0:
+        return Severity.MEDIUM
+    if score > 0.0:
+        return Severity.LOW
+    return Severity.INFO
+
+
+def score_vector(kind: str, vector: str) -> float | None:
+    """The base score of a CVSS vector, or None when it cannot be scored."""
+    try:
+        if kind == "CVSS_V3" or vector.startswith("CVSS:3"):
+            from cvss import CVSS3
+
+            return float(CVSS3(vector).scores()[0])
+        if kind == "CVSS_V4" or vector.startswith("CVSS:4"):
+            from cvss import CVSS4
+
+            return float(CVSS4(vector).base_score)
+        if kind == "CVSS_V2":
+            from cvss import CVSS2
+
+            return float(CVSS2(vector).scores()[0])
+    except Exception:  # the cvss package raises several unrelated types on bad vectors
+        return None
+    return None
+
+
+def _str_list(value: object, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise MalformedRecord(f"{what} is not a list")
+    return tuple(str(v) for v in value if v is not None)
+
+
+def _parse_severity(record: dict[str, Any]) -> tuple[Severity, float | None, str | None]:
+    score: float | None = None
+    vector: str | None = None
+    ranked = {"CVSS_V3": 0, "CVSS_V4": 1, "CVSS_V2": 2}
+    entries = record.get("severity") or []
+    if isinstance(entries, list):
+        for entry in sorted(
+            (e for e in entries if isinstance(e, dict)),
+            key=lambda e: ranked.get(str(e.get("type")), 9),
+        ):
+            kind, text = str(entry.get("type", "")), str(entry.get("score", ""))
+            if kind in ranked:
+                score = score_vector(kind, text)
+                if score is not None:
+                    vector = text
+                    break
+    severity = severity_from_score(score) if score is not None else Severity.UNKNOWN
+    specific = record.get("database_specific")
+    if isinstance(specific, dict) and isinstance(specific.get("severity"), str):
+        with contextlib.suppress(ValueError):
+            severity = Severity.parse(specific["severity"])
+    if severity is Severity.UNKNOWN and isinstance(entries, list):
+        for entry in entries:  # e.g. {"type": "Ubuntu", "score": "medium"}
+            if isinstance(entry, dict) and entry.get("type") not in ranked:
+                try:
+                    severity = Severity.parse(str(entry.get("score", "")))
+                    break
+                except ValueError:
+                    continue
+    return severity, score, vector
+
+
+def _package_severity(entry: dict[str, Any]) -> Severity | None:
+    for key in ("ecosystem_specific", "database_specific"):
+        specific = entry.get(key)
+        if isinstance(specific, dict):
+            for field in ("urgency", "severity"):
+                value = specific.get(field)
+                if isinstance(value, str):
+                    try:
+                        return Severity.parse(value.rstrip("*").replace("unimportant", "info"))
+                    except ValueError:
+                        continue
+    return None
+
+
+def _is_withdrawn(record: dict[str, Any]) -> bool:
+    withdrawn = record.get("withdrawn")
+    if not withdrawn:
+        return False
+    try:
+        when = dt.datetime.fromisoformat(str(withdrawn).replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when <= dt.datetime.now(dt.UTC)
+
+
+def convert_record(
+    record: object, result: ImportResult
+) -> tuple[Advisory, list[AffectedPackage]] | None:
+    """One OSV record as an Advisory and its AffectedPackage rows (None: skipped).
+
+    Raises MalformedRecord when the record does not follow the OSV schema.
+    """
+    if not isinstance(record, dict):
+        raise MalformedRecord("not an object")
+    ident = record.get("id")
+    if not isinstance(ident, str) or not ident:
+        raise MalformedRecord("no id")
+    if _is_withdrawn(record):
+        result.skip("withdrawn records")
+        return None
+    affected_in = record.get("affected") or []
+    if not isinstance(affected_in, list):
+        raise MalformedRecord("affected is not a list")
+    rows: list[AffectedPackage] = []
+    ecosystems: list[str] = []
+    for entry in affected_in:
+        if not isinstance(entry, dict) or not isinstance(entry.get("package"), dict):
+            raise MalformedRecord("an affected entry has no package")
+        package = entry["package"]
+        ecosystem, name = package.get("ecosystem"), package.get("name")
+        if not isinstance(ecosystem, str) or not isinstance(name, str) or not name:
+            raise MalformedRecord("a package has no ecosystem or name")
+        ranges: list[AffectedRange] = []
+        raw_ranges = entry.get("ranges") or []
+        if not isinstance(raw_ranges, list):
+            raise MalformedRecord("ranges is not a list")
+        for raw in raw_ranges:
+            if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
+                raise MalformedRecord("a range has no events")
+            kind = str(raw.get("type", "")).upper()
+            if kind == "GIT":
+                result.skip("GIT ranges")
+                continue
+            if kind not in ("ECOSYSTEM", "SEMVER"):
+                result.skip(f"{kind or 'untyped'} ranges")
+                continue
+            events: list[VersionEvent] = []
+            for event in raw["events"]:
+                if not isinstance(event, dict):
+                    raise MalformedRecord("an event is not an object")
+                for key in _EVENT_KINDS:
+                    if key in event and event[key] is not None:
+                        events.append(VersionEvent(key, str(event[key])))
+            if events:
+                ranges.append(AffectedRange(type=kind, events=tuple(events)))
+        versions = _str_list(entry.get("versions"), "versions")
+        if not ranges and not versions:
+            result.skip("affected entries without usable ranges")
+            continue
+        fixed = any(e.kind == "fixed" for r in ranges for e in r.events)
+        purl = package.get("purl")
+        rows.append(
+            AffectedPackage(
+                advisory_id=ident,
+                ecosystem=ecosystem,
+                name=name,
+                ranges=tuple(ranges),
+                versions=versions,
+                status="affected" if fixed or (versions and not ranges) else "unfixed",
+                severity=_package_severity(entry),
+                purl=purl if isinstance(purl, str) else None,
+            )
+        )
+        ecosystems.append(ecosystem)
+    severity, score, vector = _parse_severity(record)
+    references = tuple(
+        str(ref["url"])
+        for ref in record.get("references") or []
+        if isinstance(ref, dict) and ref.get("url")
+    )
+    summary = record.get("summary") or ""
+    if not summary and isinstance(record.get("details"), str):
+        summary = record["details"].strip().split("\n", 1)[0][:300]
+    base = ecosystems[0].split(":", 1)[0] if ecosystems else "unknown"
+    advisory = Advisory(
+        id=ident,
+        source=f"osv:{base}",
+        aliases=_str_list(record.get("aliases"), "aliases"),
+        upstream=_str_list(record.get("upstream"), "upstream"),
+        summary=str(summary),
+        severity=severity,
+        cvss_score=score,
+        cvss_vector=vector,
+        references=references,
+        published=str(record["published"]) if record.get("published") else None,
+        modified=str(record["modified"]) if record.get("modified") else None,
+    )
+    return advisory, rows
+
+
+def decode_document(data: bytes, label: str) -> object:
+    """JSON or YAML bytes as plain data (YAML with the safe loader only)."""
+    text_start = data.lstrip()[:1]
+    if label.endswith((".yaml", ".yml")) and text_start not in (b"{", b"["):
+        try:
+            return yaml.load(data, Loader=_SAFE_LOADER)
+        except yaml.YAMLError as exc:
+            raise MalformedRecord(f"invalid YAML ({str(exc).splitlines()[0]})") from None
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError as exc:
+        raise MalformedRecord(f"invalid JSON ({exc})") from None
+
+
+def records_of(document: object) -> Iterable[object]:
+    """OSV records in a decoded document: one record, a list, or {"vulns": [...]}."""
+    if isinstance(document, list):
+        return document
+    if (
+        isinstance(document, dict)
+        and "id" not in document
+        and isinstance(document.get("vulns"), list)
+    ):
+        return list(document["vulns"])
+    return [document]
+
+
+def store_records(
+    writer: DbWriter, records: Iterable[object], label: str, result: ImportResult
+) -> None:
+    for record in records:
+        ident = record.get("id") if isinstance(record, dict) else None
+        try:
+            converted = convert_record(record, result)
+        except MalformedRecord as exc:
+            where = f"{label} (record {ident})" if ident else label
+            warn(f"{where}: malformed OSV record skipped: {exc}")
+            result.skip("malformed records")
+            continue
+        if converted is None:
+            continue
+        advisory, rows = converted
+        result.affected += writer.put("osv", advisory, rows)
+        result.advisories += 1
+
+
+def _store_bytes(writer: DbWriter, data: bytes, label: str, result: ImportResult) -> None:
+    try:
+        document = decode_document(data, label)
+    except MalformedRecord as exc:
+        warn(f"{label}: malformed OSV record skipped: {exc}")
+        result.skip("malformed records")
+        return
+    store_records(writer, records_of(document), label, result)
+
+
+def iter_directory(path: Path) -> Iterator[Path]:
+    """OSV files under a directory (symlinks are not followed: no escapes)."""
+    for child in sorted(path.rglob("*")):
+        if child.is_symlink() or not child.is_file():
+            continue
+        if child.name.endswith((".json", ".yaml", ".yml", ".json.gz")):
+            yield child
+
+
+def import_osv(path: Path, writer: DbWriter, result: ImportResult) -> None:
+    """Import one OSV file, directory, JSON-lines file or all.zip archive."""
+    result.files.append(str(path))
+    if path.is_dir():
+        for child in iter_directory(path):
+            _store_bytes(writer, read_file(child), str(child), result)
+        return
+    name = path.name
+    if name.endswith(".zip"):
+        for member, data in iter_zip_records(path):
+            _store_bytes(writer, data, f"{path}:{member}", result)
+        return
+    data = read_file(path)
+    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+        for number, line in enumerate(data.splitlines(), 1):
+            if line.strip():
+                _store_bytes(writer, line, f"{path}:{number}", result)
+        return
+    _store_bytes(writer, data, str(path), result)
+
+
+def check_is_osv(document: object, path: Path) -> None:
+    """InputError unless `document` looks like OSV data at all."""
+    for record in records_of(document):
+        if isinstance(record, dict) and "id" in record:
+            return
+    raise InputError(f"{path}: not an OSV record, a Debian tracker, Alpine secdb or KEV file")

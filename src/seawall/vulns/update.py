@@ -1,0 +1,200 @@
+"""`seawall db update`: download the official feeds, resumably, then import them.
+
+Feeds (each overridable with one base URL: --feed-base or $SEAWALL_FEED_BASE, under which
+the layout is osv/<Ecosystem>/all.zip, debian/json, alpine/<v3.xx>/main.json,
+kev/known_exploited_vulnerabilities.json):
+
+- osv.dev per-ecosystem archives: https://osv-vulnerabilities.storage.googleapis.com/<eco>/all.zip
+- Debian security tracker: https://security-tracker.debian.org/tracker/data/json
+- Alpine secdb: https://secdb.alpinelinux.org/<v3.xx>/main.json
+- CISA KEV: https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json
+
+Downloads go to `<db dir>/feeds/`. A transfer writes `<file>.part`; an interrupted one is
+resumed with an HTTP Range request (If-Range on the ETag) the next time. A finished file
+is checked against Content-Length and, where the server sends one, its MD5
+(x-goog-hash, Content-MD5); its sha256, ETag and size are recorded beside it, and an
+unchanged feed (304 on If-None-Match) is not downloaded again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from seawall import __version__
+from seawall.errors import ServiceError
+
+OSV_BASE = "https://osv-vulnerabilities.storage.googleapis.com"
+DEBIAN_URL = "https://security-tracker.debian.org/tracker/data/json"
+ALPINE_BASE = "https://secdb.alpinelinux.org"
+KEV_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+
+DEFAULT_ECOSYSTEMS = (
+    "Debian",
+    "Ubuntu",
+    "Alpine",
+    "Red Hat",
+    "Rocky Linux",
+    "AlmaLinux",
+    "PyPI",
+    "npm",
+    "Maven",
+    "Go",
+    "crates.io",
+    "RubyGems",
+    "NuGet",
+    "Packagist",
+)
+ALPINE_RELEASES = ("v3.18", "v3.19", "v3.20", "v3.21", "v3.22")
+_CHUNK = 1 << 16
+_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One file to download: where from, and its name in the feeds directory."""
+
+    url: str
+    filename: str
+
+
+def plan_feeds(ecosystems: Sequence[str] | None = None, base: str | None = None) -> list[Feed]:
+    """The feeds `db update` fetches for the chosen OSV ecosystems (default: all)."""
+    base = (base or os.environ.get("SEAWALL_FEED_BASE") or "").rstrip("/")
+    chosen = list(ecosystems) if ecosystems else list(DEFAULT_ECOSYSTEMS)
+    lowered = {e.lower() for e in chosen}
+    feeds: list[Feed] = []
+    for eco in chosen:
+        quoted = urllib.parse.quote(eco)
+        url = f"{base}/osv/{quoted}/all.zip" if base else f"{OSV_BASE}/{quoted}/all.zip"
+        feeds.append(Feed(url, f"osv-{eco.replace(' ', '_')}-all.zip"))
+    if "debian" in lowered:
+        feeds.append(Feed(f"{base}/debian/json" if base else DEBIAN_URL, "debian-tracker.json"))
+    if "alpine" in lowered:
+        for release in ALPINE_RELEASES:
+            url = (
+                f"{base}/alpine/{release}/main.json"
+                if base
+                else f"{ALPINE_BASE}/{release}/main.json"
+            )
+            feeds.append(Feed(url, f"alpine-{release}-main.json"))
+    feeds.append(
+        Feed(f"{base}/kev/known_exploited_vulnerabilities.json" if base else KEV_URL, "kev.json")
+    )
+    return feeds
+
+
+def _unreachable(url: str) -> ServiceError:
+    host = urllib.parse.urlsplit(url).hostname or url
+    return ServiceError(f"cannot reach {host} (offline?)")
+
+
+def _expected_md5(headers: http.client.HTTPMessage, whole_body: bool) -> bytes | None:
+    """The object's MD5: x-goog-hash (always the whole object), or Content-MD5 on a 200."""
+    for value in headers.get_all("x-goog-hash") or []:
+        for part in value.split(","):
+            kind, _, digest = part.strip().partition("=")
+            if kind == "md5":
+                return base64.b64decode(digest)
+    content_md5 = headers.get("Content-MD5")
+    return base64.b64decode(content_md5) if content_md5 and whole_body else None
+
+
+def download(
+    feed: Feed,
+    directory: Path,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> Path:
+    """Fetch one feed into `directory` (resuming a .part file) and return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    dest = directory / feed.filename
+    part = directory / (feed.filename + ".part")
+    meta_path = directory / (feed.filename + ".meta.json")
+    meta: dict[str, object] = {}
+    if meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError):
+            meta = {}
+    if meta.get("url") != feed.url:
+        meta = {}
+    headers = {"User-Agent": f"seawall/{__version__}", "Accept-Encoding": "identity"}
+    offset = part.stat().st_size if part.is_file() else 0
+    if offset and meta.get("part_etag"):
+        headers["Range"] = f"bytes={offset}-"
+        headers["If-Range"] = str(meta["part_etag"])
+    elif offset:
+        headers["Range"] = f"bytes={offset}-"
+    elif dest.is_file() and meta.get("etag"):
+        headers["If-None-Match"] = str(meta["etag"])
+    request = urllib.request.Request(feed.url, headers=headers)
+    try:
+        response = urllib.request.urlopen(request, timeout=_TIMEOUT)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 304:
+            return dest
+        if exc.code == 416 and offset:  # the part is stale or complete: start again
+            part.unlink(missing_ok=True)
+            return download(feed, directory, on_progress)
+        raise ServiceError(f"{feed.url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError):
+        raise _unreachable(feed.url) from None
+    with response:
+        status = response.status
+        etag = response.headers.get("ETag")
+        length = response.headers.get("Content-Length")
+        if status == 206:
+            content_range = response.headers.get("Content-Range", "")
+            total_text = content_range.rpartition("/")[2]
+            total = int(total_text) if total_text.isdigit() else None
+            mode = "ab"
+        else:
+            offset = 0
+            total = int(length) if length and length.isdigit() else None
+            mode = "wb"
+        md5 = _expected_md5(response.headers, whole_body=status == 200)
+        meta.update({"url": feed.url, "part_etag": etag})
+        meta_path.write_text(json.dumps(meta))
+        received = offset
+        try:
+            with open(part, mode) as out:
+                while True:
+                    chunk = response.read(_CHUNK)
+                    if not chunk:
+                        break
+                    out.write(chunk)
+                    received += len(chunk)
+                    if on_progress is not None:
+                        on_progress(received, total)
+        except (TimeoutError, http.client.IncompleteRead, OSError) as exc:
+            raise ServiceError(
+                f"download of {feed.url} interrupted after {received} bytes ({exc}); "
+                "run `seawall db update` again to resume"
+            ) from None
+    if total is not None and received != total:
+        raise ServiceError(
+            f"download of {feed.url} interrupted after {received} of {total} bytes; "
+            "run `seawall db update` again to resume"
+        )
+    sha256 = hashlib.sha256()
+    whole_md5 = hashlib.md5(usedforsecurity=False)
+    with open(part, "rb") as handle:
+        while block := handle.read(1 << 20):
+            sha256.update(block)
+            whole_md5.update(block)
+    if md5 is not None and whole_md5.digest() != md5:
+        part.unlink(missing_ok=True)
+        raise ServiceError(f"{feed.url}: checksum mismatch (MD5), download discarded")
+    os.replace(part, dest)
+    meta.update({"etag": etag, "size": received, "sha256": sha256.hexdigest(), "part_etag": None})
+    meta_path.write_text(json.dumps(meta))
+    return dest

@@ -1,0 +1,103 @@
+"""`seawall db import` / `db status` through the real CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+from seawall_testlib import run_seawall
+from vulns_db_helpers import VULNS, zip_records
+
+
+def _import(db: Path, *files: Path) -> tuple[int, str, str]:
+    proc = run_seawall("db", "import", *map(str, files), "--db", str(db))
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def test_import_all_zip_then_status_json(tmp_path: Path) -> None:
+    archive = zip_records(tmp_path / "all.zip", sorted((VULNS / "ghsa").glob("*.json")))
+    db = tmp_path / "adv.db"
+    code, out, err = _import(db, archive, VULNS / "kev" / "known_exploited_vulnerabilities.json")
+    assert code == 0, err
+    assert "osv: 8 advisories" in out
+    assert "kev: 1404 known exploited vulnerabilities" in out
+    status = run_seawall("db", "status", "--db", str(db), "--format", "json")
+    assert status.returncode == 0
+    doc = json.loads(status.stdout)
+    assert doc["schema"] == "seawall.db/v1"
+    assert doc["advisories"] == 8 and doc["known_exploited"] == 1404
+    assert doc["stale"] is False
+    assert {s["name"] for s in doc["sources"]} == {"osv", "kev"}
+    assert doc["ecosystems"]["Maven"] >= 2
+    table = run_seawall("db", "status", "--db", str(db))
+    assert b"known exploited: 1404" in table.stdout
+
+
+def test_status_warns_when_older_than_a_week(tmp_path: Path) -> None:
+    db = tmp_path / "adv.db"
+    assert _import(db, VULNS / "ghsa")[0] == 0
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=10)).isoformat()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'built_at'", (old,))
+    proc = run_seawall("db", "status", "--db", str(db), "--format", "json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["stale"] is True
+    assert b"10 days old" in proc.stderr
+
+
+def test_status_without_database_exits_2(tmp_path: Path) -> None:
+    proc = run_seawall("db", "status", "--db", str(tmp_path / "missing.db"))
+    assert proc.returncode == 2
+    err = proc.stderr.decode().strip()
+    assert err.count("\n") == 0
+    assert "no advisory database at" in err and "seawall db update" in err
+
+
+def test_malformed_record_warns_and_the_rest_is_imported(tmp_path: Path) -> None:
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "good.json").write_bytes((VULNS / "ghsa" / "GHSA-7rjr-3q55-vv33.json").read_bytes())
+    (feed / "bad.json").write_text(
+        json.dumps({"id": "GHSA-bad", "affected": [{"package": {"name": "x"}}]})
+    )
+    (feed / "evil.yaml").write_text("id: !!python/object/apply:os.system ['touch pwned']\n")
+    db = tmp_path / "adv.db"
+    code, out, err = _import(db, feed)
+    assert code == 0, err
+    assert "bad.json (record GHSA-bad): malformed OSV record skipped" in " ".join(err.split())
+    assert "evil.yaml" in err and not (tmp_path / "pwned").exists()
+    assert "osv: 1 advisories" in out
+
+
+def test_corrupt_zip_exits_2_and_keeps_previous_database(tmp_path: Path) -> None:
+    db = tmp_path / "adv.db"
+    assert _import(db, VULNS / "ghsa")[0] == 0
+    before = db.read_bytes()
+    broken = tmp_path / "all.zip"
+    broken.write_bytes(b"PK\x03\x04 this is not really a zip archive")
+    code, _out, err = _import(db, VULNS / "distro", broken)
+    assert code == 2
+    assert "not a valid zip archive" in err and err.strip().count("\n") == 0
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adv.db", "all.zip"]
+
+
+def test_zip_bomb_and_traversal_names_are_refused_or_harmless(tmp_path: Path) -> None:
+    traversal = tmp_path / "traversal.zip"
+    record = (VULNS / "ghsa" / "GHSA-35jh-r3h4-6jhm.json").read_bytes()
+    with zipfile.ZipFile(traversal, "w") as archive:
+        archive.writestr("../../escaped.json", record)
+    db = tmp_path / "adv.db"
+    code, out, err = _import(db, traversal)
+    assert code == 0, err
+    assert "osv: 1 advisories" in out
+    assert not (tmp_path.parent / "escaped.json").exists()
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("BOMB-1.json", b" " * (40 << 20))
+    code, _out, err = _import(db, bomb)
+    assert code == 2
+    assert "too large or too compressed" in err
