@@ -17,7 +17,6 @@ Prints one JSON object.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import json
@@ -32,16 +31,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-import yaml  # noqa: E402
+import msgspec  # noqa: E402
 
 from seawall.model import Package  # noqa: E402
-from seawall.vulns.advisory import (  # noqa: E402
-    Advisory,
-    AffectedPackage,
-    AffectedRange,
-    VersionEvent,
-)
-from seawall.vulns.db import AdvisoryDB, building, normalize_ecosystem  # noqa: E402
+from seawall.vulns.advisory import AffectedPackage  # noqa: E402
+from seawall.vulns.db import AdvisoryDB, normalize_ecosystem  # noqa: E402
+from seawall.vulns.importers import import_files  # noqa: E402
 from seawall.vulns.match import match_packages  # noqa: E402
 
 SHARED = next(
@@ -51,69 +46,34 @@ SHARED = next(
 WORK = REPO / "benchmarks" / ".work" / "match"
 SBOM_SIZE = 5000
 IMAGE_PACKAGES = 300
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _osv_records(doc: dict) -> tuple[Advisory, list[AffectedPackage]]:  # type: ignore[type-arg]
-    advisory = Advisory(
-        id=doc["id"],
-        source="osv",
-        aliases=tuple(doc.get("aliases") or ()),
-        summary=doc.get("summary", "") or "",
-        references=tuple(r["url"] for r in doc.get("references") or () if "url" in r),
-        withdrawn=str(doc["withdrawn"]) if doc.get("withdrawn") else None,
-    )
-    rows = []
-    for aff in doc.get("affected") or ():
-        pkg = aff.get("package") or {}
-        if "name" not in pkg:
-            continue
-        ranges = tuple(
-            AffectedRange(
-                type=r["type"],
-                events=tuple(
-                    VersionEvent(k, str(v)) for e in r.get("events", ()) for k, v in e.items()
-                ),
-            )
-            for r in aff.get("ranges") or ()
-            if r.get("type") != "GIT"
-        )
-        rows.append(
-            AffectedPackage(
-                advisory_id=doc["id"],
-                ecosystem=pkg["ecosystem"],
-                name=pkg["name"],
-                ranges=ranges,
-                versions=tuple(str(v) for v in aff.get("versions") or ()),
-            )
-        )
-    return advisory, rows
 
 
 def build_db(path: Path) -> tuple[float, int, dict[tuple[str, str], list[str]]]:
-    """Import PYSEC + GO records; return seconds, advisories, and per-name sample versions."""
-    started = time.perf_counter()
-    samples: dict[tuple[str, str], list[str]] = {}
-    count = 0
+    """Import PYSEC + GO records with the real importers; return seconds, advisories, and
+    per-name sample versions (an affected version where the records list one)."""
     if path.exists():
         path.unlink()
-    with building(path) as writer:
-        docs = []
-        for file in sorted((SHARED / "pypi-advisory-db" / "vulns").rglob("*.yaml")):
-            docs.append(yaml.load(file.read_text(), Loader=_LOADER))
-        with gzip.open(SHARED / "osv" / "go" / "golang-vulndb-osv.jsonl.gz", "rt") as handle:
-            docs.extend(json.loads(line) for line in handle if line.strip())
-        for doc in docs:
-            advisory, rows = _osv_records(doc)
-            writer.put("osv", advisory, rows)
-            count += 1
-            for row in rows:
-                versions = samples.setdefault((row.ecosystem, row.name), [])
-                if row.versions:
-                    versions.append(row.versions[len(row.versions) // 2])
-                for rng in row.ranges:
-                    versions.extend(e.version for e in rng.events if e.kind == "introduced")
-    return time.perf_counter() - started, count, samples
+    started = time.perf_counter()
+    results = import_files(
+        [
+            SHARED / "pypi-advisory-db" / "vulns",
+            SHARED / "osv" / "go" / "golang-vulndb-osv.jsonl.gz",
+        ],
+        path,
+    )
+    elapsed = time.perf_counter() - started
+    samples: dict[tuple[str, str], list[str]] = {}
+    decode = msgspec.msgpack.Decoder(AffectedPackage).decode
+    conn = sqlite3.connect(path)
+    for (data,) in conn.execute("SELECT data FROM affected ORDER BY advisory_id"):
+        row = decode(data)
+        versions = samples.setdefault((row.ecosystem, row.name), [])
+        if row.versions:
+            versions.append(row.versions[len(row.versions) // 2])
+        for rng in row.ranges:
+            versions.extend(e.version for e in rng.events if e.kind == "introduced")
+    conn.close()
+    return elapsed, sum(r.advisories for r in results), samples
 
 
 def sbom_packages(samples: dict[tuple[str, str], list[str]]) -> list[Package]:
