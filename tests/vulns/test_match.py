@@ -176,11 +176,40 @@ def test_duplicates_across_aliases_merge_into_one_finding() -> None:
     assert "GHSA-x84v-xcm2-53pg" in findings[0].details["aliases"]
 
 
-def test_os_owned_python_files_use_distro_advisories_only(db: MemoryDB) -> None:
-    owned = _pypi("requests", "2.19.1", metadata={"os_owned": True})
+def test_os_owned_language_packages_use_distro_advisories_only(db: MemoryDB) -> None:
+    deb = _deb("python3-requests", "2.19.1-1", "requests")
+    in_dist_packages = Package(
+        **{
+            **_struct_dict(_pypi("requests", "2.19.1")),
+            "path": "/usr/lib/python3/dist-packages/requests-2.19.1.egg-info/PKG-INFO",
+        }
+    )
     stats = MatchStats()
-    assert _match(db, [owned], stats) == []
+    assert _match(db, [deb, in_dist_packages], stats) == []
     assert stats.os_owned_skipped == 1
+    # Alpine's py3-requests installs into the system site-packages
+    apk = Package(
+        name="py3-requests",
+        version="2.19.1-r0",
+        type="apk",
+        purl="pkg:apk/alpine/py3-requests@2.19.1-r0",
+        ecosystem="Alpine:v3.15",
+    )
+    system_site = Package(
+        **{
+            **_struct_dict(_pypi("requests", "2.19.1")),
+            "path": "/usr/lib/python3.9/site-packages/requests-2.19.1.dist-info/METADATA",
+        }
+    )
+    assert _match(db, [apk, system_site]) == []
+    # the same wheel installed by pip next to OS packages is matched as usual
+    pip_installed = _pypi("requests", "2.19.1")
+    assert {f.rule for f in _match(db, [deb, pip_installed])} == {
+        "CVE-2018-18074",
+        "CVE-2023-32681",
+    }
+    flagged = _pypi("requests", "2.19.1", metadata={"os_owned": True})
+    assert _match(db, [deb, flagged]) == []
 
 
 def test_batched_lookup_one_query_per_ecosystem(db: MemoryDB) -> None:

@@ -180,6 +180,35 @@ def run_image_scan(
     version_key: Callable[[str], Callable[[str], Any]] | None = None,
 ) -> ExitCode:
     """Run one scan and write its output; return the exit code (0 or 1)."""
+    if (options.target is None) == (options.sbom is None):
+        raise typer.BadParameter("give either an IMAGE or --sbom FILE (exactly one)")
+    check_format(options.format, FORMATS)
+    fail_on = parse_severity_option(options.fail_on)
+    severities = parse_severities(options.severity)
+    now = options.now or dt.datetime.now(dt.UTC)
+    suppressions = _load_suppressions(options, now.date())
+    db_path = options.db or default_db_path()
+    adb = open_advisory_db(db_path)
+    try:
+        return _scan_with(
+            options, adb, db_path, now, suppressions, fail_on, severities, version_key
+        )
+    finally:
+        close = getattr(adb, "close", None)
+        if callable(close):
+            close()
+
+
+def _scan_with(
+    options: ImageScanOptions,
+    adb: Any,
+    db_path: Path,
+    now: dt.datetime,
+    suppressions: Any,
+    fail_on: Severity | None,
+    severities: set[Severity] | None,
+    version_key: Callable[[str], Callable[[str], Any]] | None,
+) -> ExitCode:
     from seawall.vulns.match import default_version_key, match_packages
     from seawall.vulns.report import (
         filter_findings,
@@ -190,15 +219,6 @@ def run_image_scan(
     )
     from seawall.vulns.suppress import apply_suppressions
 
-    if (options.target is None) == (options.sbom is None):
-        raise typer.BadParameter("give either an IMAGE or --sbom FILE (exactly one)")
-    check_format(options.format, FORMATS)
-    fail_on = parse_severity_option(options.fail_on)
-    severities = parse_severities(options.severity)
-    now = options.now or dt.datetime.now(dt.UTC)
-    suppressions = _load_suppressions(options, now.date())
-    db_path = options.db or default_db_path()
-    adb = open_advisory_db(db_path)
     info = database_info(adb, db_path, now)
     warnings: list[str] = list(suppressions.warnings)
     if info["age_days"] is not None and info["age_days"] > DB_MAX_AGE.days:

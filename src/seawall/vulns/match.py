@@ -244,22 +244,45 @@ class MatchStats:
     not_affected: int = 0
 
 
-def _os_owned(package: Package, owned_paths: frozenset[str]) -> bool:
-    if package.type in OS_TYPES:
+# Where distribution packages put language packages (pip and npm never install there).
+_DISTRO_ONLY_DIRS = ("/usr/lib/python3/dist-packages/", "/usr/share/java/", "/usr/share/nodejs/")
+_SYSTEM_SITE = re.compile(r"^/usr/lib(?:64)?/python3\.\d+/site-packages/")
+_DISTRO_PY_PREFIXES = ("py3-", "python3-", "python-")
+
+
+def _os_owned(package: Package, owned_paths: frozenset[str], os_names: frozenset[str]) -> bool:
+    """Is this language package a file of an OS package (so distro advisories decide)?
+
+    Known when a cataloger says so (`metadata["os_owned"]`) or an OS package lists the
+    file; otherwise inferred from where distributions install language packages.
+    """
+    if package.type in OS_TYPES or not os_names:
         return False
     if package.metadata.get("os_owned"):
         return True
-    return bool(package.path) and package.path in owned_paths
+    path = package.path
+    if not path:
+        return False
+    if path in owned_paths or path.split("!", 1)[0] in owned_paths:
+        return True
+    if path.startswith(_DISTRO_ONLY_DIRS):
+        return True
+    if package.type == "pypi" and _SYSTEM_SITE.match(path):
+        name = _PEP503.sub("-", package.name).lower()
+        return any(prefix + name in os_names for prefix in _DISTRO_PY_PREFIXES)
+    return False
 
 
-def _owned_paths(packages: Sequence[Package]) -> frozenset[str]:
+def _owned_paths(packages: Sequence[Package]) -> tuple[frozenset[str], frozenset[str]]:
     paths: set[str] = set()
+    names: set[str] = set()
     for package in packages:
         if package.type in OS_TYPES:
+            names.add(package.name.lower())
             files = package.metadata.get("files")
             if isinstance(files, list | tuple):
                 paths.update(f for f in files if isinstance(f, str))
-    return frozenset(paths)
+    return frozenset(paths), frozenset(names)
 
 
 def match_packages(
@@ -297,13 +320,13 @@ def _match_packages(
     """The matcher proper (see match_packages)."""
     stats = stats if stats is not None else MatchStats()
     stats.packages += len(packages)
-    owned = _owned_paths(packages)
+    owned, os_names = _owned_paths(packages)
     wanted: dict[str, set[str]] = {}
     candidates: list[tuple[Package, tuple[str, ...], tuple[str, ...]]] = []
     for package in packages:
         if not package.ecosystem:
             continue
-        if _os_owned(package, owned):
+        if _os_owned(package, owned, os_names):
             stats.os_owned_skipped += 1
             continue
         ecosystems = lookup_ecosystems(package.ecosystem)
