@@ -59,6 +59,12 @@ def test_image_yields_exactly_the_advisories_that_apply(env: dict[str, Path]) ->
     names = {f["details"]["package"]["name"] for f in doc["findings"]}
     assert "libsope1" not in names and "org.apache.logging.log4j:log4j-core" not in names
     assert doc["summary"]["packages"] == 7
+    assert doc["summary"]["matching"] == {
+        "os_owned_skipped": 0,
+        "not_affected": 0,
+        "unversioned": 0,
+        "incomparable": 0,
+    }
     base_layer, app_layer = doc["target"]["layers"]
     by_name = {f["details"]["package"]["name"]: f for f in doc["findings"]}
     assert by_name["chromium"]["details"]["layer"] == base_layer

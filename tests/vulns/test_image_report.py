@@ -106,6 +106,7 @@ def test_json_document_shape_is_pinned(report: ImageReport) -> None:
         "fixable": 3,
         "vulnerable_packages": 2,
         "filtered": {},
+        "matching": {},
     }
     assert doc["suppressed"] == [
         {

@@ -253,3 +253,25 @@ def test_versions_lists_and_not_affected_status() -> None:
     assert evaluate_affected("9.9", every, cmp) is not None
     clean = AffectedPackage(advisory_id="X", ecosystem="PyPI", name="p", status="not-affected")
     assert evaluate_affected("1.0", clean, cmp) is None
+
+
+def test_go_main_module_without_version_is_not_matched(db: MemoryDB) -> None:
+    stats = MatchStats()
+    main = Package(
+        name="golang.org/x/text",
+        version="(devel)",
+        type="golang",
+        purl="pkg:golang/golang.org/x/text",
+        ecosystem="Go",
+    )
+    tagged = Package(
+        name="golang.org/x/text",
+        version="v0.3.7",
+        type="golang",
+        purl="pkg:golang/golang.org/x/text@v0.3.7",
+        ecosystem="Go",
+    )
+    findings = _match(db, [main, tagged], stats)
+    assert [f.rule for f in findings] == ["CVE-2022-32149"]  # GO-2022-1059, fixed 0.3.8
+    assert findings[0].details["installed"] == "0.3.7"
+    assert stats.unversioned == 1

@@ -41,6 +41,7 @@ def _cyclonedx(tmp_path: Path) -> Path:
         purl = PackageURL.from_string(text)
         bom.components.add(Component(name=purl.name, version=purl.version, purl=purl))
     bom.components.add(Component(name="no-purl-here", version="1.0"))
+    bom.register_dependency(bom.metadata.component, list(bom.components))
     path = tmp_path / "app.cdx.json"
     path.write_text(JsonV1Dot5(bom).output_as_string())
     return path

@@ -209,7 +209,7 @@ def _scan_with(
     severities: set[Severity] | None,
     version_key: Callable[[str], Callable[[str], Any]] | None,
 ) -> ExitCode:
-    from seawall.vulns.match import default_version_key, match_packages
+    from seawall.vulns.match import MatchStats, default_version_key, match_packages
     from seawall.vulns.report import (
         filter_findings,
         render_cyclonedx,
@@ -228,8 +228,13 @@ def _scan_with(
         )
     target, packages, catalog_warnings = _packages_from_target(options)
     warnings.extend(catalog_warnings)
+    stats = MatchStats()
     findings = match_packages(
-        packages, adb, asset=str(target["ref"]), version_key=version_key or default_version_key
+        packages,
+        adb,
+        asset=str(target["ref"]),
+        version_key=version_key or default_version_key,
+        stats=stats,
     )
     findings = apply_suppressions(findings, suppressions)
     findings, dropped = filter_findings(
@@ -246,6 +251,12 @@ def _scan_with(
         database=info,
         warnings=warnings,
         filtered=dropped,
+        matching={
+            "os_owned_skipped": stats.os_owned_skipped,
+            "not_affected": stats.not_affected,
+            "unversioned": stats.unversioned,
+            "incomparable": stats.incomparable,
+        },
     )
     data: str | bytes
     if options.format == "json":

@@ -41,6 +41,7 @@ DISTRO_ECOSYSTEMS = frozenset(
 _UNBOUNDED = "*"
 _RANK = {severity: severity.rank for severity in Severity}
 _EVALUATED = frozenset({"ECOSYSTEM", "SEMVER"})
+_NO_VERSION = frozenset({"", "(devel)", "unknown"})
 
 
 class AdvisorySource(Protocol):
@@ -242,6 +243,8 @@ class MatchStats:
     packages: int = 0
     os_owned_skipped: int = 0
     not_affected: int = 0
+    unversioned: int = 0  # no comparable version ("", Go's "(devel)")
+    incomparable: int = 0  # advisory rows whose versions could not be ordered
 
 
 # Where distribution packages put language packages (pip and npm never install there).
@@ -326,6 +329,9 @@ def _match_packages(
     for package in packages:
         if not package.ecosystem:
             continue
+        if package.version in _NO_VERSION:
+            stats.unversioned += 1
+            continue
         if _os_owned(package, owned, os_names):
             stats.os_owned_skipped += 1
             continue
@@ -362,7 +368,11 @@ def _match_packages(
                     if affected.status == "not-affected":
                         not_affected.add(affected.advisory_id)
                         continue
-                    hit = evaluate_affected(installed, affected, key)
+                    try:
+                        hit = evaluate_affected(installed, affected, key)
+                    except (TypeError, ValueError):
+                        stats.incomparable += 1
+                        continue
                     if hit is not None:
                         hits.append(
                             _Hit(

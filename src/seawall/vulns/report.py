@@ -44,6 +44,7 @@ class ImageReport:
     database: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     filtered: dict[str, int] = field(default_factory=dict)  # dropped by --severity etc.
+    matching: dict[str, int] = field(default_factory=dict)  # MatchStats counters
 
 
 def summarize(report: ImageReport) -> dict[str, Any]:
@@ -60,6 +61,7 @@ def summarize(report: ImageReport) -> dict[str, Any]:
         "fixable": sum(1 for f in active if f.details.get("fixed")),
         "vulnerable_packages": len({_package_key(f) for f in active}),
         "filtered": dict(report.filtered),
+        "matching": dict(report.matching),
     }
 
 
