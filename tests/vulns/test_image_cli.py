@@ -198,3 +198,10 @@ def test_bad_options_exit_2_and_write_nothing(
     assert code == 2
     assert message in err
     assert not out.exists()
+
+
+def test_help_lists_the_options() -> None:
+    result = run_seawall("image", "--help")
+    assert result.returncode == 0, result.stderr
+    for option in (b"--sbom", b"--vex", b"--ignore-file", b"--ignore-unfixed", b"--platform"):
+        assert option in result.stdout

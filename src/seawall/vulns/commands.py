@@ -32,7 +32,7 @@ def _register_image(app: typer.Typer) -> None:
         target: Annotated[
             str | None,
             typer.Argument(
-                metavar="[IMAGE]",
+                metavar="IMAGE",
                 help="docker-archive:FILE, oci-layout:DIR[:TAG], oci-archive:FILE, dir:ROOT "
                 "or a registry reference.",
             ),
@@ -46,7 +46,10 @@ def _register_image(app: typer.Typer) -> None:
             typer.Option("--db", help="Advisory database file (default: $SEAWALL_DB or cache)."),
         ] = None,
         platform: Annotated[
-            str | None, typer.Option("--platform", help="os/arch[/variant] of a multi-arch image.")
+            str | None,
+            typer.Option(
+                "--platform", help="Platform of a multi-arch image: os/arch or os/arch/variant."
+            ),
         ] = None,
         format: Annotated[
             str, typer.Option("--format", "-f", help="table, json, sarif or cyclonedx.")
