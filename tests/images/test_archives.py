@@ -131,3 +131,13 @@ def test_oci_archive_without_index_is_an_input_error(tmp_path: Path) -> None:
         tar.add(__file__, arcname="oci-layout")
     with pytest.raises(InputError, match=r"oci-archive:.*bad-oci.tar: not an OCI layout"):
         catalog_image(f"oci-archive:{bad}")
+
+
+def test_a_symlink_over_the_status_file_hides_it(tmp_path: Path) -> None:
+    layers = [*_two_layers(), layer_tar({}, symlinks={STATUS: "/dev/null"})]
+    ref = f"oci-layout:{oci_layout(tmp_path / 'l', layers)}"
+    cat = catalog_image(ref)
+    assert cat.packages == []
+    assert cat.os is not None  # /etc/os-release is untouched
+    files = collect_files(ref, lambda p, m, s: p.startswith("/var/lib/dpkg/"))
+    assert files == {}

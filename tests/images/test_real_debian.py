@@ -131,3 +131,17 @@ def test_rescan_uses_the_layer_cache(
     again = catalog_image(f"docker-archive:{archive}")
     assert again.packages == first.packages
     assert again.os == first.os
+
+
+def test_dir_source_on_the_real_rootfs_matches_dpkg_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_fixtures()
+    monkeypatch.setenv("SEAWALL_CACHE_DIR", str(tmp_path / "cache"))
+    cat = catalog_image(f"dir:{ROOTFS}")
+    assert {(p.name, p.version, p.arch or "") for p in cat.packages if p.type == "deb"} == (
+        _dpkg_query()
+    )
+    # bookworm's /etc/os-release is a symlink into /usr/lib: read there, never followed
+    assert cat.os is not None and cat.os.source == "/usr/lib/os-release"
+    assert cat.os.ecosystem == "Debian:12"

@@ -8,6 +8,7 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
+import pytest
 from seawall_testlib import run_seawall
 from vulns_db_helpers import VULNS, zip_records
 
@@ -101,3 +102,37 @@ def test_zip_bomb_and_traversal_names_are_refused_or_harmless(tmp_path: Path) ->
     code, _out, err = _import(db, bomb)
     assert code == 2
     assert "too large or too compressed" in err
+
+
+def test_yaml_alias_bomb_is_rejected_quickly(tmp_path: Path) -> None:
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        prev = f"*a{i - 1}"
+        levels.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
+    bomb = tmp_path / "BOMB-2.yaml"
+    bomb.write_text(
+        "\n".join(levels)
+        + "\nid: BOMB-2\naffected:\n- package: {ecosystem: PyPI, name: x}\n  versions: *a8\n"
+    )
+    code, out, err = _import(tmp_path / "adv.db", bomb)
+    assert code == 0, err
+    assert "BOMB-2" in err and "malformed OSV record skipped" in err
+    assert "osv: 0 advisories" in out
+
+
+def test_db_path_that_is_a_directory_exits_2(tmp_path: Path) -> None:
+    code, _out, err = _import(tmp_path, VULNS / "ghsa")
+    assert code == 2
+    assert "is not a file" in err
+
+
+def test_seawall_db_environment_variable_chooses_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "from-env.db"
+    monkeypatch.setenv("SEAWALL_DB", str(db))
+    proc = run_seawall("db", "import", str(VULNS / "distro"))
+    assert proc.returncode == 0, proc.stderr
+    assert db.is_file()
+    status = run_seawall("db", "status", "--format", "json")
+    assert json.loads(status.stdout)["path"] == str(db)

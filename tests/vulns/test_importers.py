@@ -39,6 +39,8 @@ def test_pypi_records_found_by_any_spelling_of_the_name(adb: AdvisoryDB) -> None
     ids = {row.advisory_id for row in found["PyYAML"]}
     assert "PYSEC-2021-142" in ids  # CVE-2020-14343, full_load RCE
     row = next(r for r in found["PyYAML"] if r.advisory_id == "PYSEC-2021-142")
+    published = adb.advisory("PYSEC-2021-142").published
+    assert published and published.startswith("2021-") and published.endswith("Z")
     assert ("fixed", "5.4") in {(e.kind, e.version) for r in row.ranges for e in r.events}
 
 
@@ -113,3 +115,44 @@ def test_unrecognised_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not an OSV record"):
         import_files([odd], tmp_path / "db.sqlite")
     assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_osv_event_kinds_semver_and_unfixed_rows() -> None:
+    from seawall.vulns.db import ImportResult
+    from seawall.vulns.importers.osv import convert_record
+
+    record = {
+        "id": "GHSA-test-0001",
+        "aliases": ["CVE-2099-0001"],
+        "severity": [
+            {
+                "type": "CVSS_V4",
+                "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+            }
+        ],
+        "affected": [
+            {
+                "package": {"ecosystem": "crates.io", "name": "demo"},
+                "ranges": [
+                    {
+                        "type": "SEMVER",
+                        "events": [{"introduced": "1.0.0"}, {"last_affected": "1.4.2"}],
+                    },
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "2.0.0"}, {"limit": "3.0.0"}]},
+                    {"type": "GIT", "repo": "https://example.org/x", "events": [{"fixed": "ab"}]},
+                ],
+            }
+        ],
+    }
+    result = ImportResult(source="osv")
+    converted = convert_record(record, result)
+    assert converted is not None
+    advisory, rows = converted
+    assert advisory.cvss_score == 9.3 and advisory.severity is Severity.CRITICAL
+    assert advisory.aliases == ("CVE-2099-0001",)
+    (row,) = rows
+    assert row.status == "unfixed"  # last_affected / limit, no fixed event
+    kinds = [[e.kind for e in r.events] for r in row.ranges]
+    assert kinds == [["introduced", "last_affected"], ["introduced", "limit"]]
+    assert [r.type for r in row.ranges] == ["SEMVER", "ECOSYSTEM"]
+    assert result.skipped == {"GIT ranges": 1}

@@ -145,3 +145,27 @@ def test_checksum_mismatch_discards_the_download(feed_root: Path, tmp_path: Path
         assert b"checksum mismatch" in proc.stderr
         assert not db.exists()
         assert not list((db.parent / "feeds").glob("osv-PyPI-all.zip*.part"))
+
+
+def test_missing_feeds_are_skipped_with_a_warning(feed_root: Path, tmp_path: Path) -> None:
+    import json
+
+    import yaml
+
+    secdb = yaml.safe_load((VULNS / "alpine" / "v3.15-main.yaml").read_text())
+    secdb["distroversion"] = "v3.19"
+    (feed_root / "alpine" / "v3.19").mkdir(parents=True)
+    (feed_root / "alpine" / "v3.19" / "main.json").write_text(json.dumps(secdb))
+    db = tmp_path / "cache" / "advisories.db"
+    for server in _serve(feed_root):
+        base = f"http://127.0.0.1:{server.server_port}"
+        proc = run_seawall(
+            "db", "update", "--db", str(db), "-e", "Alpine", "-e", "PyPI", "--feed-base", base
+        )
+        assert proc.returncode == 0, proc.stderr
+        err = " ".join(proc.stderr.decode().split())
+        assert "skipped a feed the server does not have" in err and "osv/Alpine/all.zip" in err
+        assert b"alpine-secdb: " in proc.stdout
+        status = run_seawall("db", "status", "--db", str(db), "--format", "json")
+        ecosystems = json.loads(status.stdout)["ecosystems"]
+        assert ecosystems["Alpine:v3.19"] > 0 and ecosystems["PyPI"] > 0

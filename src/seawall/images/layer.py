@@ -41,6 +41,9 @@ class LayerError(Exception):
 class LayerWalk:
     whiteouts: list[str] = field(default_factory=list)  # paths deleted from lower layers
     opaque: list[str] = field(default_factory=list)  # dirs whose lower contents are hidden
+    # Non-file entries (symlinks, directories, unreadable links) at paths a cataloger would
+    # want: they replace whatever file lower layers had there.
+    replaced: list[str] = field(default_factory=list)
     members: int = 0
     uncompressed: int = 0
     raw_sha256: str = ""
@@ -49,15 +52,18 @@ class LayerWalk:
 class _HashingReader:
     """Hashes (and counts) the stored bytes as the decompressor pulls them."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, on_bytes: Callable[[int], None] | None = None) -> None:
         self._raw = raw
         self.hash = hashlib.sha256()
         self.count = 0
+        self._on_bytes = on_bytes
 
     def read(self, n: int = -1) -> bytes:
         data: bytes = self._raw.read(n)
         self.hash.update(data)
         self.count += len(data)
+        if self._on_bytes is not None:
+            self._on_bytes(len(data))
         return data
 
     def readinto(self, buf: Any) -> int:
@@ -65,6 +71,8 @@ class _HashingReader:
         if n:
             self.hash.update(memoryview(buf)[:n])
             self.count += n
+            if self._on_bytes is not None:
+                self._on_bytes(n)
         return n
 
     def readable(self) -> bool:
@@ -237,15 +245,23 @@ def normalise(name: str) -> str:
 
 
 def walk_layer(
-    raw: Any, stored_size: int, want: WantFn, handle: HandleFn, *, limit: int | None = None
+    raw: Any,
+    stored_size: int,
+    want: WantFn,
+    handle: HandleFn,
+    *,
+    limit: int | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+    shadow: Callable[[str], bool] | None = None,
 ) -> LayerWalk:
     """Stream one layer (plain, gzip or zstd tar) once.
 
     For every regular file (and hard link) `want(path, mode, size)` decides from the header
     alone; wanted files' bytes go to `handle`. Whiteouts and opaque directories are
-    collected, not applied. Raises LayerError for a truncated or corrupt layer.
+    collected, not applied. `on_bytes(n)` reports stored bytes as they are read (progress).
+    Raises LayerError for a truncated or corrupt layer.
     """
-    hashing = _HashingReader(raw)
+    hashing = _HashingReader(raw, on_bytes)
     try:
         stream, _kind = _decompressor(hashing)
     except LayerError:
@@ -327,14 +343,19 @@ def walk_layer(
                     linkname = header[157:257].split(b"\0", 1)[0].decode("utf-8", "replace")
                 target = normalise(linkname)
                 blocks.skip(padded)
+                token = None
                 if target in kept:
                     data = kept[target]
                     mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
                     token = want(path, mode, len(data))
                     if token:
                         handle(path, mode, len(data), data, token)
+                if not token and shadow is not None and shadow(path):
+                    walk.replaced.append(path)
             else:
                 blocks.skip(padded)
+                if shadow is not None and shadow(path):
+                    walk.replaced.append(path)
     except LayerError:
         raise
     except (EOFError, zlib.error, OSError, ValueError) as exc:

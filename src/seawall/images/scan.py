@@ -28,7 +28,7 @@ from seawall.model import ImageRef, Package
 from seawall.packages.catalogers import all_catalogers
 from seawall.packages.catalogers.base import Cataloger, CatalogResult, FileEntry, OSRelease
 
-WALKER_VERSION = 1  # bump when the walk or the cached layout changes
+WALKER_VERSION = 2  # bump when the walk or the cached layout changes
 MAX_COLLECT_FILE = 256 * 1024 * 1024
 OS_PACKAGE_TYPES = ("deb", "apk", "rpm")
 
@@ -57,6 +57,9 @@ class LayerResult(msgspec.Struct):
     whiteouts: list[str]
     opaque: list[str]
     warnings: list[str] = []
+    # paths where this layer put something no cataloger reads (a symlink, a directory, an
+    # oversized file): lower layers' files there are gone
+    replaced: list[str] = []
 
 
 _ENC = msgspec.msgpack.Encoder()
@@ -107,6 +110,12 @@ class _Dispatch:
         self.label = label
         self.files: dict[str, list[FileResult]] = {}
         self.warnings: list[str] = []
+        self.replaced: list[str] = []
+
+    def shadow(self, path: str) -> bool:
+        """Would any cataloger read a regular file at `path`?"""
+        mode = stat.S_IFREG | 0o644
+        return any(cat.wants(path, mode, 0) for cat in self.catalogers)
 
     def want(self, path: str, mode: int, size: int) -> list[Cataloger] | None:
         chosen: list[Cataloger] | None = None
@@ -117,6 +126,7 @@ class _Dispatch:
                         f"{self.label}: {path} skipped by {cat.name}: {size} bytes is over "
                         f"its {cat.max_size}-byte limit"
                     )
+                    self.replaced.append(path)
                     continue
                 if chosen is None:
                     chosen = [cat]
@@ -146,18 +156,31 @@ class _Dispatch:
 
 
 def _scan_layer(
-    source: ImageSource, layer: LayerBlob, catalogers: list[Cataloger], use_cache: bool
+    source: ImageSource,
+    layer: LayerBlob,
+    catalogers: list[Cataloger],
+    use_cache: bool,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> LayerResult:
     cpath = _cache_path(layer.digest, catalogers)
     if use_cache:
         cached = _cache_load(cpath)
         if cached is not None:
+            if on_bytes is not None:
+                on_bytes(layer.size)
             return cached
     what = f"{source.label}: layer {layer.index} ({layer.diff_id})"
     dispatch = _Dispatch(catalogers, what)
     try:
         with layer.open() as raw:
-            walk: LayerWalk = walk_layer(raw, layer.size, dispatch.want, dispatch.handle)
+            walk: LayerWalk = walk_layer(
+                raw,
+                layer.size,
+                dispatch.want,
+                dispatch.handle,
+                on_bytes=on_bytes,
+                shadow=dispatch.shadow,
+            )
     except LayerError as exc:
         raise InputError(f"{what}: {exc}") from None
     except OSError as exc:
@@ -171,6 +194,9 @@ def _scan_layer(
         whiteouts=walk.whiteouts,
         opaque=walk.opaque,
         warnings=dispatch.warnings,
+        replaced=sorted(
+            set(walk.replaced) | {p for p in dispatch.replaced if p not in dispatch.files}
+        ),
     )
     if use_cache:
         _cache_store(cpath, result)
@@ -199,6 +225,8 @@ def _assemble(
         for gone in result.whiteouts:
             for path in [p for p in current if p == gone or _under(p, gone)]:
                 del current[path]
+        for path in result.replaced:
+            current.pop(path, None)
         for path, results in result.files.items():
             previous = current.get(path, [])
             intro: dict[tuple[str, str, str, str | None], str] = {}
@@ -300,14 +328,19 @@ def _as_ref(ref: ImageRef | str) -> ImageRef:
 
 
 def catalog_image(
-    ref: ImageRef | str, *, platform: str | None = None, use_cache: bool = True
+    ref: ImageRef | str,
+    *,
+    platform: str | None = None,
+    use_cache: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ImageCatalog:
     """Catalogue the packages and OS of an image (or a `dir:` root filesystem).
 
     Each layer is read once; packages removed by later layers are not reported; each
     package's `layer` is the diff ID of the layer that introduced it. Raises InputError
     (naming image and layer/file) for unreadable, truncated or mismatching input;
-    malformed package records become `warnings`.
+    malformed package records become `warnings`. `on_progress(done, total)` reports
+    stored layer bytes read so far.
     """
     ref = _as_ref(ref)
     catalogers = all_catalogers()
@@ -324,8 +357,17 @@ def catalog_image(
             ref=ref, digest="", os=os_, packages=packages, layers=[], warnings=warns
         )
     source = open_image(ref, platform)
+    total = sum(layer.size for layer in source.layers)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if on_progress is not None:
+            on_progress(done, total)
+
     results = [
-        (layer.diff_id, _scan_layer(source, layer, catalogers, use_cache))
+        (layer.diff_id, _scan_layer(source, layer, catalogers, use_cache, advance))
         for layer in source.layers
     ]
     view, more = _assemble(results)
@@ -381,7 +423,9 @@ def collect_files(
         what = f"{source.label}: layer {layer.index} ({layer.diff_id})"
         try:
             with layer.open() as raw:
-                walk = walk_layer(raw, layer.size, want, keep)
+                walk = walk_layer(
+                    raw, layer.size, want, keep, shadow=lambda p: want(p, stat.S_IFREG | 0o644, 0)
+                )
         except LayerError as exc:
             raise InputError(f"{what}: {exc}") from None
         for directory in walk.opaque:
@@ -390,5 +434,7 @@ def collect_files(
         for gone in walk.whiteouts:
             for path in [p for p in files if p == gone or _under(p, gone)]:
                 del files[path]
+        for path in walk.replaced:
+            files.pop(path, None)
         files.update(layer_files)
     return files

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from typing import Annotated
 
@@ -40,17 +39,19 @@ def register(app: typer.Typer) -> None:
         """List the packages in an image (or root filesystem) as an SBOM."""
         from seawall.images.scan import catalog_image
         from seawall.packages.sbom import FORMATS, render
-        from seawall.progress import stderr, warn
+        from seawall.progress import progress_bar, warn
         from seawall.report.output import write_output
 
         check_format(fmt, FORMATS)
-        status: contextlib.AbstractContextManager[object] = (
-            stderr.status(f"cataloguing {image}", spinner="dots")
-            if stderr.is_terminal
-            else contextlib.nullcontext()
-        )
-        with status:
-            catalog = catalog_image(image, platform=platform, use_cache=not no_cache)
+        with progress_bar(bytes_mode=True) as bar:
+            task = bar.add_task("reading layers", total=None)
+
+            def on_progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            catalog = catalog_image(
+                image, platform=platform, use_cache=not no_cache, on_progress=on_progress
+            )
         for message in catalog.warnings:
             warn(message)
         width = int(os.environ.get("COLUMNS", "160") or 160)

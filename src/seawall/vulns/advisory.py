@@ -4,6 +4,10 @@ An advisory (one vulnerability id from one source) affects one or more packages;
 (advisory, ecosystem, package name) is an AffectedPackage row in the database, indexed by
 (ecosystem, name). Version ranges keep OSV's event model so every source maps onto it:
 Debian's fixed_version becomes [introduced 0, fixed X], Alpine secdb likewise.
+
+The records are immutable and hold only strings, numbers and tuples of records, so they
+can never be part of a reference cycle: `gc=False` keeps the garbage collector from
+walking the tens of thousands of them a scan decodes.
 """
 
 from __future__ import annotations
@@ -13,21 +17,21 @@ import msgspec
 from seawall.model import Severity
 
 
-class VersionEvent(msgspec.Struct, frozen=True, array_like=True):
+class VersionEvent(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """One OSV range event: kind is introduced | fixed | last_affected | limit."""
 
     kind: str
     version: str
 
 
-class AffectedRange(msgspec.Struct, frozen=True):
+class AffectedRange(msgspec.Struct, frozen=True, gc=False):
     """An OSV range: type ECOSYSTEM or SEMVER (GIT ranges are counted and skipped)."""
 
     type: str
     events: tuple[VersionEvent, ...]
 
 
-class AffectedPackage(msgspec.Struct, frozen=True, kw_only=True):
+class AffectedPackage(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One package an advisory affects, in one ecosystem.
 
     ecosystem: OSV ecosystem name, with the release where the source has one
@@ -47,7 +51,7 @@ class AffectedPackage(msgspec.Struct, frozen=True, kw_only=True):
     purl: str | None = None
 
 
-class Advisory(msgspec.Struct, frozen=True, kw_only=True):
+class Advisory(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One vulnerability record from one source.
 
     source: osv | debian-tracker | alpine-secdb (plus the feed, e.g. "osv:PyPI")

@@ -229,7 +229,7 @@ def _register_db(app: typer.Typer) -> None:
         """Download the advisory feeds (resumable) and rebuild the database."""
         from seawall.vulns.db import resolve_db_path
         from seawall.vulns.importers import import_files
-        from seawall.vulns.update import download, plan_feeds
+        from seawall.vulns.update import FeedMissing, download, plan_feeds
 
         db_path = resolve_db_path(db)
         feeds_dir = db_path.parent / "feeds"
@@ -241,7 +241,11 @@ def _register_db(app: typer.Typer) -> None:
                 def advance(done: int, total: int | None, task: TaskID = task) -> None:
                     bar.update(task, completed=done, total=total)
 
-                paths.append(download(feed, feeds_dir, advance))
+                try:
+                    paths.append(download(feed, feeds_dir, advance))
+                except FeedMissing as exc:
+                    warn(f"skipped a feed the server does not have: {exc}")
+                bar.remove_task(task)
         stderr.print(
             f"downloaded {len(paths)} feeds into {feeds_dir}", highlight=False, soft_wrap=True
         )

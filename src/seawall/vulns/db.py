@@ -26,14 +26,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import re
 import shutil
 import sqlite3
 import tempfile
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import platformdirs
@@ -180,6 +183,11 @@ class DbStatus(msgspec.Struct, frozen=True, kw_only=True):
         return self.age > STALE_AFTER
 
 
+def _ro_uri(path: Path) -> str:
+    """A read-only SQLite URI for `path` (quoted: '?' or '#' in a name stay literal)."""
+    return f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -195,6 +203,18 @@ _ADVISORY_DECODER = msgspec.msgpack.Decoder(Advisory)
 _AFFECTED_DECODER = msgspec.msgpack.Decoder(AffectedPackage)
 _ENCODER = msgspec.msgpack.Encoder()
 _FAMILY_ORDER = {"osv": 0, "debian-tracker": 1, "alpine-secdb": 2}
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while decoding many acyclic records (it would walk each tuple)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class AdvisoryDB:
@@ -213,7 +233,7 @@ class AdvisoryDB:
                 f"no advisory database at {db_path}: run `seawall db update` or `seawall db import`"
             )
         try:
-            conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+            conn = sqlite3.connect(_ro_uri(db_path), uri=True, check_same_thread=False)
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{db_path} is not a seawall advisory database ({exc})") from None
@@ -249,23 +269,29 @@ class AdvisoryDB:
         wanted = list(asked)
         out: dict[str, list[AffectedPackage]] = {}
         decode = _AFFECTED_DECODER.decode
-        for start in range(0, len(wanted), _BATCH):
-            chunk = wanted[start : start + _BATCH]
-            marks = ",".join("?" * len(chunk))
-            rows = self._conn.execute(
-                f"SELECT name, data FROM affected WHERE eco_key = ? AND name IN ({marks})",
-                (key, *chunk),
-            )
-            for name, data in rows:
-                row = decode(data)
-                for spelling in asked[name]:
-                    out.setdefault(spelling, []).append(row)
+        with _gc_paused():
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    f"SELECT name, data FROM affected WHERE eco_key = ? AND name IN ({marks})",
+                    (key, *chunk),
+                )
+                for name, data in rows:
+                    row = decode(data)
+                    for spelling in asked[name]:
+                        out.setdefault(spelling, []).append(row)
         return out
 
     def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:
         """The advisory record for each id found (OSV's record preferred over a tracker's)."""
         wanted = list(dict.fromkeys(ids))
         out: dict[str, tuple[int, Advisory]] = {}
+        with _gc_paused():
+            self._fetch_advisories(wanted, out)
+        return {ident: advisory for ident, (_, advisory) in out.items()}
+
+    def _fetch_advisories(self, wanted: list[str], out: dict[str, tuple[int, Advisory]]) -> None:
         for start in range(0, len(wanted), _BATCH):
             chunk = wanted[start : start + _BATCH]
             marks = ",".join("?" * len(chunk))
@@ -276,7 +302,6 @@ class AdvisoryDB:
                 rank = _FAMILY_ORDER.get(family, 9)
                 if ident not in out or rank < out[ident][0]:
                     out[ident] = (rank, _ADVISORY_DECODER.decode(data))
-        return {ident: advisory for ident, (_, advisory) in out.items()}
 
     def advisory(self, advisory_id: str) -> Advisory:
         """One advisory by id; InputError when the database has no such record."""
@@ -289,11 +314,16 @@ class AdvisoryDB:
         """CVE ids in the CISA Known Exploited Vulnerabilities catalog."""
         return {row[0] for row in self._conn.execute("SELECT cve FROM kev")}
 
+    def built_at(self) -> str:
+        """When the database was last built (UTC ISO time); one indexed read."""
+        built = self._conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
+        return str(built[0]) if built else "1970-01-01T00:00:00+00:00"
+
     def status(self) -> DbStatus:
-        """Sources, record counts, build time and age."""
+        """Sources, record counts, build time and age (counts are stored at build time,
+        so this stays cheap on a full database)."""
         conn = self._conn
-        built = conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
-        built_at = built[0] if built else "1970-01-01T00:00:00+00:00"
+        built_at = self.built_at()
         age = max(0.0, (_now() - _parse_time(built_at)).total_seconds())
         sources = tuple(
             SourceStatus(
@@ -306,21 +336,31 @@ class AdvisoryDB:
                 "SELECT name, records, imported_at, files FROM sources ORDER BY name"
             )
         )
-        ecosystems = dict(
-            conn.execute(
-                "SELECT ecosystem, COUNT(*) FROM affected GROUP BY ecosystem ORDER BY ecosystem"
-            ).fetchall()
-        )
+        stored = conn.execute("SELECT value FROM meta WHERE key = 'counts'").fetchone()
+        counts = msgspec.json.decode(stored[0]) if stored else _count(conn)
         return DbStatus(
             path=str(self.path),
             built_at=built_at,
             age_seconds=age,
-            advisories=conn.execute("SELECT COUNT(*) FROM advisories").fetchone()[0],
-            affected=conn.execute("SELECT COUNT(*) FROM affected").fetchone()[0],
-            known_exploited=conn.execute("SELECT COUNT(*) FROM kev").fetchone()[0],
-            ecosystems=ecosystems,
+            advisories=int(counts["advisories"]),
+            affected=int(counts["affected"]),
+            known_exploited=int(counts["known_exploited"]),
+            ecosystems=dict(counts["ecosystems"]),
             sources=sources,
         )
+
+
+def _count(conn: sqlite3.Connection) -> dict[str, Any]:
+    return {
+        "advisories": conn.execute("SELECT COUNT(*) FROM advisories").fetchone()[0],
+        "affected": conn.execute("SELECT COUNT(*) FROM affected").fetchone()[0],
+        "known_exploited": conn.execute("SELECT COUNT(*) FROM kev").fetchone()[0],
+        "ecosystems": dict(
+            conn.execute(
+                "SELECT ecosystem, COUNT(*) FROM affected GROUP BY ecosystem ORDER BY ecosystem"
+            ).fetchall()
+        ),
+    }
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -426,6 +466,8 @@ def building(path: Path | str | None = None) -> Iterator[DbWriter]:
     `path` is either the previous one or the complete new one, never a mix.
     """
     db_path = resolve_db_path(path)
+    if db_path.exists() and not db_path.is_file():
+        raise InputError(f"{db_path} is not a file: give --db a database file path")
     directory = db_path.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -447,15 +489,19 @@ def building(path: Path | str | None = None) -> Iterator[DbWriter]:
         conn.execute("BEGIN")
         yield DbWriter(conn)
         conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?), ('built_at', ?)",
-            (SCHEMA_VERSION, _now().isoformat()),
+            "INSERT OR REPLACE INTO meta (key, value) VALUES "
+            "('schema', ?), ('built_at', ?), ('counts', ?)",
+            (SCHEMA_VERSION, _now().isoformat(), msgspec.json.encode(_count(conn)).decode()),
         )
         conn.execute("COMMIT")
         conn.close()
         conn = None
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, db_path)
+        try:
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, db_path)
+        except OSError as exc:
+            raise InputError(f"cannot write {db_path}: {exc.strerror or exc}") from None
     finally:
         if conn is not None:
             conn.close()
@@ -465,7 +511,7 @@ def building(path: Path | str | None = None) -> Iterator[DbWriter]:
 
 def _check_existing(db_path: Path) -> None:
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = sqlite3.connect(_ro_uri(db_path), uri=True)
         try:
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         finally:

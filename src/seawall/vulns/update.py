@@ -67,6 +67,10 @@ class Feed:
     filename: str
 
 
+class FeedMissing(ServiceError):
+    """The server has no such feed (HTTP 404/410): skipped with a warning, not fatal."""
+
+
 def plan_feeds(ecosystems: Sequence[str] | None = None, base: str | None = None) -> list[Feed]:
     """The feeds `db update` fetches for the chosen OSV ecosystems (default: all)."""
     base = (base or os.environ.get("SEAWALL_FEED_BASE") or "").rstrip("/")
@@ -145,6 +149,8 @@ def download(
         if exc.code == 416 and offset:  # the part is stale or complete: start again
             part.unlink(missing_ok=True)
             return download(feed, directory, on_progress)
+        if exc.code in (404, 410):
+            raise FeedMissing(f"{feed.url}: HTTP {exc.code} {exc.reason}") from None
         raise ServiceError(f"{feed.url}: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError):
         raise _unreachable(feed.url) from None

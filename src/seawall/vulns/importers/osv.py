@@ -65,12 +65,22 @@ def score_vector(kind: str, vector: str) -> float | None:
     return None
 
 
+_SCALARS = (str, int, float)
+
+
+def _scalar(value: object, what: str) -> str:
+    # Only plain scalars: str() of a nested (YAML-aliased) structure can be exponential.
+    if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        raise MalformedRecord(f"{what} is not a string")
+    return str(value)
+
+
 def _str_list(value: object, what: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
         raise MalformedRecord(f"{what} is not a list")
-    return tuple(str(v) for v in value if v is not None)
+    return tuple(_scalar(v, what) for v in value if v is not None)
 
 
 def _parse_severity(record: dict[str, Any]) -> tuple[Severity, float | None, str | None]:
@@ -117,6 +127,17 @@ def _package_severity(entry: dict[str, Any]) -> Severity | None:
                     except ValueError:
                         continue
     return None
+
+
+def _time_text(value: object) -> str | None:
+    """An OSV timestamp as RFC 3339 text (YAML turns unquoted ones into datetimes)."""
+    if not value:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.isoformat().replace("+00:00", "Z")
+    return str(value)
 
 
 def _is_withdrawn(record: dict[str, Any]) -> bool:
@@ -179,7 +200,7 @@ def convert_record(
                     raise MalformedRecord("an event is not an object")
                 for key in _EVENT_KINDS:
                     if key in event and event[key] is not None:
-                        events.append(VersionEvent(key, str(event[key])))
+                        events.append(VersionEvent(key, _scalar(event[key], key)))
             if events:
                 ranges.append(AffectedRange(type=kind, events=tuple(events)))
         versions = _str_list(entry.get("versions"), "versions")
@@ -221,8 +242,8 @@ def convert_record(
         cvss_score=score,
         cvss_vector=vector,
         references=references,
-        published=str(record["published"]) if record.get("published") else None,
-        modified=str(record["modified"]) if record.get("modified") else None,
+        published=_time_text(record.get("published")),
+        modified=_time_text(record.get("modified")),
     )
     return advisory, rows
 
