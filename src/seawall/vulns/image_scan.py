@@ -102,13 +102,13 @@ def _as_datetime(value: Any) -> dt.datetime | None:
 
 def database_info(adb: Any, path: Path, now: dt.datetime) -> dict[str, Any]:
     """Path, build time and age of the database, from its `status()`."""
-    status: Any = adb.status() if hasattr(adb, "status") else {}
-    built: dt.datetime | None = None
-    for key in ("built", "built_at", "build_time", "updated", "updated_at"):
-        raw = status.get(key) if isinstance(status, dict) else getattr(status, key, None)
+    built_at = getattr(adb, "built_at", None)
+    if callable(built_at):  # one indexed read, not the full status
+        built = _as_datetime(built_at())
+    else:
+        status: Any = adb.status() if hasattr(adb, "status") else {}
+        raw = status.get("built_at") if isinstance(status, dict) else status.built_at
         built = _as_datetime(raw)
-        if built is not None:
-            break
     age = (now - built).total_seconds() / 86400 if built else None
     return {
         "path": str(path),
@@ -156,9 +156,21 @@ def _packages_from_target(
             )
         return target, contents.packages, warnings
     from seawall.images.scan import catalog_image
+    from seawall.progress import progress_bar
 
     assert options.target is not None
-    catalog = catalog_image(options.target, platform=options.platform, use_cache=options.use_cache)
+    with progress_bar(bytes_mode=True) as bar:
+        task = bar.add_task("reading layers", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        catalog = catalog_image(
+            options.target,
+            platform=options.platform,
+            use_cache=options.use_cache,
+            on_progress=on_progress,
+        )
     os_text = None
     if catalog.os is not None:
         os_text = f"{catalog.os.id} {catalog.os.version_id}".strip()
