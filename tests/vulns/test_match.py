@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from vulns_match_db import MemoryDB, key_for, load_all
 
@@ -275,3 +277,23 @@ def test_go_main_module_without_version_is_not_matched(db: MemoryDB) -> None:
     assert [f.rule for f in findings] == ["CVE-2022-32149"]  # GO-2022-1059, fixed 0.3.8
     assert findings[0].details["installed"] == "0.3.7"
     assert stats.unversioned == 1
+
+
+def test_alpine_secdb_through_the_real_database(tmp_path: Path) -> None:
+    from vulns_match_db import build_sqlite
+
+    from seawall.vulns.db import AdvisoryDB
+
+    zlib = Package(
+        name="zlib",
+        version="1.2.12-r0",
+        type="apk",
+        purl="pkg:apk/alpine/zlib@1.2.12-r0?distro=alpine-3.15.4",
+        ecosystem="Alpine:v3.15",
+        source_name="zlib",
+    )
+    with AdvisoryDB.open(build_sqlite(tmp_path / "adv.db")) as adb:
+        findings = match_packages([zlib], adb, asset="img")
+    # 1.2.12-r0 fixes CVE-2018-25032; CVE-2022-37434 was fixed in 1.2.12-r2
+    assert [(f.rule, f.details["fixed"]) for f in findings] == [("CVE-2022-37434", "1.2.12-r2")]
+    assert findings[0].details["source"] == ["Alpine:v3.15", "alpine-secdb"]
