@@ -196,7 +196,8 @@ def render_sarif(report: ImageReport) -> dict[str, Any]:
     for result, finding in zip(run["results"], report.findings, strict=True):
         result["partialFingerprints"] = {"seawallFinding/v1": _fingerprint(finding)}
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]
-        location["uri"] = quote(location["uri"], safe="/!:@-._~+=,;")
+        # code scanning resolves URIs against the repository: keep them relative
+        location["uri"] = quote(location["uri"].lstrip("/"), safe="/!:@-._~+=,;") or "image"
         pkg = finding.details.get("package", {})
         result["message"]["text"] = (
             f"{pkg.get('name')} {finding.details.get('installed')} is affected by "
