@@ -1,0 +1,564 @@
+"""Matching: installed packages against the advisory database, into findings.
+
+The matcher asks the database once per ecosystem for every name it needs (binary and
+source names for OS packages), evaluates OSV ranges with the ecosystem's version order,
+and only then loads the advisories that matched. Findings for the same vulnerability on
+the same package (one advisory per source, linked by aliases) are merged into one.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import importlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from seawall.model import Finding, Layer, Location, Package, Severity, Task
+from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange
+
+VersionKey = Callable[[str], Any]
+
+# Package types whose files belong to the operating system's package manager.
+OS_TYPES = frozenset({"deb", "apk", "rpm"})
+# Ecosystems of distribution advisories (the part before ":").
+DISTRO_ECOSYSTEMS = frozenset(
+    {
+        "Debian",
+        "Ubuntu",
+        "Alpine",
+        "Red Hat",
+        "Rocky Linux",
+        "AlmaLinux",
+        "Wolfi",
+        "Chainguard",
+        "SUSE",
+        "openSUSE",
+    }
+)
+_UNBOUNDED = "*"
+_RANK = {severity: severity.rank for severity in Severity}
+_EVALUATED = frozenset({"ECOSYSTEM", "SEMVER"})
+_NO_VERSION = frozenset({"", "(devel)", "unknown"})
+
+
+class AdvisorySource(Protocol):
+    """What the matcher needs from the advisory database (seawall.vulns.db.AdvisoryDB)."""
+
+    def lookup(
+        self, ecosystem: str, names: Iterable[str]
+    ) -> Mapping[str, Sequence[AffectedPackage]]: ...
+
+    def advisories(self, ids: Iterable[str]) -> Any: ...
+
+    def kev_ids(self) -> Any: ...
+
+
+def default_version_key(ecosystem: str) -> VersionKey:
+    """The ecosystem's version order from seawall.vulns.versions, as a sort key."""
+    versions = importlib.import_module("seawall.vulns.versions")
+    key: VersionKey = versions.sort_key(ecosystem)
+    return key
+
+
+def _cached(key: VersionKey) -> VersionKey:
+    # versions repeat across packages and advisories: parse each once per scan
+    return functools.lru_cache(maxsize=131072)(key)
+
+
+def _ecosystem_base(ecosystem: str) -> str:
+    return ecosystem.split(":", 1)[0]
+
+
+def lookup_ecosystems(ecosystem: str) -> tuple[str, ...]:
+    """Database ecosystem keys to ask for a package's ecosystem.
+
+    The database normalises ecosystems itself ("Debian:12.5" and "Debian:12" are one
+    key), so this is the package's own ecosystem.
+    """
+    return (ecosystem,)
+
+
+_PEP503 = re.compile(r"[-_.]+")
+
+
+def lookup_names(package: Package) -> tuple[str, ...]:
+    """The names to look a package up by: binary name, source name, normalised forms."""
+    names = [package.name]
+    if package.source_name and package.type in OS_TYPES:
+        names.append(package.source_name)
+    if package.type == "pypi":
+        names.append(_PEP503.sub("-", package.name).lower())
+    elif package.type in {"npm", "golang", "cargo", "gem", "composer"}:
+        names.append(package.name.lower())
+    return tuple(dict.fromkeys(names))
+
+
+def _installed(package: Package, *, source: bool) -> str:
+    version = package.source_version if source and package.source_version else package.version
+    if package.epoch and package.type in {"deb", "rpm"} and ":" not in version:
+        version = f"{package.epoch}:{version}"
+    if package.type == "golang":
+        version = version.removeprefix("v")  # Go advisories spell versions without "v"
+    return version
+
+
+@dataclass(frozen=True, slots=True)
+class RangeHit:
+    """An affected version range that contains the installed version."""
+
+    fixed: str | None
+
+
+def evaluate_range(version: str, rng: AffectedRange, key: VersionKey) -> RangeHit | None:
+    """OSV semantics: is `version` inside this range, and which version fixes it?
+
+    Events may come in any order; they are sorted by version ("0" lowest). Intervals open
+    at `introduced` and close at `fixed` (exclusive) or `last_affected` (inclusive); a
+    `limit` bounds the whole range from above (exclusive).
+    """
+    if rng.type not in _EVALUATED:
+        return None
+    mine = key(version)
+    events = rng.events
+    if len(events) == 2 and events[0].kind == "introduced" and events[1].kind == "fixed":
+        # the common shape, decided without sorting
+        low, high = events[0].version, events[1].version
+        if (low == "0" or not mine < key(low)) and mine < key(high):
+            return RangeHit(fixed=high)
+        return None
+    points: list[tuple[tuple[int, Any], Any, str, str]] = []
+    for index, event in enumerate(rng.events):
+        if event.kind == "limit":
+            if event.version != _UNBOUNDED and not mine < key(event.version):
+                return None
+        elif event.kind == "introduced" and event.version == "0":
+            points.append(((0, index), _LOWEST, event.kind, event.version))
+        else:
+            parsed = key(event.version)
+            points.append(((1, parsed), parsed, event.kind, event.version))
+    if len(points) > 2:
+        points.sort(key=lambda item: item[0])
+    opened: Any = None
+    for _order, boundary_key, kind, boundary in points:
+        if kind == "introduced":
+            if opened is None:
+                opened = boundary_key
+            continue
+        if opened is None:
+            continue
+        inside_low = opened is _LOWEST or not mine < opened
+        if kind == "fixed":
+            if inside_low and mine < boundary_key:
+                return RangeHit(fixed=boundary)
+        elif kind == "last_affected" and inside_low and not boundary_key < mine:
+            return RangeHit(fixed=None)
+        opened = None
+    if opened is not None and (opened is _LOWEST or not mine < opened):
+        return RangeHit(fixed=None)
+    return None
+
+
+_LOWEST: Any = object()  # OSV's introduced "0": below every version
+
+
+def evaluate_affected(version: str, affected: AffectedPackage, key: VersionKey) -> RangeHit | None:
+    """Does this advisory entry affect `version`? `None` when it does not."""
+    if affected.status == "not-affected":
+        return None
+    if version in affected.versions:
+        hit: RangeHit | None = RangeHit(fixed=None)
+        # an explicit list says affected; a range may still name the fix
+        for rng in affected.ranges:
+            found = evaluate_range(version, rng, key)
+            if found is not None and found.fixed:
+                return found
+        return hit
+    usable = [r for r in affected.ranges if r.type in {"ECOSYSTEM", "SEMVER"}]
+    if not usable:
+        # OSV: no ranges and no versions means every version; a versions list that
+        # does not name this version means not affected; GIT-only ranges: not decidable
+        if affected.versions or affected.ranges:
+            return None
+        return RangeHit(fixed=None)
+    best: RangeHit | None = None
+    for rng in usable:
+        found = evaluate_range(version, rng, key)
+        if found is not None and (best is None or (found.fixed and not best.fixed)):
+            best = found
+    return best
+
+
+def severity_from_cvss(score: float | None) -> Severity | None:
+    """CVSS v3 qualitative bands."""
+    if score is None:
+        return None
+    if score >= 9.0:
+        return Severity.CRITICAL
+    if score >= 7.0:
+        return Severity.HIGH
+    if score >= 4.0:
+        return Severity.MEDIUM
+    if score > 0.0:
+        return Severity.LOW
+    return Severity.INFO
+
+
+@dataclass(slots=True)
+class _Hit:
+    package: Package
+    affected: AffectedPackage
+    fixed: str | None
+    installed: str
+    matched_by: str  # binary | source
+
+
+@dataclass(slots=True)
+class _Group:
+    package: Package
+    hits: list[_Hit] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+
+
+def _id_rank(vuln_id: str) -> tuple[int, str]:
+    if vuln_id.startswith("CVE-"):
+        return (0, vuln_id)
+    if vuln_id.startswith("GHSA-"):
+        return (1, vuln_id)
+    return (2, vuln_id)
+
+
+def _advisory_map(raw: Any) -> dict[str, Advisory]:
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    return {adv.id: adv for adv in raw}
+
+
+@dataclass(slots=True)
+class MatchStats:
+    """Counts a report shows next to the findings."""
+
+    packages: int = 0
+    os_owned_skipped: int = 0
+    not_affected: int = 0
+    unversioned: int = 0  # no comparable version ("", Go's "(devel)")
+    incomparable: int = 0  # advisory rows whose versions could not be ordered
+
+
+# Where distribution packages put language packages (pip and npm never install there).
+_DISTRO_ONLY_DIRS = ("/usr/lib/python3/dist-packages/", "/usr/share/java/", "/usr/share/nodejs/")
+_SYSTEM_SITE = re.compile(r"^/usr/lib(?:64)?/python3\.\d+/site-packages/")
+_DISTRO_PY_PREFIXES = ("py3-", "python3-", "python-")
+
+
+def _os_owned(package: Package, owned_paths: frozenset[str], os_names: frozenset[str]) -> bool:
+    """Is this language package a file of an OS package (so distro advisories decide)?
+
+    Known when a cataloger says so (`metadata["os_owned"]`) or an OS package lists the
+    file; otherwise inferred from where distributions install language packages.
+    """
+    if package.type in OS_TYPES or not os_names:
+        return False
+    if package.metadata.get("os_owned"):
+        return True
+    path = package.path
+    if not path:
+        return False
+    if path in owned_paths or path.split("!", 1)[0] in owned_paths:
+        return True
+    if path.startswith(_DISTRO_ONLY_DIRS):
+        return True
+    if package.type == "pypi" and _SYSTEM_SITE.match(path):
+        name = _PEP503.sub("-", package.name).lower()
+        return any(prefix + name in os_names for prefix in _DISTRO_PY_PREFIXES)
+    return False
+
+
+def _owned_paths(packages: Sequence[Package]) -> tuple[frozenset[str], frozenset[str]]:
+    paths: set[str] = set()
+    names: set[str] = set()
+    for package in packages:
+        if package.type in OS_TYPES:
+            names.add(package.name.lower())
+            files = package.metadata.get("files")
+            if isinstance(files, list | tuple):
+                paths.update(f for f in files if isinstance(f, str))
+    return frozenset(paths), frozenset(names)
+
+
+def match_packages(
+    packages: Sequence[Package],
+    db: AdvisorySource,
+    *,
+    asset: str,
+    version_key: Callable[[str], VersionKey] = default_version_key,
+    stats: MatchStats | None = None,
+) -> list[Finding]:
+    """Match packages against the advisory database; one finding per CVE per package.
+
+    OS packages are looked up by binary and by source name (distro advisories are keyed
+    by source package). Language packages whose files an OS package owns are not matched
+    against language advisories: the distro's advisories (with its backports) decide.
+    """
+    # the matcher allocates many small, acyclic objects: cyclic GC passes only cost time
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _match_packages(packages, db, asset=asset, version_key=version_key, stats=stats)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _match_packages(
+    packages: Sequence[Package],
+    db: AdvisorySource,
+    *,
+    asset: str,
+    version_key: Callable[[str], VersionKey] = default_version_key,
+    stats: MatchStats | None = None,
+) -> list[Finding]:
+    """The matcher proper (see match_packages)."""
+    stats = stats if stats is not None else MatchStats()
+    stats.packages += len(packages)
+    owned, os_names = _owned_paths(packages)
+    wanted: dict[str, set[str]] = {}
+    candidates: list[tuple[Package, tuple[str, ...], tuple[str, ...]]] = []
+    for package in packages:
+        if not package.ecosystem:
+            continue
+        if package.version in _NO_VERSION:
+            stats.unversioned += 1
+            continue
+        if _os_owned(package, owned, os_names):
+            stats.os_owned_skipped += 1
+            continue
+        ecosystems = lookup_ecosystems(package.ecosystem)
+        names = lookup_names(package)
+        candidates.append((package, ecosystems, names))
+        for eco in ecosystems:
+            wanted.setdefault(eco, set()).update(names)
+
+    found: dict[str, Mapping[str, Sequence[AffectedPackage]]] = {
+        eco: db.lookup(eco, sorted(names)) for eco, names in wanted.items()
+    }
+    key_cache: dict[str, VersionKey] = {}
+
+    groups: list[_Group] = []
+    for package, ecosystems, names in candidates:
+        base = _ecosystem_base(package.ecosystem)
+        key = key_cache.get(base)
+        if key is None:
+            key = key_cache[base] = _cached(version_key(package.ecosystem))
+        hits: list[_Hit] = []
+        not_affected: set[str] = set()
+        seen: set[int] = set()  # the same row found under two names
+        for eco in ecosystems:
+            rows = found.get(eco, {})
+            for name in names:
+                is_source = package.type in OS_TYPES and name != package.name
+                installed = _installed(package, source=is_source)
+                for affected in rows.get(name, ()):
+                    row_id = id(affected)
+                    if row_id in seen:
+                        continue
+                    seen.add(row_id)
+                    if affected.status == "not-affected":
+                        not_affected.add(affected.advisory_id)
+                        continue
+                    try:
+                        hit = evaluate_affected(installed, affected, key)
+                    except (TypeError, ValueError):
+                        stats.incomparable += 1
+                        continue
+                    if hit is not None:
+                        hits.append(
+                            _Hit(
+                                package=package,
+                                affected=affected,
+                                fixed=hit.fixed,
+                                installed=installed,
+                                matched_by="source" if is_source else "binary",
+                            )
+                        )
+        if hits or not_affected:
+            groups.append(_Group(package=package, hits=hits, ids=not_affected))
+
+    if not groups:
+        return []
+    advisory_ids = {h.affected.advisory_id for g in groups for h in g.hits}
+    advisories = _advisory_map(db.advisories(sorted(advisory_ids))) if advisory_ids else {}
+    kev = set(db.kev_ids())
+    findings: list[Finding] = []
+    for group in groups:
+        key = key_cache[_ecosystem_base(group.package.ecosystem)]
+        findings.extend(_merge_group(group, advisories, kev, asset, key, stats))
+    findings.sort(key=lambda f: (-_RANK[f.severity], f.details["package"]["name"], f.rule))
+    return findings
+
+
+def _ids_of(hit: _Hit, advisories: Mapping[str, Advisory]) -> set[str]:
+    adv = advisories.get(hit.affected.advisory_id)
+    ids = {hit.affected.advisory_id}
+    if adv is not None:
+        ids.update(adv.aliases)
+        ids.update(adv.upstream)
+    return ids
+
+
+def _merge_group(
+    group: _Group,
+    advisories: Mapping[str, Advisory],
+    kev: set[str],
+    asset: str,
+    key: VersionKey,
+    stats: MatchStats,
+) -> list[Finding]:
+    not_affected_ids: set[str] = set()
+    for vid in group.ids:
+        not_affected_ids.add(vid)
+        adv = advisories.get(vid)
+        if adv is not None:
+            not_affected_ids.update(adv.aliases)
+    # union hits that share any id (an advisory and its aliases): id -> cluster number
+    owner: dict[str, int] = {}
+    cluster_ids: list[set[str]] = []
+    cluster_hits: list[list[_Hit]] = []
+    for hit in group.hits:
+        adv = advisories.get(hit.affected.advisory_id)
+        if adv is not None and adv.withdrawn:
+            continue
+        ids = _ids_of(hit, advisories)
+        joined = {owner[i] for i in ids if i in owner}
+        if not joined:
+            number = len(cluster_ids)
+            cluster_ids.append(ids)
+            cluster_hits.append([hit])
+        else:
+            number = min(joined)
+            cluster_ids[number] |= ids
+            cluster_hits[number].append(hit)
+            for other in joined - {number}:
+                cluster_ids[number] |= cluster_ids[other]
+                cluster_hits[number].extend(cluster_hits[other])
+                for i in cluster_ids[other]:
+                    owner[i] = number
+                cluster_ids[other] = set()
+                cluster_hits[other] = []
+        for i in cluster_ids[number]:
+            owner[i] = number
+    clusters = [(i, h) for i, h in zip(cluster_ids, cluster_hits, strict=True) if h]
+    out: list[Finding] = []
+    for ids, hits in clusters:
+        # a distro source saying "not affected" for any of these ids wins (backports)
+        if ids & not_affected_ids:
+            stats.not_affected += 1
+            continue
+        out.append(_finding(group.package, ids, hits, advisories, kev, asset, key))
+    return out
+
+
+def _finding(
+    package: Package,
+    ids: set[str],
+    hits: list[_Hit],
+    advisories: Mapping[str, Advisory],
+    kev: set[str],
+    asset: str,
+    key: VersionKey,
+) -> Finding:
+    cves = [i for i in ids if i.startswith("CVE-")]
+    primary = min(cves) if cves else min(ids, key=_id_rank)
+    advisory_ids = (
+        [hits[0].affected.advisory_id]
+        if len(hits) == 1
+        else sorted({h.affected.advisory_id for h in hits}, key=_id_rank)
+    )
+    advs = [advisories[i] for i in advisory_ids if i in advisories]
+    if len(hits) == 1:
+        fixed = hits[0].fixed
+    else:
+        distro = [h for h in hits if _ecosystem_base(h.affected.ecosystem) in DISTRO_ECOSYSTEMS]
+        # distro advisories decide the fix for OS packages (they know the backports)
+        fixed = None
+        for hit in distro or hits:
+            if hit.fixed and (fixed is None or key(fixed) < key(hit.fixed)):
+                fixed = hit.fixed
+    severity = Severity.UNKNOWN
+    best_cvss: Advisory | None = None
+    for adv in advs:
+        if _RANK[adv.severity] > _RANK[severity]:
+            severity = adv.severity
+        if adv.cvss_score is not None and (
+            best_cvss is None or adv.cvss_score > (best_cvss.cvss_score or 0.0)
+        ):
+            best_cvss = adv
+    if severity is Severity.UNKNOWN and best_cvss is not None:
+        severity = severity_from_cvss(best_cvss.cvss_score) or Severity.UNKNOWN
+    if severity is Severity.UNKNOWN:
+        for hit in hits:
+            sev = hit.affected.severity
+            if sev is not None and _RANK[sev] > _RANK[severity]:
+                severity = sev
+    if len(advs) == 1:
+        references = list(advs[0].references)
+    else:
+        references = list(dict.fromkeys(r for adv in advs for r in adv.references))
+    summary = next((a.summary for a in advs if a.summary), "")
+    installed = hits[0].installed
+    status = "fixed" if fixed else "unfixed"
+    aliases = sorted(ids - {primary})
+    sources = sorted({a.source for a in advs} | {f"{h.affected.ecosystem}" for h in hits})
+    title = f"{primary} in {package.name} {package.version}"
+    if summary:
+        title += f": {summary}"
+    details: dict[str, Any] = {
+        "id": primary,
+        "aliases": aliases,
+        "advisories": advisory_ids,
+        "package": {
+            "name": package.name,
+            "version": package.version,
+            "purl": package.purl,
+            "type": package.type,
+            "ecosystem": package.ecosystem,
+            "source_name": package.source_name,
+        },
+        "installed": installed,
+        "fixed": fixed,
+        "status": status,
+        "matched_by": sorted({h.matched_by for h in hits}),
+        "cvss": {
+            "score": best_cvss.cvss_score if best_cvss else None,
+            "vector": best_cvss.cvss_vector if best_cvss else None,
+        },
+        "known_exploited": bool(ids & kev),
+        "layer": package.layer,
+        "path": package.path,
+        "source": sources,
+        "summary": summary,
+    }
+    remediation = (
+        f"Upgrade {package.name} to {fixed} or later."
+        if fixed
+        else "No fixed version is available yet; mitigate or replace the package."
+    )
+    evidence = f"{package.name} {installed} installed" + (
+        f"; fixed in {fixed}" if fixed else "; no fix available"
+    )
+    return Finding(
+        type="vulnerability",
+        rule=primary,
+        title=title,
+        severity=severity,
+        asset=asset,
+        layer=Layer.APPLICATION,
+        task=Task.VULNERABILITY_MANAGEMENT,
+        evidence=evidence,
+        remediation=remediation,
+        references=tuple(references),
+        location=Location(path=package.path) if package.path else None,
+        details=details,
+    )

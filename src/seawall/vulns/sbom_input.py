@@ -1,0 +1,224 @@
+"""Reading SBOMs someone else made (CycloneDX JSON, SPDX 2.3 JSON) into Packages.
+
+Only package URLs matter for matching: the purl type gives the ecosystem, the `distro`
+qualifier (or the SBOM's operating-system component) the distribution release, and the
+`upstream` qualifier a Debian/Alpine source package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from packageurl import PackageURL
+
+from seawall.errors import InputError
+from seawall.model import Package
+
+MAX_SBOM_BYTES = 256 * 1024 * 1024
+MAX_COMPONENTS = 1_000_000
+
+_LANGUAGE_ECOSYSTEMS = {
+    "pypi": "PyPI",
+    "npm": "npm",
+    "maven": "Maven",
+    "golang": "Go",
+    "cargo": "crates.io",
+    "gem": "RubyGems",
+    "nuget": "NuGet",
+    "composer": "Packagist",
+    "hex": "Hex",
+    "pub": "Pub",
+    "swift": "SwiftURL",
+}
+_DISTROS = {
+    "debian": "Debian",
+    "ubuntu": "Ubuntu",
+    "alpine": "Alpine",
+    "wolfi": "Wolfi",
+    "chainguard": "Chainguard",
+    "rhel": "Red Hat",
+    "redhat": "Red Hat",
+    "rocky": "Rocky Linux",
+    "almalinux": "AlmaLinux",
+}
+
+
+@dataclass(slots=True)
+class SbomContents:
+    """Packages read from an SBOM, with what it says it describes."""
+
+    name: str
+    format: str  # cyclonedx | spdx
+    packages: list[Package] = field(default_factory=list)
+    os: str | None = None  # "debian-12" style, when the SBOM names the OS
+    skipped: int = 0  # components without a usable purl
+
+
+def distro_ecosystem(distro: str) -> str | None:
+    """'debian-12.5' -> 'Debian:12', 'alpine-3.19.1' -> 'Alpine:v3.19', 'ubuntu-22.04' ->
+    'Ubuntu:22.04', 'rocky-9.3' -> 'Rocky Linux:9'; None for an unknown distribution."""
+    name, _, version = distro.strip().lower().partition("-")
+    base = _DISTROS.get(name)
+    if base is None:
+        return None
+    if not version:
+        return base
+    parts = version.split(".")
+    if base == "Debian" or base in {"Rocky Linux", "AlmaLinux"}:
+        return f"{base}:{parts[0]}"
+    if base == "Alpine":
+        return f"Alpine:v{'.'.join(parts[:2])}"
+    if base == "Ubuntu":
+        return f"Ubuntu:{'.'.join(parts[:2])}"
+    if base in {"Wolfi", "Chainguard", "Red Hat"}:
+        return base
+    return f"{base}:{version}"
+
+
+def package_from_purl(text: str, *, default_distro: str | None = None) -> Package | None:
+    """A Package for a purl, or None when the purl has no version or is not a package."""
+    try:
+        purl = PackageURL.from_string(text)
+    except ValueError:
+        return None
+    if not purl.version:
+        return None
+    qualifiers: dict[str, str] = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+    ptype = purl.type
+    name = purl.name
+    version = purl.version
+    ecosystem = ""
+    source_name: str | None = None
+    source_version: str | None = None
+    epoch: int | None = None
+    if ptype in {"deb", "apk", "rpm"}:
+        distro = qualifiers.get("distro") or default_distro
+        if not distro and purl.namespace:
+            distro = purl.namespace
+        ecosystem = (distro_ecosystem(distro) if distro else None) or ""
+        upstream = qualifiers.get("upstream")
+        if upstream:
+            source_name, _, up_version = upstream.partition("@")
+            source_version = up_version or None
+            if ptype == "rpm" and source_name.endswith(".src.rpm"):
+                source_name = None  # rpm source file names carry no clean package name
+        if qualifiers.get("epoch", "").isdigit():
+            epoch = int(qualifiers["epoch"])
+    elif ptype in _LANGUAGE_ECOSYSTEMS:
+        ecosystem = _LANGUAGE_ECOSYSTEMS[ptype]
+        if ptype == "maven" and purl.namespace:
+            name = f"{purl.namespace}:{purl.name}"
+        elif ptype in {"npm", "golang", "composer"} and purl.namespace:
+            name = f"{purl.namespace}/{purl.name}"
+        if ptype == "golang":
+            version = version.removeprefix("v")  # Go advisories use versions without "v"
+    else:
+        return None
+    return Package(
+        name=name,
+        version=version,
+        type=ptype,
+        purl=text,
+        ecosystem=ecosystem,
+        source_name=source_name,
+        source_version=source_version,
+        arch=qualifiers.get("arch"),
+        epoch=epoch,
+        cataloger="sbom",
+    )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    if size > MAX_SBOM_BYTES:
+        raise InputError(f"{path}: {size} bytes is larger than the {MAX_SBOM_BYTES} limit")
+    try:
+        return msgspec.json.decode(path.read_bytes())
+    except msgspec.DecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _cyclonedx(doc: dict[str, Any], path: Path) -> SbomContents:
+    meta = doc.get("metadata") or {}
+    subject = meta.get("component") or {}
+    name = str(subject.get("name") or path.name)
+    flat: list[dict[str, Any]] = []
+    stack = [doc.get("components") or []]
+    while stack:
+        items = stack.pop()
+        if not isinstance(items, list):
+            raise InputError(f"{path}: 'components' must be a list")
+        for comp in items:
+            if not isinstance(comp, dict):
+                raise InputError(f"{path}: a component is not an object")
+            flat.append(comp)
+            if len(flat) > MAX_COMPONENTS:
+                raise InputError(f"{path}: more than {MAX_COMPONENTS} components")
+            if comp.get("components"):
+                stack.append(comp["components"])
+    os_name: str | None = None
+    for comp in flat:
+        if comp.get("type") == "operating-system" and comp.get("name"):
+            os_name = f"{comp['name']}-{comp.get('version', '')}".rstrip("-")
+    contents = SbomContents(name=name, format="cyclonedx", os=os_name)
+    for comp in flat:
+        if comp.get("type") == "operating-system":
+            continue
+        purl = comp.get("purl")
+        pkg = package_from_purl(purl, default_distro=os_name) if isinstance(purl, str) else None
+        if pkg is None:
+            contents.skipped += 1
+            continue
+        contents.packages.append(pkg)
+    return contents
+
+
+def _spdx(doc: dict[str, Any], path: Path) -> SbomContents:
+    packages = doc.get("packages") or []
+    if not isinstance(packages, list):
+        raise InputError(f"{path}: 'packages' must be a list")
+    if len(packages) > MAX_COMPONENTS:
+        raise InputError(f"{path}: more than {MAX_COMPONENTS} packages")
+    contents = SbomContents(name=str(doc.get("name") or path.name), format="spdx")
+    purls: list[str | None] = []
+    for pkg in packages:
+        if not isinstance(pkg, dict):
+            raise InputError(f"{path}: a package is not an object")
+        found = None
+        for ref in pkg.get("externalRefs") or []:
+            if isinstance(ref, dict) and ref.get("referenceType") == "purl":
+                found = ref.get("referenceLocator")
+                break
+        if pkg.get("primaryPackagePurpose") == "OPERATING-SYSTEM" and pkg.get("name"):
+            contents.os = f"{pkg['name']}-{pkg.get('versionInfo', '')}".rstrip("-")
+            found = None
+        purls.append(found if isinstance(found, str) else None)
+    for purl in purls:
+        parsed = package_from_purl(purl, default_distro=contents.os) if purl else None
+        if parsed is None:
+            contents.skipped += 1
+            continue
+        contents.packages.append(parsed)
+    return contents
+
+
+def read_sbom(path: Path) -> SbomContents:
+    """Read a CycloneDX (JSON) or SPDX 2.x (JSON) SBOM; raise InputError otherwise."""
+    doc = _read_json(path)
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: expected a JSON object (CycloneDX or SPDX)")
+    if doc.get("bomFormat") == "CycloneDX":
+        return _cyclonedx(doc, path)
+    if str(doc.get("spdxVersion", "")).startswith("SPDX-2."):
+        return _spdx(doc, path)
+    raise InputError(f"{path}: not a CycloneDX JSON or SPDX 2.x JSON SBOM")
