@@ -299,7 +299,7 @@ def transform_objects(
         for cloud_id in sa_cloud.get((namespace, sa_name), []):
             part.relations.append(Relation(source=wid, kind="uses-identity", target=cloud_id))
         workloads.append((o, wid, pod_labels(o)))
-    if workloads:
+    if workloads and source.startswith("live:"):  # manifests do not prove a cluster exists
         part.assets.append(
             Asset(
                 id=cluster_id,
@@ -417,6 +417,26 @@ def load_file(path: Path, *, cluster: str = DEFAULT_CLUSTER) -> InventoryPart:
     part = transform_objects(objects, cluster=cluster, source=str(path))
     part.warnings.extend(warnings)
     part.sources.append(str(path))
+    return part
+
+
+def load_files(files: list[Path], group: str = "") -> InventoryPart:
+    """Read several manifest files as one set (Services and Ingresses find their workloads)."""
+    objects: list[SourceObject] = []
+    warnings: list[str] = []
+    part = InventoryPart()
+    for file in files:
+        try:
+            found, notes = read_objects(file)
+        except InputError as exc:
+            warnings.append(f"{exc}; skipped")
+            continue
+        objects.extend(found)
+        warnings.extend(notes)
+        part.sources.append(str(file))
+    loaded = transform_objects(objects, cluster=DEFAULT_CLUSTER)
+    part.assets, part.relations = loaded.assets, loaded.relations
+    part.warnings = warnings
     return part
 
 

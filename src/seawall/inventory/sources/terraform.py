@@ -713,6 +713,32 @@ def load_file(path: Path) -> InventoryPart:
     return part
 
 
+def load_files(files: list[Path], group: str = "") -> InventoryPart:
+    """Read the .tf files of one directory (a root module) as one set; JSON files alone."""
+    part = InventoryPart()
+    objects: list[SourceObject] = []
+    for file in files:
+        try:
+            found, notes = _read_file(file)
+        except InputError as exc:
+            part.warnings.append(f"{exc}; skipped")
+            continue
+        if file.name.endswith(".tf"):
+            objects.extend(found)
+        else:
+            json_part = transform_resources(found, root=file.stem)
+            part.assets.extend(json_part.assets)
+            part.relations.extend(json_part.relations)
+            part.controls.extend(json_part.controls)
+        part.warnings.extend(notes)
+        part.sources.append(str(file))
+    hcl_part = transform_resources(objects, root=group or "terraform")
+    part.assets.extend(hcl_part.assets)
+    part.relations.extend(hcl_part.relations)
+    part.controls.extend(hcl_part.controls)
+    return part
+
+
 def collect_live(**options: Any) -> InventoryPart:
     """Terraform has no live API: state is read from files."""
     return InventoryPart()
