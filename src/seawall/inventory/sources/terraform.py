@@ -436,7 +436,8 @@ def classify(obj: SourceObject, task_definitions: dict[str, dict[str, Any]]) -> 
             "workload",
             "gcp.cloudrun-service",
             [str(c["image"]) for c in containers if c.get("image")],
-            public=run_ingress == "INGRESS_TRAFFIC_ALL",
+            # public only with an allUsers invoker too (see _public_run_services)
+            public=False if run_ingress != "INGRESS_TRAFFIC_ALL" else None,
         )
     if t == "google_cloud_run_service":
         spec = _first(_first(b.get("template")).get("spec"))
@@ -492,8 +493,44 @@ def _account_region(obj: SourceObject, provider: str) -> tuple[str | None, str |
     return None, None
 
 
+_GCP_SERVICE_HOSTS = {
+    "google_container_cluster": "container.googleapis.com",
+    "google_container_node_pool": "container.googleapis.com",
+    "google_cloud_run_v2_service": "run.googleapis.com",
+    "google_cloud_run_v2_job": "run.googleapis.com",
+    "google_cloudfunctions2_function": "cloudfunctions.googleapis.com",
+    "google_artifact_registry_repository": "artifactregistry.googleapis.com",
+}
+
+
+def _public_run_services(objs: Iterable[SourceObject]) -> set[str]:
+    """Cloud Run services (by name or reference) that grant run.invoker to allUsers."""
+    names: set[str] = set()
+    for o in objs:
+        if not o.kind.startswith(
+            ("google_cloud_run_v2_service_iam", "google_cloud_run_service_iam")
+        ):
+            continue
+        b = o.body if isinstance(o.body, dict) else {}
+        members = [b.get("member"), *list(b.get("members") or [])]
+        if str(b.get("role")) == "roles/run.invoker" and "allUsers" in members:
+            target = b.get("name") or b.get("service")
+            ref = _reference_target(target, "google_cloud_run_v2_service") or _reference_target(
+                target, "google_cloud_run_service"
+            )
+            if ref:
+                names.add(f"ref:{ref}")
+            if isinstance(target, str):
+                names.add(target.rsplit("/", 1)[-1])
+    return names
+
+
 def _asset_id(obj: SourceObject, provider: str, root: str) -> str:
     b = obj.body if isinstance(obj.body, dict) else {}
+    host = _GCP_SERVICE_HOSTS.get(obj.kind)
+    rid = b.get("id")
+    if host and _resolved(rid) and str(rid).startswith("projects/"):
+        return f"//{host}/{rid}"  # the Cloud Asset Inventory full resource name
     if provider == "aws" and _resolved(b.get("arn")):
         return str(b["arn"])
     if provider == "azure" and _resolved(b.get("id")) and str(b["id"]).startswith("/"):
@@ -593,6 +630,7 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
                 if _resolved(o.body.get(key)):
                     task_definitions[str(o.body[key])] = o.body
     ids_by_address: dict[str, str] = {}
+    public_run = _public_run_services(objs)
     for o in objs:
         provider = _provider(o.kind)
         account, region = _account_region(o, provider)
@@ -613,6 +651,23 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
         }
         if found.kind == "workload":
             properties["images"] = images
+        if o.kind in ("google_cloud_run_v2_service", "google_cloud_run_service"):
+            b = o.body if isinstance(o.body, dict) else {}
+            invoker = f"ref:{o.name}" in public_run or b.get("name") in public_run
+            found.public = found.public is not False and invoker
+        if o.kind == "google_container_cluster":
+            posture = _first((o.body or {}).get("security_posture_config"))
+            mode = str(posture.get("mode") or "").upper()
+            if mode:
+                part.controls.append(
+                    ControlState(
+                        control="gcp.gke-security-posture",
+                        scope=asset_id,
+                        status="off" if mode == "DISABLED" else "on",
+                        source=o.location.path,
+                        details={"mode": mode},
+                    )
+                )
         if found.public is not None:
             properties["public"] = found.public
         tags = o.body.get("tags") if isinstance(o.body, dict) else None
