@@ -284,9 +284,11 @@ def _app_service_images(body: dict[str, Any]) -> list[str]:
 def _ecs_images(task_definition: dict[str, Any] | None) -> list[str]:
     if not task_definition:
         return []
-    defs = _json_field(task_definition.get("container_definitions"))
+    raw = task_definition.get("container_definitions")
+    defs = _json_field(raw)
     if not isinstance(defs, list):
-        return []
+        # HCL: `jsonencode([{ image = "..." }])` stays an unevaluated expression
+        return re.findall(r'"?image"?\s*[:=]\s*"([^"$]+)"', raw) if isinstance(raw, str) else []
     return [str(d["image"]) for d in defs if isinstance(d, dict) and d.get("image")]
 
 
