@@ -314,15 +314,20 @@ def transform_objects(
         )
     # Exposure: LoadBalancer/NodePort Services and Ingresses/Routes in front of workloads
     services: dict[tuple[str, str], list[str]] = {}
+    by_namespace: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for w, wid, labels in workloads:
+        by_namespace.setdefault(w.namespace or "default", []).append((wid, labels))
     for o in objs:
         if o.kind != "Service":
             continue
         namespace = o.namespace or "default"
         selector = _dig(o.body, ("spec", "selector")) or {}
+        if not isinstance(selector, dict):
+            selector = {}
         targets = [
             wid
-            for w, wid, labels in workloads
-            if (w.namespace or "default") == namespace and _selector_matches(selector, labels)
+            for wid, labels in by_namespace.get(namespace, [])
+            if _selector_matches(selector, labels)
         ]
         services[(namespace, o.name)] = targets
         svc_type = _dig(o.body, ("spec", "type")) or "ClusterIP"
