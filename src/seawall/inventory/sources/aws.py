@@ -201,15 +201,13 @@ def get_lambda(client: Any) -> list[tuple[str, dict[str, Any]]]:
         name = function["FunctionName"]
         detail = client.get_function(FunctionName=name)
         records.append(("AWS::Lambda::Function", detail))
-        try:
-            urls = _paginate(
-                client, "list_function_url_configs", "FunctionUrlConfigs", FunctionName=name
-            )
-        except Exception as exc:  # URL configs are optional detail
-            if _error_reason(exc) not in {"ResourceNotFoundException"}:
+        try:  # the unqualified URL; alias URLs are rare for container functions
+            url = client.get_function_url_config(FunctionName=name)
+        except Exception as exc:  # no URL configured: ResourceNotFoundException
+            if _error_reason(exc) not in {"ResourceNotFoundException", "404"}:
                 raise
-            urls = []
-        records.extend(("AWS::Lambda::Url", url) for url in urls)
+            continue
+        records.append(("AWS::Lambda::Url", url))
     return records
 
 
