@@ -100,13 +100,27 @@ def _scopes_for(asset: Asset) -> list[str]:
     return scopes
 
 
+def _task_disabled(state: ControlState, task: Task | None) -> bool:
+    """A control that is on but has the part for `task` switched off (GKE security posture
+    with vulnerability scanning disabled covers hardening, not vulnerabilities)."""
+    if task is Task.VULNERABILITY_MANAGEMENT:
+        mode = state.details.get("vulnerability_mode", "")
+        return mode.upper().endswith(("DISABLED", "UNSPECIFIED"))
+    return False
+
+
 def control_status(
-    key: str, asset: Asset, states: dict[tuple[str, str], ControlState]
+    key: str,
+    asset: Asset,
+    states: dict[tuple[str, str], ControlState],
+    task: Task | None = None,
 ) -> tuple[str, str]:
     """(status, deciding scope) of control `key` for `asset`: the most specific state wins."""
     for scope in _scopes_for(asset):
         state = states.get((key, scope))
         if state is not None and state.status in ("on", "off"):
+            if state.status == "on" and _task_disabled(state, task):
+                return "off", scope
             return state.status, scope
     return "unknown", ""
 
@@ -144,7 +158,7 @@ def _cell(
     party = service.responsibility[(layer, task)]
     controls: list[ControlStatus] = []
     for key in service.controls[(layer, task)]:
-        status, scope = control_status(key, asset, states)
+        status, scope = control_status(key, asset, states, task)
         control = catalog.control(key)
         controls.append(
             ControlStatus(

@@ -15,7 +15,7 @@ ESTATE = DATA / "inventory" / "estate"
 # Cells: app/hard app/vuln app/threat plat/hard plat/vuln plat/threat infra/hard infra/vuln
 # infra/threat.  Subscription 0b1f... has every Defender plan on, 5c7a... has them off;
 # the AWS account has GuardDuty EKS features on and Lambda network logs off; the GKE
-# Autopilot cluster has its security posture dashboard enabled.
+# Autopilot cluster (Terraform state) has its security posture dashboard enabled.
 EXPECTED: dict[str, tuple[str, bool, str]] = {
     "aks-shop-prod": ("azure.aks", True, "C+ C+ C+ S+ S+ S+ S+ S+ C+"),
     "aks-lab": ("azure.aks", False, "C- C- C- S- S- S- S- S- C-"),
@@ -29,6 +29,10 @@ EXPECTED: dict[str, tuple[str, bool, str]] = {
     "reports-api": ("gcp.cloudrun-service", True, "C- C- C- C- P S- P P P"),
     "nightly-export": ("gcp.cloudrun-job", False, "C- C- C- C- P S- P P P"),
     "gke-data": ("gcp.gke-autopilot", False, "C+ C+ C- S+ P S- P P P"),
+    # project shop-prod-4821: Container Threat Detection on, Artifact Analysis off, GKE
+    # posture on with vulnerability scanning disabled
+    "gke-shop": ("gcp.gke-standard", True, "C+ C- C+ S+ S- S- S- S- C+"),
+    "storefront": ("gcp.cloudrun-service", True, "C- C- C- C- P S- P P P"),
     "checkout": ("kubernetes.self-managed", True, "C- C- C- C- C- C- C- C- C-"),
     "web": ("kubernetes.self-managed", True, "C- C- C- C- C- C- C- C- C-"),
 }
@@ -135,6 +139,12 @@ def test_cells_say_what_covers_them(coverage: dict[str, Any]) -> None:
     assert lab["controls"][0]["status"] == "off"
     prod = rows["aks-shop-prod"]["cells"][2]
     assert prod["coverage"] == "native-active" and prod["verdict"] == "covered"
+    gke = rows["gke-shop"]["cells"][1]  # posture on, but its vulnerability scanning is off
+    assert gke["coverage"] == "native-off"
+    assert {c["control"]: c["status"] for c in gke["controls"]} == {
+        "gcp.gke-security-posture": "off",
+        "gcp.artifact-analysis": "off",
+    }
     fargate = rows["payments-api"]["cells"][2]
     assert fargate["coverage"] == "native-unknown"  # GuardDuty ECS runtime status unknown
     apprunner = rows["orders-web"]["cells"][2]

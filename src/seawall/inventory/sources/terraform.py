@@ -667,7 +667,10 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
                         scope=asset_id,
                         status="off" if mode == "DISABLED" else "on",
                         source=o.location.path,
-                        details={"mode": mode},
+                        details={
+                            "mode": mode,
+                            "vulnerability_mode": str(posture.get("vulnerability_mode") or ""),
+                        },
                     )
                 )
         if found.public is not None:
