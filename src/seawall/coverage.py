@@ -9,10 +9,14 @@ covered, gap, or the provider's responsibility. Each customer/shared gap is a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import msgspec
 
+from seawall.errors import InputError
 from seawall.inventory.base import ControlState
 from seawall.inventory.build import Inventory
 from seawall.inventory.catalog import CELLS, Catalog, Service
@@ -40,7 +44,7 @@ class ControlStatus(msgspec.Struct, frozen=True, kw_only=True):
 class Cell(msgspec.Struct, frozen=True, kw_only=True):
     """One (layer, task) cell of a row.
 
-    coverage: native-active | native-off | native-unknown | none | provider
+    coverage: native-active | seawall-scan | native-off | native-unknown | none | provider
     verdict: covered | gap | provider
     """
 
@@ -85,6 +89,78 @@ class CoverageReport(msgspec.Struct, kw_only=True):
     services: list[ServiceSummary] = msgspec.field(default_factory=list)
     findings: list[Finding] = msgspec.field(default_factory=list)
     warnings: list[str] = msgspec.field(default_factory=list)
+
+
+SCAN_SCHEMAS = ("seawall.image/v1", "seawall.harden/v1")
+
+
+@dataclass
+class ScanEvidence:
+    """What seawall itself has scanned: images (`seawall image`) and assets (`seawall harden`)."""
+
+    images: set[str] = field(default_factory=set)
+    hardened: set[str] = field(default_factory=set)
+    sources: list[str] = field(default_factory=list)
+
+    def covers(self, asset: Asset, images: Iterable[str], layer: Layer, task: Task) -> bool:
+        if task is Task.VULNERABILITY_MANAGEMENT and layer is Layer.APPLICATION:
+            wanted = {normalize_image(i) for i in images}
+            return bool(wanted) and wanted <= self.images
+        if task is Task.HARDENING and layer in (Layer.APPLICATION, Layer.PLATFORM):
+            return asset.id in self.hardened
+        return False
+
+
+def normalize_image(reference: str) -> str:
+    """`registry:nginx:1.25` and `docker.io/library/nginx:1.25` compare equal."""
+    ref = reference.strip()
+    for prefix in ("registry:", "docker://"):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix) :]
+    first, _, rest = ref.partition("/")
+    if not rest or ("." not in first and ":" not in first and first != "localhost"):
+        ref = f"docker.io/{ref}" if rest else f"docker.io/library/{ref}"
+    if ref.startswith("docker.io/") and ref.count("/") == 1:
+        ref = "docker.io/library/" + ref.split("/", 1)[1]
+    last = ref.rsplit("/", 1)[-1]
+    if ":" not in last and "@" not in last:
+        ref += ":latest"
+    return ref
+
+
+def is_scan_document(path: Path, head: bytes) -> bool:
+    """A seawall image or harden JSON document (evidence that seawall scanned something)."""
+    sample = head[:4096]
+    return path.name.endswith(".json") and any(
+        f'"{schema}"'.encode() in sample for schema in SCAN_SCHEMAS
+    )
+
+
+def read_scan_evidence(paths: Iterable[Path], evidence: ScanEvidence | None = None) -> ScanEvidence:
+    """Collect scanned images (seawall.image/v1 `target.ref`) and hardened assets
+    (seawall.harden/v1 finding assets) from seawall result documents."""
+    found = evidence or ScanEvidence()
+    for path in paths:
+        try:
+            doc = json.loads(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: cannot read seawall result document ({exc})") from None
+        if not isinstance(doc, dict):
+            raise InputError(f"{path}: not a seawall result document")
+        schema = doc.get("schema")
+        if schema == "seawall.image/v1":
+            target = doc.get("target") or {}
+            ref = target.get("ref") if isinstance(target, dict) else None
+            if isinstance(ref, str) and ref:
+                found.images.add(normalize_image(ref))
+        elif schema == "seawall.harden/v1":
+            for finding in doc.get("findings") or []:
+                if isinstance(finding, dict) and isinstance(finding.get("asset"), str):
+                    found.hardened.add(finding["asset"])
+        else:
+            raise InputError(f"{path}: schema {schema!r} is not a seawall scan result")
+        found.sources.append(str(path))
+    return found
 
 
 def _scopes_for(asset: Asset) -> list[str]:
@@ -154,6 +230,7 @@ def _cell(
     task: Task,
     catalog: Catalog,
     states: dict[tuple[str, str], ControlState],
+    scans: ScanEvidence,
 ) -> Cell:
     party = service.responsibility[(layer, task)]
     controls: list[ControlStatus] = []
@@ -174,10 +251,13 @@ def _cell(
         coverage = "native-unknown"
     else:
         coverage = "none"
+    images = [str(i) for i in asset.properties.get("images") or []]
+    if coverage != "native-active" and scans.covers(asset, images, layer, task):
+        coverage = "seawall-scan"
     if party is Party.PROVIDER:
         verdict = "provider"
-        coverage = "provider" if coverage != "native-active" else coverage
-    elif coverage == "native-active":
+        coverage = "provider" if coverage not in ("native-active", "seawall-scan") else coverage
+    elif coverage in ("native-active", "seawall-scan"):
         verdict = "covered"
     else:
         verdict = "gap"
@@ -234,8 +314,14 @@ def _gap_finding(row: Row, cell: Cell, service: Service, catalog: Catalog) -> Fi
     )
 
 
-def build_coverage(inventory: Inventory, catalog: Catalog) -> CoverageReport:
-    """Rows for every container service instance, cells per layer x task, gap findings."""
+def build_coverage(
+    inventory: Inventory, catalog: Catalog, scans: ScanEvidence | None = None
+) -> CoverageReport:
+    """Rows for every container service instance, cells per layer x task, gap findings.
+
+    `scans` (seawall image / harden results) cover the cells seawall itself checked.
+    """
+    evidence = scans or ScanEvidence()
     assets = {a.id: a for a in inventory.assets}
     states = {(c.control, c.scope): c for c in inventory.controls}
     rows: list[Row] = []
@@ -247,7 +333,9 @@ def build_coverage(inventory: Inventory, catalog: Catalog) -> CoverageReport:
         if not is_container_instance(asset, catalog):
             continue
         service = catalog.services[asset.service]
-        cells = [_cell(asset, service, layer, task, catalog, states) for layer, task in CELLS]
+        cells = [
+            _cell(asset, service, layer, task, catalog, states, evidence) for layer, task in CELLS
+        ]
         row = Row(
             asset=asset.id,
             name=asset.name,
@@ -269,7 +357,7 @@ def build_coverage(inventory: Inventory, catalog: Catalog) -> CoverageReport:
     findings.sort(key=lambda f: (-f.severity.rank, f.asset, f.layer.value, f.task.value))
     return CoverageReport(
         generated_at=inventory.generated_at,
-        sources=list(inventory.sources),
+        sources=list(inventory.sources) + evidence.sources,
         rows=rows,
         services=_summaries(rows, catalog),
         findings=findings,

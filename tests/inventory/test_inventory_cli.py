@@ -120,3 +120,41 @@ def test_corrupt_inventory_document_is_an_input_error(tmp_path: Path) -> None:
     result = run_seawall("coverage", str(doc), "--format", "json")
     assert result.returncode == 0  # a bad file in a batch is a warning, not a crash
     assert "not a seawall inventory document" in result.stderr.decode()
+
+
+def test_seawall_scan_results_cover_their_cells(tmp_path: Path) -> None:
+    image = tmp_path / "nginx.json"
+    image.write_text(
+        json.dumps(
+            {
+                "schema": "seawall.image/v1",
+                "target": {"ref": "registry:nginx:1.25.3", "kind": "image"},
+                "findings": [],
+            }
+        )
+    )
+    harden = tmp_path / "harden.json"
+    harden.write_text(
+        json.dumps(
+            {
+                "schema": "seawall.harden/v1",
+                "findings": [{"asset": "k8s:default/shop/Deployment/checkout", "rule": "x"}],
+            }
+        )
+    )
+    result = run_seawall("coverage", str(ESTATE), str(image), str(harden), "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    rows = {r["name"]: r for r in json.loads(result.stdout)["rows"]}
+    portal = rows["web-lab-portal"]["cells"]  # runs docker.io/library/nginx:1.25.3
+    assert (portal[1]["coverage"], portal[1]["verdict"]) == ("seawall-scan", "covered")
+    assert portal[2]["verdict"] == "gap"  # a scan does not detect threats
+    checkout = rows["checkout"]["cells"]
+    assert [c["coverage"] for c in checkout[:4]] == [
+        "seawall-scan",
+        "native-unknown",
+        "native-unknown",
+        "seawall-scan",
+    ]
+    table = run_seawall("coverage", str(ESTATE), str(image), "--format", "table")
+    line = next(x for x in table.stdout.decode().splitlines() if " web-lab-portal " in x)
+    assert "C seawall" in line

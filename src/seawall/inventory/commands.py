@@ -42,6 +42,21 @@ def _live_options(
     }
 
 
+def split_scan_documents(inputs: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Separate seawall image/harden result files (scan evidence) from inventory sources."""
+    from seawall.coverage import is_scan_document
+
+    sources: list[Path] = []
+    scans: list[Path] = []
+    for path in inputs:
+        head = b""
+        if path.is_file() and not path.is_symlink():
+            with path.open("rb") as handle:
+                head = handle.read(4096)
+        (scans if head and is_scan_document(path, head) else sources).append(path)
+    return sources, scans
+
+
 def register(app: typer.Typer) -> None:
     @app.command("inventory")
     def inventory_cmd(
@@ -88,7 +103,10 @@ def register(app: typer.Typer) -> None:
     def coverage_cmd(
         inputs: Annotated[
             list[Path],
-            typer.Argument(help="inventory.json documents and/or raw sources (files, dirs)."),
+            typer.Argument(
+                help="inventory.json documents and/or raw sources (files, dirs); "
+                "seawall image/harden JSON results mark the cells seawall scanned."
+            ),
         ],
         catalog_files: CatalogOpt = None,
         fmt: Annotated[
@@ -98,7 +116,7 @@ def register(app: typer.Typer) -> None:
         fail_on: FailOnOpt = None,
     ) -> None:
         """Show who is responsible for each layer x task and whether a control covers it."""
-        from seawall.coverage import build_coverage
+        from seawall.coverage import build_coverage, read_scan_evidence
         from seawall.inventory.build import build_inventory
         from seawall.inventory.catalog import load_catalog
         from seawall.inventory.render import coverage_html, coverage_sarif, coverage_table
@@ -106,8 +124,10 @@ def register(app: typer.Typer) -> None:
         check_format(fmt, COVERAGE_FORMATS)
         threshold = parse_severity_option(fail_on)
         catalog = load_catalog(catalog_files or [])
-        inventory = build_inventory(inputs, {})
-        report = build_coverage(inventory, catalog)
+        sources, scan_documents = split_scan_documents(inputs)
+        scans = read_scan_evidence(scan_documents)
+        inventory = build_inventory(sources, {})
+        report = build_coverage(inventory, catalog, scans)
         for message in report.warnings:
             warn(message)
         rendered: str | bytes

@@ -61,6 +61,8 @@ def _cell_text(row: Row, index: int) -> str:
     party = _PARTY_SHORT[cell.party.value]
     if cell.verdict == "provider":
         return "P"
+    if cell.coverage == "seawall-scan":
+        return f"{party} seawall"
     if cell.verdict == "covered":
         return f"{party} ok"
     return f"{party} GAP" if cell.coverage != "native-off" else f"{party} GAP(off)"
@@ -87,7 +89,7 @@ def coverage_table(report: CoverageReport) -> str:
     extra = [
         Text(
             "C customer, S shared, P provider; ok = a native control is active, "
-            "GAP(off) = a control exists but is off"
+            "seawall = covered by a seawall scan, GAP(off) = a control exists but is off"
         )
     ]
     extra += [Text(f"warning: {w}") for w in report.warnings]
