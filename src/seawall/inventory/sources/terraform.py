@@ -338,8 +338,8 @@ def classify(obj: SourceObject, task_definitions: dict[str, dict[str, Any]]) -> 
         return _Classified("cluster", "aws.eks")
     if t in ("aws_eks_node_group", "aws_eks_fargate_profile"):
         return _Classified("node-pool", "aws.eks")
-    if t == "aws_ecs_cluster":
-        return _Classified("cluster", "aws.ecs-ec2")
+    if t == "aws_ecs_cluster":  # clusters mix launch types: each service is classified
+        return _Classified("cluster", "")
     if t == "aws_ecs_service":
         ref = b.get("task_definition")
         td = task_definitions.get(_reference_target(ref, "aws_ecs_task_definition") or "")
