@@ -68,17 +68,11 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
-
-
 def load_yaml(text: str) -> Any:
-    """yaml.safe_load with a bound on alias expansion; raises yaml.YAMLError.
-
-    Text without `&` or `*` cannot hold anchors or aliases, so it goes to libyaml's
-    C loader; anything else takes the (slower) alias-counting Python loader.
-    """
-    if _FAST_LOADER is not None and "&" not in text and "*" not in text:
-        return yaml.load(text, Loader=_FAST_LOADER)  # CSafeLoader = C build of safe_load
+    """yaml.safe_load with a bound on alias expansion; raises yaml.YAMLError."""
+    if "&" not in text and getattr(yaml, "__with_libyaml__", False):
+        # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
+        return yaml.load(text, Loader=yaml.CSafeLoader)
     loader = _BoundedSafeLoader(text)
     try:
         return loader.get_single_data()
