@@ -23,6 +23,7 @@ from seawall.inventory.sources._cloud import (
     PartBuilder,
     as_dict,
     as_list,
+    gc_paused,
     jsonable,
     parse_json,
     path_get,
@@ -118,9 +119,10 @@ def read_config_records(document: Any, where: str) -> tuple[list[AwsRecord], lis
 
 def load_file(path: Path) -> InventoryPart:
     """Inventory from an AWS Config export file."""
-    document = parse_json(read_export(path), str(path))
-    records, warnings = read_config_records(document, str(path))
-    part = transform_aws_records(records, source=str(path))
+    with gc_paused():
+        document = parse_json(read_export(path), str(path))
+        records, warnings = read_config_records(document, str(path))
+        part = transform_aws_records(records, source=str(path))
     part.warnings[:0] = warnings
     return part
 

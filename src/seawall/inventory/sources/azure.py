@@ -20,6 +20,7 @@ from seawall.inventory.sources._cloud import (
     PartBuilder,
     as_dict,
     as_list,
+    gc_paused,
     parse_json,
     path_get,
     read_export,
@@ -104,8 +105,9 @@ def rows_of(document: Any, where: str) -> list[dict[str, Any]]:
 
 def load_file(path: Path) -> InventoryPart:
     """Inventory from a Resource Graph / ARM / Defender pricing export file."""
-    document = parse_json(read_export(path), str(path))
-    return transform_azure_resources(rows_of(document, str(path)), source=str(path))
+    with gc_paused():
+        document = parse_json(read_export(path), str(path))
+        return transform_azure_resources(rows_of(document, str(path)), source=str(path))
 
 
 # ---------------------------------------------------------------- live
