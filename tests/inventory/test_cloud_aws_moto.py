@@ -161,6 +161,12 @@ def estate(moto_endpoint: str) -> dict[str, str]:
             },
         ],
     )
+    model = client("sagemaker", e).create_model(
+        ModelName="ranker",
+        ExecutionRoleArn=role,
+        PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ranker:5"},
+    )["ModelArn"]
+    client("securityhub", e).enable_security_hub()
     client("inspector2", e).enable(accountIds=[ACCOUNT], resourceTypes=["ECR", "LAMBDA"])
     return {
         "cluster": cluster,
@@ -171,6 +177,7 @@ def estate(moto_endpoint: str) -> dict[str, str]:
         "job": job,
         "repo": repo,
         "role": role,
+        "model": model,
     }
 
 
@@ -185,6 +192,10 @@ def test_live_collection_finds_every_container_service(
     assert by_id[estate["function"]].service == "aws.lambda"
     assert by_id[estate["job"]].service == "aws.batch"
     assert by_id[estate["repo"]].service == "aws.ecr"
+    assert by_id[estate["model"]].service == "aws.sagemaker"
+    assert by_id[estate["model"]].properties["images"] == [
+        f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ranker:5"
+    ]
     assert not any("zipped" in a.id for a in part.assets)  # zip Lambdas run no image
     assert all(
         a.source == "live:aws" and a.account == ACCOUNT for a in part.assets if a.kind != "identity"
@@ -224,6 +235,7 @@ def test_live_controls_from_guardduty_and_inspector2(aws_env: str, estate: dict[
     assert states["aws.inspector-ecr"] == "on"
     assert states["aws.inspector-lambda"] == "on"
     assert states["aws.inspector-ec2"] == "off"
+    assert states["aws.securityhub"] == "on"
 
 
 def test_services_moto_lacks_become_warnings_not_failures(

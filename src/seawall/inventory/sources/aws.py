@@ -261,6 +261,30 @@ def get_inspector2(client: Any, account: str) -> list[tuple[str, dict[str, Any]]
     return [("AWS::Inspector2::AccountStatus", a) for a in status.get("accounts", [])]
 
 
+def get_sagemaker(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """SageMaker models (their inference container images)."""
+    return [
+        ("AWS::SageMaker::Model", client.describe_model(ModelName=summary["ModelName"]))
+        for summary in _paginate(client, "list_models", "Models")
+    ]
+
+
+def get_elasticbeanstalk(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Elastic Beanstalk environments (Docker platforms are container workloads)."""
+    environments = client.describe_environments().get("Environments", [])
+    return [("AWS::ElasticBeanstalk::Environment", env) for env in environments]
+
+
+def get_securityhub(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Security Hub enablement: DescribeHub, or an absent hub when it is not enabled."""
+    try:
+        return [("AWS::SecurityHub::Hub", client.describe_hub())]
+    except Exception as exc:
+        if _error_reason(exc) in {"InvalidAccessException", "ResourceNotFoundException"}:
+            return [("AWS::SecurityHub::Hub", {"Status": "NONE"})]
+        raise
+
+
 _REGIONAL_COLLECTORS: tuple[tuple[str, str], ...] = (
     ("eks", "get_eks"),
     ("ecs", "get_ecs"),
@@ -270,6 +294,9 @@ _REGIONAL_COLLECTORS: tuple[tuple[str, str], ...] = (
     ("ecr", "get_ecr"),
     ("guardduty", "get_guardduty"),
     ("inspector2", "get_inspector2"),
+    ("sagemaker", "get_sagemaker"),
+    ("elasticbeanstalk", "get_elasticbeanstalk"),
+    ("securityhub", "get_securityhub"),
 )
 
 
@@ -444,6 +471,9 @@ class _AwsTransform:
             "AWS::ECR::Repository": self.ecr_repository,
             "AWS::GuardDuty::Detector": self.guardduty_detector,
             "AWS::Inspector2::AccountStatus": self.inspector2_status,
+            "AWS::SageMaker::Model": self.sagemaker_model,
+            "AWS::ElasticBeanstalk::Environment": self.beanstalk_environment,
+            "AWS::SecurityHub::Hub": self.securityhub_hub,
         }
         for record in self.records:
             handler = handlers.get(record.type)
@@ -714,6 +744,52 @@ class _AwsTransform:
             encryption_type=pick(encryption, "encryptionType") or "AES256",
         )
 
+    # -- SageMaker, Elastic Beanstalk
+    def sagemaker_model(self, record: AwsRecord) -> None:
+        body = record.body
+        arn = text(pick(body, "modelArn")) or record.arn
+        containers = [as_dict(pick(body, "primaryContainer"))]
+        containers += [as_dict(c) for c in as_list(pick(body, "containers"))]
+        images = unique([text(pick(c, "image")) for c in containers])
+        if not arn or not images:
+            return
+        vpc = pick(body, "vpcConfig")
+        self.asset(
+            record,
+            asset_id=arn,
+            kind="workload",
+            name=text(pick(body, "modelName")) or arn.rsplit("/", 1)[-1],
+            service="aws.sagemaker",
+            images=images,
+            network_isolation=bool(pick(body, "enableNetworkIsolation")),
+            in_vpc=bool(vpc),
+        )
+        self.out.add_images(arn, images)
+        self.identity(arn, text(pick(body, "executionRoleArn")), record, "execution-role")
+
+    def beanstalk_environment(self, record: AwsRecord) -> None:
+        body = record.body
+        stack = text(pick(body, "solutionStackName"))
+        platform = text(pick(body, "platformArn"))
+        if "docker" not in stack.lower() and "docker" not in platform.lower():
+            return  # only Docker platforms run customer containers
+        arn = text(pick(body, "environmentArn")) or record.arn
+        if not arn:
+            return
+        self.asset(
+            record,
+            asset_id=arn,
+            kind="workload",
+            name=text(pick(body, "environmentName")) or arn.rsplit("/", 1)[-1],
+            service="aws.elasticbeanstalk",
+            images=[],  # the image is named in the source bundle's Dockerrun.aws.json
+            solution_stack=stack or None,
+            application=pick(body, "applicationName"),
+        )
+        url = text(pick(body, "endpointURL", "cname"))
+        if url:
+            self.endpoint(arn, "url", name=url, public=True, record=record, url=url)
+
     # -- controls
     def scope(self, record: AwsRecord) -> str:
         return f"aws:{record.account}/{record.region}" if record.region else f"aws:{record.account}"
@@ -784,6 +860,15 @@ class _AwsTransform:
                 else ""
             )
             self.control(record, control, state, detector=detector, reason=why)
+
+    def securityhub_hub(self, record: AwsRecord) -> None:
+        absent = text(pick(record.body, "status")).upper() == "NONE"
+        self.control(
+            record,
+            "aws.securityhub",
+            "off" if absent else "on",
+            hub=text(pick(record.body, "hubArn")),
+        )
 
     def inspector2_status(self, record: AwsRecord) -> None:
         state = as_dict(pick(record.body, "resourceState"))
