@@ -33,6 +33,7 @@ from seawall.inventory.sources._cloud import (
     unique,
 )
 from seawall.model import Asset
+from seawall.progress import progress_bar
 
 PROVIDER = "aws"
 
@@ -309,28 +310,34 @@ def get_aws_records(session: Any, regions: list[str]) -> tuple[list[AwsRecord], 
         return [], [f"aws: cannot authenticate ({_error_reason(exc)}); AWS skipped"]
     records: list[AwsRecord] = []
     collectors = globals()
-    for region in regions:
-        for service, getter in _REGIONAL_COLLECTORS:
-            try:
-                client = session.client(service, region_name=region)
-                if service == "inspector2":
-                    raw = collectors[getter](client, account)
-                else:
-                    raw = collectors[getter](client)
-            except Exception as exc:  # one refused API must not stop the rest
-                warnings.append(f"aws: {region} {service}: {_error_reason(exc)}; skipped")
-                continue
-            for rtype, body in raw:
-                records.append(
-                    AwsRecord(
-                        type=rtype,
-                        body=jsonable(body),
-                        account=account,
-                        region=region,
-                        raw_format="aws-api",
-                    )
+    with progress_bar() as progress:
+        task = progress.add_task("aws", total=len(regions) * len(_REGIONAL_COLLECTORS))
+        for region in regions:
+            for service, getter in _REGIONAL_COLLECTORS:
+                progress.update(task, description=f"aws {region} {service}")
+                records += _collect_one(
+                    session, region, service, collectors[getter], account, warnings
                 )
+                progress.advance(task)
     return records, warnings
+
+
+def _collect_one(
+    session: Any, region: str, service: str, getter: Any, account: str, warnings: list[str]
+) -> list[AwsRecord]:
+    """One collector in one region; a refused or unsupported API becomes a warning."""
+    try:
+        client = session.client(service, region_name=region)
+        raw = getter(client, account) if service == "inspector2" else getter(client)
+    except Exception as exc:  # one refused API must not stop the rest
+        warnings.append(f"aws: {region} {service}: {_error_reason(exc)}; skipped")
+        return []
+    return [
+        AwsRecord(
+            type=rtype, body=jsonable(body), account=account, region=region, raw_format="aws-api"
+        )
+        for rtype, body in raw
+    ]
 
 
 def collect_live(**options: Any) -> InventoryPart:

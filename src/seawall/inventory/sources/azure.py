@@ -48,9 +48,12 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "microsoft.app/managedenvironments",
     "microsoft.web/sites",
     "microsoft.web/sites/slots",
+    "microsoft.web/sites/sitecontainers",
     "microsoft.containerregistry/registries",
-    "microsoft.batch/batchaccounts",
+    "microsoft.batch/batchaccounts/pools",
     "microsoft.appplatform/spring",
+    "microsoft.appplatform/spring/apps/deployments",
+    "microsoft.containerservice/managedclusters/agentpools",
     "microsoft.redhatopenshift/openshiftclusters",
     "microsoft.managedidentity/userassignedidentities",
 )

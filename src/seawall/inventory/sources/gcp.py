@@ -33,6 +33,7 @@ from seawall.inventory.sources._cloud import (
     unique,
 )
 from seawall.model import Asset
+from seawall.progress import progress_bar
 
 PROVIDER = "gcp"
 
@@ -158,11 +159,15 @@ def collect_live(**options: Any) -> InventoryPart:
         return part
     records: list[dict[str, Any]] = []
     warnings: list[str] = []
-    for project in projects:
-        try:
-            records += get_assets(client, project)
-        except Exception as exc:  # one refused project must not stop the others
-            warnings.append(f"gcp: {project}: cannot list assets ({_reason(exc)}); skipped")
+    with progress_bar() as progress:
+        task = progress.add_task("gcp", total=len(projects))
+        for project in projects:
+            progress.update(task, description=f"gcp {project}")
+            try:
+                records += get_assets(client, project)
+            except Exception as exc:  # one refused project must not stop the others
+                warnings.append(f"gcp: {project}: cannot list assets ({_reason(exc)}); skipped")
+            progress.advance(task)
     part = transform_gcp_assets(records, source="live:gcp")
     part.warnings[:0] = warnings
     return part
