@@ -78,6 +78,23 @@ def estate(moto_endpoint: str) -> dict[str, str]:
     )["cluster"]["arn"]
     eks.create_nodegroup(clusterName="prod", nodegroupName="ng1", subnets=[subnet], nodeRole=role)
 
+    subnet_b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{REGION}b")[
+        "Subnet"
+    ]["SubnetId"]
+    elb = client("elbv2", e)
+    alb = elb.create_load_balancer(
+        Name="api-alb", Subnets=[subnet, subnet_b], Scheme="internet-facing", Type="application"
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    group_arn = elb.create_target_group(
+        Name="api-tg", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elb.create_listener(
+        LoadBalancerArn=alb,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group_arn}],
+    )
+
     ecs = client("ecs", e)
     ecs_cluster = ecs.create_cluster(clusterName="apps")["cluster"]["clusterArn"]
     ecs.register_task_definition(
@@ -99,6 +116,9 @@ def estate(moto_endpoint: str) -> dict[str, str]:
         taskDefinition="api",
         desiredCount=1,
         launchType="FARGATE",
+        loadBalancers=[
+            {"targetGroupArn": group_arn, "containerName": "api", "containerPort": 8080}
+        ],
         networkConfiguration={
             "awsvpcConfiguration": {
                 "subnets": [subnet],
@@ -178,6 +198,7 @@ def estate(moto_endpoint: str) -> dict[str, str]:
         "repo": repo,
         "role": role,
         "model": model,
+        "alb": alb,
     }
 
 
@@ -215,6 +236,9 @@ def test_live_relations_images_identities_exposure(aws_env: str, estate: dict[st
     assert (estate["fargate"], "member-of", estate["ecs_cluster"]) in rel
     assert (estate["function"], "runs-image", ECR_IMAGE) in rel
     assert by_id[f"{estate['function']}#url"].properties["public"] is True  # AuthType NONE
+    assert (estate["fargate"], "exposed-by", estate["alb"]) in rel
+    assert by_id[estate["alb"]].kind == "endpoint"
+    assert by_id[estate["alb"]].properties["public"] is True  # internet-facing
     assert by_id[f"{estate['cluster']}#api"].properties["public"] is False
     pools = [
         r.source for r in part.relations if r.kind == "member-of" and r.target == estate["cluster"]

@@ -262,6 +262,19 @@ def get_inspector2(client: Any, account: str) -> list[tuple[str, dict[str, Any]]
     return [("AWS::Inspector2::AccountStatus", a) for a in status.get("accounts", [])]
 
 
+def get_elbv2(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Application/network load balancers and their target groups (how services are exposed)."""
+    records: list[tuple[str, dict[str, Any]]] = [
+        ("AWS::ElasticLoadBalancingV2::LoadBalancer", lb)
+        for lb in _paginate(client, "describe_load_balancers", "LoadBalancers")
+    ]
+    records += [
+        ("AWS::ElasticLoadBalancingV2::TargetGroup", group)
+        for group in _paginate(client, "describe_target_groups", "TargetGroups")
+    ]
+    return records
+
+
 def get_sagemaker(client: Any) -> list[tuple[str, dict[str, Any]]]:
     """SageMaker models (their inference container images)."""
     return [
@@ -289,6 +302,7 @@ def get_securityhub(client: Any) -> list[tuple[str, dict[str, Any]]]:
 _REGIONAL_COLLECTORS: tuple[tuple[str, str], ...] = (
     ("eks", "get_eks"),
     ("ecs", "get_ecs"),
+    ("elbv2", "get_elbv2"),
     ("lambda", "get_lambda"),
     ("apprunner", "get_apprunner"),
     ("batch", "get_batch"),
@@ -387,6 +401,8 @@ class _AwsTransform:
         self.task_definitions: dict[str, dict[str, Any]] = {}
         self.ecs_clusters: dict[str, dict[str, Any]] = {}
         self.lambda_ids: dict[str, str] = {}
+        self.load_balancers: dict[str, AwsRecord] = {}
+        self.target_groups: dict[str, list[str]] = {}  # target group ARN -> load balancer ARNs
 
     def asset(
         self,
@@ -466,6 +482,15 @@ class _AwsTransform:
             elif record.type == "AWS::ECS::Cluster":
                 arn = text(pick(record.body, "clusterArn", "arn")) or record.arn
                 self.ecs_clusters[arn] = record.body
+            elif record.type == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+                arn = text(pick(record.body, "loadBalancerArn")) or record.arn
+                if arn:
+                    self.load_balancers[arn] = record
+            elif record.type == "AWS::ElasticLoadBalancingV2::TargetGroup":
+                arn = text(pick(record.body, "targetGroupArn")) or record.arn
+                if arn:
+                    lbs = [text(x) for x in as_list(pick(record.body, "loadBalancerArns"))]
+                    self.target_groups[arn] = [x for x in lbs if x]
         handlers = {
             "AWS::EKS::Cluster": self.eks_cluster,
             "AWS::EKS::Nodegroup": self.eks_nodegroup,
@@ -612,7 +637,29 @@ class _AwsTransform:
             self.out.relate(arn, "member-of", cluster)
         if public_ip:
             self.endpoint(arn, "public-ip", name="task public IP", public=True, record=record)
+        for balancer in load_balancers:
+            group = text(pick(balancer, "targetGroupArn"))
+            for lb_arn in self.target_groups.get(group, []):
+                self.load_balancer(lb_arn)
+                self.out.relate(arn, "exposed-by", lb_arn, target_group=group)
         self.identity(arn, text(pick(task, "taskRoleArn")), record, "task-role")
+
+    def load_balancer(self, arn: str) -> None:
+        """The load balancer as an endpoint asset (public when internet-facing)."""
+        record = self.load_balancers.get(arn)
+        if record is None or self.out.has_asset(arn):
+            return
+        body = record.body
+        self.asset(
+            record,
+            asset_id=arn,
+            kind="endpoint",
+            name=text(pick(body, "loadBalancerName")) or arn.split("/")[-2],
+            service="",
+            public=text(pick(body, "scheme")).lower() == "internet-facing",
+            dns_name=pick(body, "dNSName", "DNSName", "dnsName"),
+            type=pick(body, "type"),
+        )
 
     # -- Lambda
     def lambda_function(self, record: AwsRecord) -> None:
