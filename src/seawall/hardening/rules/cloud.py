@@ -1,0 +1,3 @@
+"""cloud hardening rules."""
+
+from __future__ import annotations

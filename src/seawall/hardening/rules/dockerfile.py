@@ -1,0 +1,3 @@
+"""dockerfile hardening rules."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""rbac hardening rules."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""workload hardening rules."""
+
+from __future__ import annotations
