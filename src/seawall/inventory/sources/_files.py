@@ -1,0 +1,77 @@
+"""Hostile-input-safe file helpers shared by the file-reading inventory sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from seawall.errors import InputError
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # one manifest, plan or export file
+MAX_FILES = 20_000  # files taken from one directory tree
+MAX_YAML_ALIASES = 200  # anchors/aliases expand on encoding: bound them (billion laughs)
+
+
+def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """Read a UTF-8 text file of at most `limit` bytes, or raise InputError naming it."""
+    try:
+        if path.is_symlink():
+            raise InputError(f"{path}: refusing to follow a symbolic link")
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"{path}: file is {size} bytes, more than the {limit} allowed")
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def iter_files(root: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
+    """Regular files under `root` with one of `suffixes`, sorted, never through symlinks."""
+    count = 0
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue  # .terraform/, .git/: provider caches and VCS data, not sources
+        if path.name.lower().endswith(suffixes):
+            count += 1
+            if count > MAX_FILES:
+                raise InputError(f"{root}: more than {MAX_FILES} files to read")
+            yield path
+
+
+class _BoundedSafeLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses documents with too many aliases."""
+
+    aliases_seen = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self.aliases_seen += 1
+            if self.aliases_seen > MAX_YAML_ALIASES:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.YAMLError(
+                    f"more than {MAX_YAML_ALIASES} YAML aliases (line {event.start_mark.line + 1})"
+                )
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str) -> Any:
+    """yaml.safe_load with a bound on alias expansion; raises yaml.YAMLError."""
+    loader = _BoundedSafeLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
