@@ -26,6 +26,7 @@ from seawall.hardening.rules.podspec import (
 from seawall.model import Severity
 
 PSS_URL = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
+NSA_POD = "Kubernetes Pod security: Pod security enforcement"
 PSS_VERSIONS = tuple((1, minor) for minor in range(0, 36))
 
 
@@ -62,7 +63,9 @@ def _r(check_id: str) -> str:
     [POD],
     remediation="Remove hostNetwork, hostPID and hostIPC (or set them to false).",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("hostNamespaces"),
+    azure_policy="47a1ee2f-2a2a-4576-bf2a-e0e36709c2b8",
     checkov=["CKV_K8S_17", "CKV_K8S_18", "CKV_K8S_19"],
     cis=[
         "k8s-1.10:5.2.3",
@@ -75,7 +78,6 @@ def _r(check_id: str) -> str:
         "aks-1.8:4.2.3",
         "aks-1.8:4.2.4",
     ],
-    nsa_cisa="Kubernetes Pod security: Pod security enforcement",
 )
 def host_namespaces(target: Target, ctx: Context) -> Iterator[Violation]:
     spec = spec_of(target.obj)
@@ -91,10 +93,11 @@ def host_namespaces(target: Target, ctx: Context) -> Iterator[Violation]:
     [POD],
     remediation="Remove securityContext.privileged or set it to false.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("privileged"),
+    azure_policy="95edb821-ddaf-4404-9732-666045e056b4",
     checkov="CKV_K8S_16",
     cis=["k8s-1.10:5.2.2", "eks-1.8.0:4.2.1", "aks-1.8:4.2.1"],
-    nsa_cisa="Kubernetes Pod security: Use containers built to run applications as non-root",
 )
 def privileged(target: Target, ctx: Context) -> Iterator[Violation]:
     for path, c in containers(target.obj):
@@ -131,7 +134,9 @@ BASELINE_CAPABILITIES = frozenset(
     [POD],
     remediation="Only add capabilities from the baseline set (e.g. NET_BIND_SERVICE).",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("capabilities_baseline"),
+    azure_policy="c26596ff-4d70-4e6a-9a30-c2506bd2f80c",
     checkov=["CKV_K8S_25", "CKV_K8S_39"],
     cis=["k8s-1.10:5.2.9"],
 )
@@ -155,7 +160,9 @@ def capabilities_baseline(target: Target, ctx: Context) -> Iterator[Violation]:
     [POD],
     remediation="Use a PersistentVolumeClaim, emptyDir or configMap instead of hostPath.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("hostPathVolumes"),
+    azure_policy="098fc59e-46c7-4d99-9b16-64990e543d75",
     cis=["k8s-1.10:5.2.12"],
 )
 def host_path_volumes(target: Target, ctx: Context) -> Iterator[Violation]:
@@ -177,7 +184,9 @@ def host_path_volumes(target: Target, ctx: Context) -> Iterator[Violation]:
     [POD],
     remediation="Remove hostPort; expose the port through a Service.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("hostPorts"),
+    azure_policy="82985f06-dc18-4a48-bc1c-b9f4f0098cfe",
     checkov="CKV_K8S_26",
     cis=["k8s-1.10:5.2.13"],
 )
@@ -204,7 +213,9 @@ APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
     [POD],
     remediation="Use AppArmor profile type RuntimeDefault or Localhost (or leave it unset).",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("appArmorProfile"),
+    azure_policy="511f5417-5d12-434d-ab2e-816901e72a5e",
 )
 def apparmor(target: Target, ctx: Context) -> Iterator[Violation]:
     allowed_types = ("RuntimeDefault", "Localhost")
@@ -240,6 +251,7 @@ SELINUX_TYPES_1_31 = SELINUX_TYPES_1_0 | {"container_engine_t"}
     [POD],
     remediation="Leave seLinuxOptions.user/role unset and use a container_* type.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("seLinuxOptions"),
 )
 def selinux(target: Target, ctx: Context) -> Iterator[Violation]:
@@ -286,6 +298,7 @@ def _proc_mount(target: Target) -> Iterator[Violation]:
     [POD],
     remediation="Remove securityContext.procMount or set it to Default.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("procMount"),
 )
 def proc_mount_baseline(target: Target, ctx: Context) -> Iterator[Violation]:
@@ -306,7 +319,9 @@ SECCOMP_CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernetes.io/"
     [POD],
     remediation="Use seccompProfile type RuntimeDefault or Localhost.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("seccompProfile_baseline"),
+    azure_policy="975ce327-682c-4f2e-aa46-b9598289b86c",
 )
 def seccomp_baseline(target: Target, ctx: Context) -> Iterator[Violation]:
     if ctx.pss_version < (1, 19):
@@ -363,6 +378,7 @@ def allowed_sysctls(version: tuple[int, int]) -> frozenset[str]:
     [POD],
     remediation="Only set sysctls from the Pod Security Standards' safe set.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("sysctls"),
 )
 def sysctls(target: Target, ctx: Context) -> Iterator[Violation]:
@@ -383,6 +399,7 @@ def sysctls(target: Target, ctx: Context) -> Iterator[Violation]:
     [POD],
     remediation="Remove windowsOptions.hostProcess.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("windowsHostProcess"),
     cis="k8s-1.10:5.2.11",
 )
@@ -404,6 +421,7 @@ def host_process(target: Target, ctx: Context) -> Iterator[Violation]:
     [POD],
     remediation="Remove the host field from httpGet/tcpSocket probes and lifecycle hooks.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_b("hostProbesAndHostLifecycle"),
 )
 def probe_host(target: Target, ctx: Context) -> Iterator[Violation]:
@@ -452,6 +470,7 @@ RESTRICTED_VOLUME_SOURCES = frozenset(
     remediation="Use configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, "
     "projected or secret volumes.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_r("restrictedVolumes"),
 )
 def restricted_volumes(target: Target, ctx: Context) -> Iterator[Violation]:
@@ -475,7 +494,9 @@ def restricted_volumes(target: Target, ctx: Context) -> Iterator[Violation]:
     [POD],
     remediation="Set securityContext.allowPrivilegeEscalation: false on every container.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_r("allowPrivilegeEscalation"),
+    azure_policy="1c6e92c9-99f0-4e55-9cf2-0c234dc48f99",
     checkov="CKV_K8S_20",
     cis=["k8s-1.10:5.2.6", "eks-1.8.0:4.2.5", "aks-1.8:4.2.5"],
 )
@@ -499,6 +520,7 @@ def allow_privilege_escalation(target: Target, ctx: Context) -> Iterator[Violati
     [POD],
     remediation="Set securityContext.runAsNonRoot: true on the pod (or every container).",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_r("runAsNonRoot"),
     checkov="CKV_K8S_23",
     cis="k8s-1.10:5.2.7",
@@ -528,6 +550,7 @@ def run_as_non_root(target: Target, ctx: Context) -> Iterator[Violation]:
     [POD],
     remediation="Run as a non-zero UID.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_r("runAsUser"),
 )
 def run_as_user(target: Target, ctx: Context) -> Iterator[Violation]:
@@ -550,7 +573,9 @@ def run_as_user(target: Target, ctx: Context) -> Iterator[Violation]:
     [POD],
     remediation="Set securityContext.seccompProfile.type: RuntimeDefault on the pod.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_r("seccompProfile_restricted"),
+    azure_policy="975ce327-682c-4f2e-aa46-b9598289b86c",
     checkov="CKV_K8S_31",
     cis=["k8s-1.10:5.7.2", "gke-1.9.0:4.6.2"],
 )
@@ -584,7 +609,9 @@ def seccomp_restricted(target: Target, ctx: Context) -> Iterator[Violation]:
     [POD],
     remediation="Set capabilities.drop: [ALL] and add at most NET_BIND_SERVICE.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_r("capabilities_restricted"),
+    azure_policy="c26596ff-4d70-4e6a-9a30-c2506bd2f80c",
     checkov="CKV_K8S_37",
     cis="k8s-1.10:5.2.10",
 )
@@ -620,6 +647,7 @@ def capabilities_restricted(target: Target, ctx: Context) -> Iterator[Violation]
     [POD],
     remediation="Remove securityContext.procMount or set it to Default.",
     url=PSS_URL,
+    nsa_cisa=NSA_POD,
     pss=_r("procMount"),
 )
 def proc_mount_restricted(target: Target, ctx: Context) -> Iterator[Violation]:
