@@ -65,9 +65,16 @@ def k8s_targets(obj: SourceObject, asset_id: str | None = None) -> list[Target]:
         template: Any = body
         for key in template_path:
             template = template.get(key) if isinstance(template, dict) else None
-        if isinstance(template, dict) and isinstance(template.get("spec"), dict):
+        if isinstance(template, dict):
+            # A template without a spec still runs a pod with every default (token
+            # automount, default service account): check it as an empty spec.
             pod_meta = template.get("metadata")
-            pod = {"metadata": pod_meta if isinstance(pod_meta, dict) else {}, **template}
+            spec = template.get("spec")
+            pod = {
+                **template,
+                "metadata": pod_meta if isinstance(pod_meta, dict) else {},
+                "spec": spec if isinstance(spec, dict) else {},
+            }
             pod_common = dict(common)
             # Inline ignores may sit on the object or on its pod template.
             pod_common["annotations"] = {

@@ -208,8 +208,8 @@ def image_latest(target: Target, ctx: Context) -> Iterator[Violation]:
 def image_no_digest(target: Target, ctx: Context) -> Iterator[Violation]:
     for path, c in containers(target.obj):
         image = c.get("image")
-        if isinstance(image, str) and "@" not in image:
-            yield Violation(f"{path}.image", f"image {image}")
+        if not isinstance(image, str) or "@" not in image:
+            yield Violation(f"{path}.image", f"image {image or '(none)'}")
 
 
 def registry_trusted(image: str, trusted: list[str]) -> bool:
