@@ -229,7 +229,28 @@ def _inventory_targets(path: Path, collected: Collected) -> None:
         collected.targets.extend(targets_for(obj, obj.address))
 
 
-def _read_file(path: Path, kind: str, collected: Collected, root: str) -> None:
+_TF_RESOURCE = re.compile(r'^\s*resource\s+"?([A-Za-z0-9_-]+)"?', re.M)
+
+
+def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
+    """Terraform resource types some rule looks at (built-in normalisers + custom kinds)."""
+    from seawall.hardening.normalize.cloud import TERRAFORM
+
+    return frozenset(TERRAFORM) | frozenset(extra)
+
+
+def _tf_relevant(path: Path, kinds: frozenset[str]) -> bool:
+    try:
+        with path.open("rb") as handle:
+            text = handle.read(64 * 1024 * 1024).decode("utf-8", "replace")
+    except OSError:
+        return True  # let the reader report it
+    return any(match in kinds for match in _TF_RESOURCE.findall(text))
+
+
+def _read_file(
+    path: Path, kind: str, collected: Collected, root: str, tf_kinds: frozenset[str]
+) -> None:
     collected.stats.files += 1
     if kind == "dockerfile":
         _dockerfile_targets(path, collected)
@@ -237,6 +258,8 @@ def _read_file(path: Path, kind: str, collected: Collected, root: str) -> None:
     if kind == "inventory":
         _inventory_targets(path, collected)
         return
+    if kind == "terraform" and path.name.endswith(".tf") and not _tf_relevant(path, tf_kinds):
+        return  # no resource seawall checks: skip the (slow) HCL parse
     try:
         if kind == "terraform":
             from seawall.inventory.sources.terraform import read_resources
@@ -255,12 +278,13 @@ def _read_file(path: Path, kind: str, collected: Collected, root: str) -> None:
     _object_targets(objects, collected, root)
 
 
-def collect(paths: Iterable[Path]) -> Collected:
+def collect(paths: Iterable[Path], extra_kinds: Iterable[str] = ()) -> Collected:
     """Targets from every path; unreadable parts become warnings (named, counted, skipped).
 
     Raises InputError only when a path given by the user does not exist or is unusable.
     """
     collected = Collected()
+    tf_kinds = terraform_kinds(extra_kinds)
     for path in paths:
         if path.is_symlink():
             raise InputError(f"{path}: refusing to follow a symbolic link")
@@ -272,10 +296,10 @@ def collect(paths: Iterable[Path]) -> Collected:
             for file in _walk(path):
                 kind = classify(file)
                 if kind is not None:
-                    _read_file(file, kind, collected, root)
+                    _read_file(file, kind, collected, root, tf_kinds)
             continue
         kind = classify(path) or "k8s"
-        _read_file(path, kind, collected, root)
+        _read_file(path, kind, collected, root, tf_kinds)
     collected.stats.targets = len(collected.targets)
     return collected
 
@@ -325,7 +349,8 @@ def harden(
     pss_version: tuple[int, int] = LATEST_PSS_VERSION,
 ) -> HardenReport:
     """Check every target under `paths` with the built-in and the policy's custom rules."""
-    collected = collect(paths)
+    extra = {k for r in policy.custom_rules for k in r.targets} if policy else set()
+    collected = collect(paths, extra)
     return harden_targets(collected, policy=policy, pss_version=pss_version)
 
 

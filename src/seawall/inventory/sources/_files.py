@@ -70,6 +70,9 @@ class _BoundedSafeLoader(yaml.SafeLoader):
 
 def load_yaml(text: str) -> Any:
     """yaml.safe_load with a bound on alias expansion; raises yaml.YAMLError."""
+    if "&" not in text and getattr(yaml, "__with_libyaml__", False):
+        # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
+        return yaml.load(text, Loader=yaml.CSafeLoader)
     loader = _BoundedSafeLoader(text)
     try:
         return loader.get_single_data()
