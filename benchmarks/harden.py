@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -104,6 +105,11 @@ def generate(root: Path) -> list[Path]:
     return files
 
 
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_seawall(targets: list[Path]) -> float:
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     out = WORK / "seawall.json"
@@ -119,9 +125,18 @@ def run_seawall(targets: list[Path]) -> float:
     return elapsed
 
 
-def median_seawall(targets: list[Path], runs: int = 3) -> float:
+def median_seawall(targets: list[Path], runs: int = 3) -> tuple[float, float]:
+    """(median wall seconds, mean CPU seconds) over `runs` runs after one warm-up."""
     run_seawall(targets)  # warm the page cache and the hcl2 parser cache
-    return statistics.median(run_seawall(targets) for _ in range(runs))
+    cpu = child_cpu()
+    walls = [run_seawall(targets) for _ in range(runs)]
+    return statistics.median(walls), (child_cpu() - cpu) / runs
+
+
+def timed_checkov(targets: list[Path]) -> tuple[float, float]:
+    cpu = child_cpu()
+    wall = run_checkov(targets)
+    return wall, child_cpu() - cpu
 
 
 def run_checkov(targets: list[Path]) -> float:
@@ -138,16 +153,20 @@ def run_checkov(targets: list[Path]) -> float:
     return elapsed
 
 
-def per_object_ms(root: Path) -> tuple[float, int]:
-    """In-process: read + normalise + evaluate every object (no start-up), ms per object."""
+def per_object_ms(root: Path) -> tuple[float, float, int]:
+    """In-process: read + normalise + evaluate every object (no start-up): wall and CPU ms
+    per object."""
     sys.path.insert(0, str(REPO / "src"))
+    from seawall.hardening.engine import builtin_rules
     from seawall.hardening.scan import collect, harden_targets
 
-    start = time.perf_counter()
+    builtin_rules()
+    start, cpu = time.perf_counter(), time.process_time()
     collected = collect([root])
     harden_targets(collected)
-    elapsed = time.perf_counter() - start
-    return elapsed * 1000 / collected.stats.objects, collected.stats.objects
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    objects = collected.stats.objects
+    return elapsed * 1000 / objects, cpu * 1000 / objects, objects
 
 
 def count_files(targets: list[Path]) -> int:
@@ -159,21 +178,21 @@ def main() -> None:
         raise SystemExit("Checkov missing: run scripts/setup.d/40-checkov.sh")
     WORK.mkdir(parents=True, exist_ok=True)
     corpus_files = count_files(CORPORA)
-    seawall_corpora = median_seawall(CORPORA)
-    checkov_corpora = run_checkov(CORPORA)
+    seawall_corpora, seawall_corpora_cpu = median_seawall(CORPORA)
+    checkov_corpora, checkov_corpora_cpu = timed_checkov(CORPORA)
 
     generated_root = WORK / "generated"
     generate(generated_root)
-    seawall_generated = median_seawall([generated_root], runs=1)
+    seawall_generated, seawall_generated_cpu = median_seawall([generated_root], runs=1)
     sample_root = WORK / "sample"
     shutil.rmtree(sample_root, ignore_errors=True)
     sample_root.mkdir()
     for path in sorted(generated_root.iterdir())[:CHECKOV_SAMPLE]:
         shutil.copy(path, sample_root / path.name)
-    checkov_sample = run_checkov([sample_root])
+    checkov_sample, checkov_sample_cpu = timed_checkov([sample_root])
     checkov_per_file = checkov_sample / CHECKOV_SAMPLE
     seawall_per_file = seawall_generated / GENERATED
-    ms_per_object, objects = per_object_ms(generated_root)
+    ms_per_object, cpu_ms_per_object, objects = per_object_ms(generated_root)
     print(
         json.dumps(
             {
@@ -185,6 +204,9 @@ def main() -> None:
                     "seawall_files_per_s": round(corpus_files / seawall_corpora, 1),
                     "ratio_checkov_over_seawall": round(checkov_corpora / seawall_corpora, 1),
                     "target_ratio": 20,
+                    "seawall_cpu_s": round(seawall_corpora_cpu, 3),
+                    "checkov_cpu_s": round(checkov_corpora_cpu, 3),
+                    "cpu_ratio": round(checkov_corpora_cpu / seawall_corpora_cpu, 1),
                 },
                 "generated": {
                     "files": GENERATED,
@@ -195,7 +217,12 @@ def main() -> None:
                     "checkov_sample_s": round(checkov_sample, 3),
                     "checkov_files_per_s": round(1 / checkov_per_file, 1),
                     "ratio_checkov_over_seawall": round(checkov_per_file / seawall_per_file, 1),
+                    "cpu_ratio": round(
+                        (checkov_sample_cpu / CHECKOV_SAMPLE) / (seawall_generated_cpu / GENERATED),
+                        1,
+                    ),
                     "ms_per_object_in_process": round(ms_per_object, 3),
+                    "cpu_ms_per_object_in_process": round(cpu_ms_per_object, 3),
                     "target_ms_per_object": 1.0,
                 },
                 "load_average": os.getloadavg()[0],

@@ -3,6 +3,8 @@ overrides, parameters, exceptions (live and expired) and inline ignores."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from seawall_testlib import DATA
 
@@ -84,3 +86,39 @@ def test_bad_documents_are_named_counted_and_skipped() -> None:
     assert "unknown kind 'Widget'" in text
     # the good pod in the same file is still checked
     assert any(f.asset == "k8s:default/default/Pod/ok-pod" for f in report.findings)
+
+
+def test_custom_rule_on_pod_view_and_roles_checks_each_object_once(tmp_path: Path) -> None:
+    policy_file = tmp_path / "p.yaml"
+    policy_file.write_text(
+        "custom_rules:\n"
+        "  - id: ORG-POD\n"
+        "    title: pods must set a service account\n"
+        "    severity: low\n"
+        "    match: {kinds: [k8s.pod]}\n"
+        '    expression: "has(object.spec.serviceAccountName)"\n'
+        "  - id: ORG-ROLE\n"
+        "    title: no cluster roles named too-much\n"
+        "    severity: low\n"
+        "    match: {kinds: [ClusterRole]}\n"
+        "    expression: \"name != 'too-much'\"\n"
+    )
+    report = harden([K8S / "shop.yaml"], policy=load_policy(policy_file))
+    assert [f.asset for f in report.findings if f.rule == "ORG-POD"] == [
+        "k8s:default/shop/Deployment/web"
+    ]
+    assert [f.asset for f in report.findings if f.rule == "ORG-ROLE"] == [
+        "k8s:default//ClusterRole/too-much"
+    ]
+
+
+def test_dockerfile_inline_ignore_comment(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "# seawall.dev/ignore: docker-no-healthcheck -- the orchestrator probes it\n"
+        "FROM alpine:3.20\nUSER 1000\n"
+    )
+    (finding,) = harden([dockerfile]).findings
+    assert finding.rule == "docker-no-healthcheck"
+    assert finding.suppressed is not None
+    assert finding.suppressed.reason == "the orchestrator probes it"

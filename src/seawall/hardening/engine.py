@@ -89,15 +89,26 @@ class Rule:
     url: str = ""
     enabled: bool = True
     custom: bool = False
+    _refs: tuple[str, ...] | None = None
+    _mappings_copy: dict[str, list[str]] | None = None
+
+    def mappings_view(self) -> dict[str, list[str]]:
+        """The mappings as a sorted dict, built once (shared by every finding of the rule)."""
+        if self._mappings_copy is None:
+            self._mappings_copy = {k: list(v) for k, v in sorted(self.mappings.items())}
+        return self._mappings_copy
 
     def references(self) -> tuple[str, ...]:
+        if self._refs is not None:
+            return self._refs
         refs: list[str] = []
         for key in ("pss", "cis", "checkov", "azure_policy", "nsa_cisa"):
             for value in self.mappings.get(key, []):
                 refs.append(value if key == "checkov" else f"{_REF_PREFIX[key]}:{value}")
         if self.url:
             refs.append(self.url)
-        return tuple(refs)
+        self._refs = tuple(refs)
+        return self._refs
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -212,6 +223,6 @@ def to_finding(r: Rule, target: Target, violation: Violation, severity: Severity
             "source_format": target.source_format,
             "name": target.name,
             "namespace": target.namespace,
-            "mappings": {k: list(v) for k, v in sorted(r.mappings.items())},
+            "mappings": r.mappings_view(),
         },
     )

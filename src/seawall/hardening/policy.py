@@ -23,6 +23,8 @@ from seawall.hardening.engine import (
     DOCKERFILE,
     K8S_OBJECT,
     POD,
+    RBAC_BINDING,
+    RBAC_ROLE,
     Context,
     Rule,
     Target,
@@ -190,7 +192,7 @@ class Policy:
 
 
 def _rule_fields(r: Rule) -> dict[str, Any]:
-    return {name: getattr(r, name) for name in Rule.__dataclass_fields__}
+    return {name: getattr(r, name) for name in Rule.__dataclass_fields__ if name[0] != "_"}
 
 
 # ------------------------------------------------------------------------ loading
@@ -280,12 +282,15 @@ def load_policy(path: Path, today: dt.date | None = None) -> Policy:
 
 # ------------------------------------------------------------------------ custom rules (CEL)
 
+# Secondary views of a Kubernetes object: matched only by their own target kind.
+_VIEWS = frozenset({POD, RBAC_ROLE, RBAC_BINDING})
+
 
 def _cel_activation(target: Target) -> dict[str, Any]:
     from celpy.adapter import json_to_cel
 
     return {
-        "object": json_to_cel(target.obj),
+        "object": json_to_cel({k: v for k, v in target.obj.items() if k[:1] != "\x00"}),
         "kind": json_to_cel(target.source_kind or target.kind),
         "name": json_to_cel(target.name),
         "namespace": json_to_cel(target.namespace or ""),
@@ -317,7 +322,7 @@ def compile_custom_rule(entry: dict[str, Any], where: str) -> Rule:
         # Explicit target kinds (k8s.pod, azure.webapp, dockerfile) or source kinds
         # (Deployment, azurerm_linux_web_app); a source kind never matches the pod view
         # of a workload, so a Deployment is checked once.
-        by_source = target.kind != POD and target.source_kind in kinds
+        by_source = target.kind not in _VIEWS and target.source_kind in kinds
         if target.kind not in kinds and not by_source:
             return
         if namespaces and (target.namespace or "default") not in namespaces:

@@ -229,9 +229,6 @@ def _inventory_targets(path: Path, collected: Collected) -> None:
         collected.targets.extend(targets_for(obj, obj.address))
 
 
-_TF_RESOURCE = re.compile(r'^\s*resource\s+"?([A-Za-z0-9_-]+)"?', re.M)
-
-
 def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
     """Terraform resource types some rule looks at (built-in normalisers + custom kinds)."""
     from seawall.hardening.normalize.cloud import TERRAFORM
@@ -239,13 +236,25 @@ def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
     return frozenset(TERRAFORM) | frozenset(extra)
 
 
-def _tf_relevant(path: Path, kinds: frozenset[str]) -> bool:
+def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]) -> None:
+    """Parse only the resource blocks some rule checks (see hclblocks.py)."""
+    from seawall.hardening.hclblocks import relevant_text
+    from seawall.inventory.sources._files import read_text
+    from seawall.inventory.sources.terraform import read_hcl_text
+
     try:
-        with path.open("rb") as handle:
-            text = handle.read(64 * 1024 * 1024).decode("utf-8", "replace")
-    except OSError:
-        return True  # let the reader report it
-    return any(match in kinds for match in _TF_RESOURCE.findall(text))
+        text = read_text(path)
+    except InputError as exc:
+        collected.warnings.append(f"{exc} (file skipped)")
+        collected.stats.skipped += 1
+        return
+    kept = relevant_text(text, kinds)
+    if kept is None:
+        return  # no resource seawall checks in this file
+    objects, warnings = read_hcl_text(kept, path)
+    collected.warnings.extend(warnings)
+    collected.stats.skipped += len(warnings)
+    _object_targets(objects, collected, root)
 
 
 def _read_file(
@@ -258,8 +267,9 @@ def _read_file(
     if kind == "inventory":
         _inventory_targets(path, collected)
         return
-    if kind == "terraform" and path.name.endswith(".tf") and not _tf_relevant(path, tf_kinds):
-        return  # no resource seawall checks: skip the (slow) HCL parse
+    if kind == "terraform" and path.name.endswith(".tf"):
+        _read_hcl(path, collected, root, tf_kinds)
+        return
     try:
         if kind == "terraform":
             from seawall.inventory.sources.terraform import read_resources

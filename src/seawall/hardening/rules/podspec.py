@@ -23,8 +23,24 @@ def annotations_of(obj: dict[str, Any]) -> dict[str, Any]:
     return ann if isinstance(ann, dict) else {}
 
 
-def containers(obj: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(field path, container) for init, regular and ephemeral containers, in PSA order."""
+def containers(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(field path, container) for init, regular and ephemeral containers, in PSA order.
+
+    Memoised in the pod dict itself under a key no manifest can hold, since every
+    container rule walks the same list.
+    """
+    cached = obj.get(_CONTAINERS_KEY)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    found = list(_walk_containers(obj))
+    obj[_CONTAINERS_KEY] = found
+    return found
+
+
+_CONTAINERS_KEY = "\x00containers"
+
+
+def _walk_containers(obj: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     spec = spec_of(obj)
     for key in CONTAINER_LISTS:
         items = spec.get(key)
