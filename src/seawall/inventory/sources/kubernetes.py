@@ -299,7 +299,7 @@ def transform_objects(
         for cloud_id in sa_cloud.get((namespace, sa_name), []):
             part.relations.append(Relation(source=wid, kind="uses-identity", target=cloud_id))
         workloads.append((o, wid, pod_labels(o)))
-    if workloads:
+    if workloads and source.startswith("live:"):  # manifests do not prove a cluster exists
         part.assets.append(
             Asset(
                 id=cluster_id,
@@ -314,15 +314,20 @@ def transform_objects(
         )
     # Exposure: LoadBalancer/NodePort Services and Ingresses/Routes in front of workloads
     services: dict[tuple[str, str], list[str]] = {}
+    by_namespace: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for w, wid, labels in workloads:
+        by_namespace.setdefault(w.namespace or "default", []).append((wid, labels))
     for o in objs:
         if o.kind != "Service":
             continue
         namespace = o.namespace or "default"
         selector = _dig(o.body, ("spec", "selector")) or {}
+        if not isinstance(selector, dict):
+            selector = {}
         targets = [
             wid
-            for w, wid, labels in workloads
-            if (w.namespace or "default") == namespace and _selector_matches(selector, labels)
+            for wid, labels in by_namespace.get(namespace, [])
+            if _selector_matches(selector, labels)
         ]
         services[(namespace, o.name)] = targets
         svc_type = _dig(o.body, ("spec", "type")) or "ClusterIP"
@@ -417,6 +422,26 @@ def load_file(path: Path, *, cluster: str = DEFAULT_CLUSTER) -> InventoryPart:
     part = transform_objects(objects, cluster=cluster, source=str(path))
     part.warnings.extend(warnings)
     part.sources.append(str(path))
+    return part
+
+
+def load_files(files: list[Path], group: str = "") -> InventoryPart:
+    """Read several manifest files as one set (Services and Ingresses find their workloads)."""
+    objects: list[SourceObject] = []
+    warnings: list[str] = []
+    part = InventoryPart()
+    for file in files:
+        try:
+            found, notes = read_objects(file)
+        except InputError as exc:
+            warnings.append(f"{exc}; skipped")
+            continue
+        objects.extend(found)
+        warnings.extend(notes)
+        part.sources.append(str(file))
+    loaded = transform_objects(objects, cluster=DEFAULT_CLUSTER)
+    part.assets, part.relations = loaded.assets, loaded.relations
+    part.warnings = warnings
     return part
 
 

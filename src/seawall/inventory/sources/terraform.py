@@ -284,9 +284,11 @@ def _app_service_images(body: dict[str, Any]) -> list[str]:
 def _ecs_images(task_definition: dict[str, Any] | None) -> list[str]:
     if not task_definition:
         return []
-    defs = _json_field(task_definition.get("container_definitions"))
+    raw = task_definition.get("container_definitions")
+    defs = _json_field(raw)
     if not isinstance(defs, list):
-        return []
+        # HCL: `jsonencode([{ image = "..." }])` stays an unevaluated expression
+        return re.findall(r'"?image"?\s*[:=]\s*"([^"$]+)"', raw) if isinstance(raw, str) else []
     return [str(d["image"]) for d in defs if isinstance(d, dict) and d.get("image")]
 
 
@@ -336,8 +338,8 @@ def classify(obj: SourceObject, task_definitions: dict[str, dict[str, Any]]) -> 
         return _Classified("cluster", "aws.eks")
     if t in ("aws_eks_node_group", "aws_eks_fargate_profile"):
         return _Classified("node-pool", "aws.eks")
-    if t == "aws_ecs_cluster":
-        return _Classified("cluster", "aws.ecs-ec2")
+    if t == "aws_ecs_cluster":  # clusters mix launch types: each service is classified
+        return _Classified("cluster", "")
     if t == "aws_ecs_service":
         ref = b.get("task_definition")
         td = task_definitions.get(_reference_target(ref, "aws_ecs_task_definition") or "")
@@ -436,7 +438,8 @@ def classify(obj: SourceObject, task_definitions: dict[str, dict[str, Any]]) -> 
             "workload",
             "gcp.cloudrun-service",
             [str(c["image"]) for c in containers if c.get("image")],
-            public=run_ingress == "INGRESS_TRAFFIC_ALL",
+            # public only with an allUsers invoker too (see _public_run_services)
+            public=False if run_ingress != "INGRESS_TRAFFIC_ALL" else None,
         )
     if t == "google_cloud_run_service":
         spec = _first(_first(b.get("template")).get("spec"))
@@ -492,8 +495,44 @@ def _account_region(obj: SourceObject, provider: str) -> tuple[str | None, str |
     return None, None
 
 
+_GCP_SERVICE_HOSTS = {
+    "google_container_cluster": "container.googleapis.com",
+    "google_container_node_pool": "container.googleapis.com",
+    "google_cloud_run_v2_service": "run.googleapis.com",
+    "google_cloud_run_v2_job": "run.googleapis.com",
+    "google_cloudfunctions2_function": "cloudfunctions.googleapis.com",
+    "google_artifact_registry_repository": "artifactregistry.googleapis.com",
+}
+
+
+def _public_run_services(objs: Iterable[SourceObject]) -> set[str]:
+    """Cloud Run services (by name or reference) that grant run.invoker to allUsers."""
+    names: set[str] = set()
+    for o in objs:
+        if not o.kind.startswith(
+            ("google_cloud_run_v2_service_iam", "google_cloud_run_service_iam")
+        ):
+            continue
+        b = o.body if isinstance(o.body, dict) else {}
+        members = [b.get("member"), *list(b.get("members") or [])]
+        if str(b.get("role")) == "roles/run.invoker" and "allUsers" in members:
+            target = b.get("name") or b.get("service")
+            ref = _reference_target(target, "google_cloud_run_v2_service") or _reference_target(
+                target, "google_cloud_run_service"
+            )
+            if ref:
+                names.add(f"ref:{ref}")
+            if isinstance(target, str):
+                names.add(target.rsplit("/", 1)[-1])
+    return names
+
+
 def _asset_id(obj: SourceObject, provider: str, root: str) -> str:
     b = obj.body if isinstance(obj.body, dict) else {}
+    host = _GCP_SERVICE_HOSTS.get(obj.kind)
+    rid = b.get("id")
+    if host and _resolved(rid) and str(rid).startswith("projects/"):
+        return f"//{host}/{rid}"  # the Cloud Asset Inventory full resource name
     if provider == "aws" and _resolved(b.get("arn")):
         return str(b["arn"])
     if provider == "azure" and _resolved(b.get("id")) and str(b["id"]).startswith("/"):
@@ -593,6 +632,7 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
                 if _resolved(o.body.get(key)):
                     task_definitions[str(o.body[key])] = o.body
     ids_by_address: dict[str, str] = {}
+    public_run = _public_run_services(objs)
     for o in objs:
         provider = _provider(o.kind)
         account, region = _account_region(o, provider)
@@ -613,6 +653,26 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
         }
         if found.kind == "workload":
             properties["images"] = images
+        if o.kind in ("google_cloud_run_v2_service", "google_cloud_run_service"):
+            b = o.body if isinstance(o.body, dict) else {}
+            invoker = f"ref:{o.name}" in public_run or b.get("name") in public_run
+            found.public = found.public is not False and invoker
+        if o.kind == "google_container_cluster":
+            posture = _first((o.body or {}).get("security_posture_config"))
+            mode = str(posture.get("mode") or "").upper()
+            if mode:
+                part.controls.append(
+                    ControlState(
+                        control="gcp.gke-security-posture",
+                        scope=asset_id,
+                        status="off" if mode == "DISABLED" else "on",
+                        source=o.location.path,
+                        details={
+                            "mode": mode,
+                            "vulnerability_mode": str(posture.get("vulnerability_mode") or ""),
+                        },
+                    )
+                )
         if found.public is not None:
             properties["public"] = found.public
         tags = o.body.get("tags") if isinstance(o.body, dict) else None
@@ -710,6 +770,32 @@ def load_file(path: Path) -> InventoryPart:
     part = transform_resources(objects, root=_root_name(path))
     part.warnings.extend(warnings)
     part.sources.append(str(path))
+    return part
+
+
+def load_files(files: list[Path], group: str = "") -> InventoryPart:
+    """Read the .tf files of one directory (a root module) as one set; JSON files alone."""
+    part = InventoryPart()
+    objects: list[SourceObject] = []
+    for file in files:
+        try:
+            found, notes = _read_file(file)
+        except InputError as exc:
+            part.warnings.append(f"{exc}; skipped")
+            continue
+        if file.name.endswith(".tf"):
+            objects.extend(found)
+        else:
+            json_part = transform_resources(found, root=file.stem)
+            part.assets.extend(json_part.assets)
+            part.relations.extend(json_part.relations)
+            part.controls.extend(json_part.controls)
+        part.warnings.extend(notes)
+        part.sources.append(str(file))
+    hcl_part = transform_resources(objects, root=group or "terraform")
+    part.assets.extend(hcl_part.assets)
+    part.relations.extend(hcl_part.relations)
+    part.controls.extend(hcl_part.controls)
     return part
 
 

@@ -1,0 +1,119 @@
+"""Renderers for `seawall inventory` and `seawall coverage`: table, JSON, HTML, SARIF."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import jinja2
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from seawall.coverage import CoverageReport, Row, gap_count
+from seawall.inventory.build import Inventory
+from seawall.model import Layer, Task
+from seawall.report.output import to_json
+from seawall.report.sarif import render_sarif
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "report" / "html"
+_LAYER_SHORT = {Layer.APPLICATION: "app", Layer.PLATFORM: "plat", Layer.INFRASTRUCTURE: "infra"}
+_TASK_SHORT = {
+    Task.HARDENING: "hard",
+    Task.VULNERABILITY_MANAGEMENT: "vuln",
+    Task.THREAT_DETECTION: "threat",
+}
+_PARTY_SHORT = {"customer": "C", "shared": "S", "provider": "P"}
+
+
+def _render_console(table: Table, extra: list[Text]) -> str:
+    console = Console(record=True, width=200, color_system=None, force_terminal=False)
+    with console.capture() as capture:
+        console.print(table)
+        for line in extra:
+            console.print(line)
+    return capture.get()
+
+
+def inventory_table(inventory: Inventory) -> str:
+    """One row per asset: service, kind, name, account/region, images, exposure."""
+    table = Table(title=f"seawall inventory: {len(inventory.assets)} assets", show_lines=False)
+    for column in ("service", "kind", "name", "account", "region", "images", "public"):
+        table.add_column(column, overflow="fold")
+    for asset in inventory.assets:
+        images = asset.properties.get("images") or []
+        public = asset.properties.get("public")
+        table.add_row(
+            asset.service or asset.provider,
+            asset.kind,
+            asset.name,
+            asset.account or "",
+            asset.region or "",
+            ", ".join(str(i) for i in images),
+            "" if public is None else ("yes" if public else "no"),
+        )
+    extra = [Text(f"warning: {w}") for w in inventory.warnings]
+    return _render_console(table, extra)
+
+
+def _cell_text(row: Row, index: int) -> str:
+    cell = row.cells[index]
+    party = _PARTY_SHORT[cell.party.value]
+    if cell.verdict == "provider":
+        return "P"
+    if cell.coverage == "seawall-scan":
+        return f"{party} seawall"
+    if cell.verdict == "covered":
+        return f"{party} ok"
+    return f"{party} GAP" if cell.coverage != "native-off" else f"{party} GAP(off)"
+
+
+def coverage_table(report: CoverageReport) -> str:
+    """One row per container service instance with a cell per layer x task."""
+    table = Table(
+        title=f"seawall coverage: {len(report.rows)} instances, {gap_count(report.rows)} gaps"
+    )
+    table.add_column("service")
+    table.add_column("name", overflow="fold")
+    table.add_column("public")
+    for layer in Layer:
+        for task in Task:
+            table.add_column(f"{_LAYER_SHORT[layer]}/{_TASK_SHORT[task]}")
+    for row in report.rows:
+        table.add_row(
+            row.service,
+            row.name,
+            "yes" if row.public else "no",
+            *(_cell_text(row, i) for i in range(len(row.cells))),
+        )
+    extra = [
+        Text(
+            "C customer, S shared, P provider; ok = a native control is active, "
+            "seawall = covered by a seawall scan, GAP(off) = a control exists but is off"
+        )
+    ]
+    extra += [Text(f"warning: {w}") for w in report.warnings]
+    return _render_console(table, extra)
+
+
+def coverage_html(report: CoverageReport) -> str:
+    """A self-contained HTML page (heat-map); every value is autoescaped."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    template = env.get_template("coverage.html.j2")
+    grouped = [(k, list(g)) for k, g in itertools.groupby(report.rows, key=lambda r: r.service)]
+    return template.render(
+        report=report,
+        rows=report.rows,
+        grouped=grouped,
+        gaps=gap_count(report.rows),
+        layers=list(Layer),
+        tasks=list(Task),
+    )
+
+
+def coverage_sarif(report: CoverageReport) -> bytes:
+    return to_json(render_sarif(report.findings))

@@ -1,0 +1,160 @@
+"""`seawall inventory` and `seawall coverage` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from seawall_testlib import DATA, REPO, run_seawall
+
+ESTATE = DATA / "inventory" / "estate"
+
+
+def test_readme_main_command_on_the_example_estate() -> None:
+    result = run_seawall("coverage", "examples/estate", "--format", "table", cwd=REPO)
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode()
+    lines = out.splitlines()
+    assert "seawall coverage:" in out
+    for service, name in (
+        ("azure.aks", "aks-shop-prod"),
+        ("azure.aks", "aks-lab"),
+        ("azure.functionapp", "func-shop-images"),
+        ("azure.webapp", "web-lab-portal"),
+        ("azure.containerapps", "ca-checkout"),
+        ("aws.eks", "shop-prod"),
+        ("aws.ecs-fargate", "payments-api"),
+        ("aws.lambda", "thumbnailer"),
+        ("aws.apprunner", "orders-web"),
+        ("gcp.cloudrun-service", "reports-api"),
+        ("gcp.gke-autopilot", "gke-data"),
+    ):
+        assert any(service in line and f" {name} " in line for line in lines), name
+    prod = next(line for line in lines if " aks-shop-prod " in line)
+    assert "GAP" not in prod and prod.count("ok") == 9  # Defender plans on
+    lab = next(line for line in lines if " aks-lab " in line)
+    assert lab.count("GAP(off)") == 9  # Defender plans off
+
+
+def test_fail_on_exits_1_when_gaps_reach_the_threshold() -> None:
+    result = run_seawall("coverage", str(ESTATE), "--format", "json", "--fail-on", "high")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["schema"] == "seawall.coverage/v1"
+    assert run_seawall("coverage", str(ESTATE), "--fail-on", "critical").returncode == 0
+
+
+def test_inventory_json_feeds_coverage(tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory.json"
+    result = run_seawall("inventory", str(ESTATE), "--format", "json", "--output", str(inventory))
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == b""
+    from_doc = run_seawall("coverage", str(inventory), "--format", "json")
+    from_raw = run_seawall("coverage", str(ESTATE), "--format", "json")
+    assert from_doc.returncode == from_raw.returncode == 0
+    rows_doc = json.loads(from_doc.stdout)["rows"]
+    rows_raw = json.loads(from_raw.stdout)["rows"]
+    assert rows_doc == rows_raw and len(rows_doc) >= 14
+
+
+def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
+    manifest = tmp_path / "evil.yaml"
+    manifest.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+        "  name: '<script>alert(1)</script>'\n  namespace: x\n"
+        "spec:\n  template:\n    spec:\n      containers:\n"
+        "        - name: a\n          image: a:1\n"
+    )
+    page = tmp_path / "coverage.html"
+    result = run_seawall(
+        "coverage", str(manifest), str(ESTATE), "--format", "html", "--output", str(page)
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'class="cell gap customer"' in html and 'class="cell covered' in html
+    assert "http://" not in html.split("<body>")[0]  # no external stylesheet or script
+
+
+def test_sarif_lists_each_gap() -> None:
+    result = run_seawall("coverage", str(ESTATE), "--format", "sarif")
+    assert result.returncode == 0
+    sarif = json.loads(result.stdout)
+    results = sarif["runs"][0]["results"]
+    rules = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert "coverage-gap/application/threat-detection" in rules
+    assert len(results) == len(
+        json.loads(run_seawall("coverage", str(ESTATE), "--format", "json").stdout)["findings"]
+    )
+
+
+def test_unknown_file_is_named_and_skipped(tmp_path: Path) -> None:
+    odd = tmp_path / "notes.csv"
+    odd.write_text("a,b\n1,2\n")
+    result = run_seawall(
+        "inventory", str(odd), str(ESTATE / "gcp-tfstate.json"), "--format", "json"
+    )
+    assert result.returncode == 0
+    doc = json.loads(result.stdout)
+    assert any(str(odd) in w and "unknown format" in w for w in doc["warnings"])
+    assert any(a["name"] == "reports-api" for a in doc["assets"])
+    assert f"{odd}: unknown format, skipped" in result.stderr.decode()
+
+
+def test_missing_input_and_bad_format_exit_2(tmp_path: Path) -> None:
+    missing = run_seawall("coverage", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2
+    assert "nope.json: no such file or directory" in missing.stderr.decode()
+    assert len(missing.stderr.decode().strip().splitlines()) == 1
+    bad = run_seawall("coverage", str(ESTATE), "--format", "pdf")
+    assert bad.returncode == 2
+    out = tmp_path / "out.json"
+    failed = run_seawall("inventory", str(tmp_path / "nope"), "--format", "json", "-o", str(out))
+    assert failed.returncode == 2 and not out.exists()
+
+
+def test_corrupt_inventory_document_is_an_input_error(tmp_path: Path) -> None:
+    doc = tmp_path / "inventory.json"
+    doc.write_text('{"schema": "seawall.inventory/v1", "assets": [{"id": 3}]}')
+    result = run_seawall("coverage", str(doc), "--format", "json")
+    assert result.returncode == 0  # a bad file in a batch is a warning, not a crash
+    assert "not a seawall inventory document" in result.stderr.decode()
+
+
+def test_seawall_scan_results_cover_their_cells(tmp_path: Path) -> None:
+    image = tmp_path / "nginx.json"
+    image.write_text(
+        json.dumps(
+            {
+                "schema": "seawall.image/v1",
+                "target": {"ref": "registry:nginx:1.25.3", "kind": "image"},
+                "findings": [],
+            }
+        )
+    )
+    harden = tmp_path / "harden.json"
+    harden.write_text(
+        json.dumps(
+            {
+                "schema": "seawall.harden/v1",
+                "findings": [{"asset": "k8s:default/shop/Deployment/checkout", "rule": "x"}],
+            }
+        )
+    )
+    result = run_seawall("coverage", str(ESTATE), str(image), str(harden), "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    rows = {r["name"]: r for r in json.loads(result.stdout)["rows"]}
+    portal = rows["web-lab-portal"]["cells"]  # runs docker.io/library/nginx:1.25.3
+    assert (portal[1]["coverage"], portal[1]["verdict"]) == ("seawall-scan", "covered")
+    assert portal[2]["verdict"] == "gap"  # a scan does not detect threats
+    checkout = rows["checkout"]["cells"]
+    assert [c["coverage"] for c in checkout[:4]] == [
+        "seawall-scan",
+        "native-unknown",
+        "native-unknown",
+        "seawall-scan",
+    ]
+    table = run_seawall("coverage", str(ESTATE), str(image), "--format", "table")
+    line = next(x for x in table.stdout.decode().splitlines() if " web-lab-portal " in x)
+    assert "C seawall" in line
