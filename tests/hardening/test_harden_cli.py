@@ -89,3 +89,26 @@ def test_bad_policy_and_missing_target_exit_2_without_output(tmp_path: Path) -> 
     assert b"no such file or directory" in missing.stderr
     version = run_seawall("harden", str(H / "k8s"), "--pss-version", "2.0")
     assert version.returncode == 2
+
+
+def test_inventory_document_gives_the_same_findings_as_the_sources(tmp_path: Path) -> None:
+    sources = [str(H / "k8s" / "shop.yaml"), str(H / "cloud" / "hcl")]
+    inventory = tmp_path / "inventory.json"
+    made = run_seawall("inventory", *sources, "--format", "json", "--output", str(inventory))
+    assert made.returncode == 0, made.stderr
+    via_inventory = tmp_path / "a.json"
+    direct = tmp_path / "b.json"
+    assert (
+        run_seawall("harden", str(inventory), "-f", "json", "-o", str(via_inventory)).returncode
+        == 0
+    )
+    assert run_seawall("harden", *sources, "-f", "json", "-o", str(direct)).returncode == 0
+
+    def pairs(path: Path) -> set[tuple[str, str]]:
+        return {(f["rule"], f["asset"]) for f in json.loads(path.read_text())["findings"]}
+
+    inventoried = pairs(via_inventory)
+    assert ("pss-baseline-privileged", "k8s:default/shop/Deployment/web") in inventoried
+    assert ("azure-app-https-only", "tf:hcl/azurerm_linux_web_app.shop") in inventoried
+    # everything found through the inventory is found on the sources, for the same ids
+    assert inventoried <= pairs(direct)

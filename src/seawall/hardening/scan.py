@@ -268,8 +268,11 @@ def _read_file(
         _inventory_targets(path, collected)
         return
     if kind == "terraform" and path.name.endswith(".tf"):
-        _read_hcl(path, collected, root, tf_kinds)
+        # A Terraform root module is a directory: ids as `seawall inventory` makes them.
+        _read_hcl(path, collected, path.parent.name, tf_kinds)
         return
+    if kind == "terraform":
+        root = path.stem
     try:
         if kind == "terraform":
             from seawall.inventory.sources.terraform import read_resources
