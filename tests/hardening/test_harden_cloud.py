@@ -116,3 +116,18 @@ def test_findings_carry_file_line_and_field() -> None:
     assert finding.location.field == "https_only"
     assert "CKV_AZURE_14" in finding.references
     assert "azure-policy:a4af4a39-4135-47fb-b175-47fbdf85311d" in finding.references
+
+
+def test_field_paths_are_the_source_formats_own(tmp_path: Path) -> None:
+    findings = harden([CLOUD / "plan.json", inventory(tmp_path)]).findings
+    fields = {
+        (f.details["source_format"], f.rule): f.location.field
+        for f in findings
+        if f.location is not None
+    }
+    assert fields[("terraform-plan", "azure-app-min-tls")] == "site_config.minimum_tls_version"
+    assert fields[("arm", "azure-app-https-only")] == "properties.httpsOnly"
+    assert fields[("aws-api", "aws-eks-public-endpoint")] == (
+        "resourcesVpcConfig.endpointPublicAccess"
+    )
+    assert fields[("gcp-asset", "gcp-gke-legacy-abac")] == "legacyAbac.enabled"

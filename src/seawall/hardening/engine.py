@@ -48,6 +48,8 @@ class Target:
     tags: dict[str, str] = field(default_factory=dict)
     # field path (relative to obj) -> line, where the source format records it
     lines: dict[str, int] = field(default_factory=dict)
+    # normalised field -> the field's path in the source format (cloud services)
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True, frozen=True)
@@ -203,7 +205,12 @@ def evaluate(
 
 def to_finding(r: Rule, target: Target, violation: Violation, severity: Severity) -> Finding:
     """Turn a violation into the shared Finding record (type misconfiguration)."""
-    field_path = join_field(target.prefix, violation.field)
+    source_field = target.fields.get(violation.field.split("[", 1)[0]) if target.fields else None
+    if source_field is not None:
+        violation_field = source_field + violation.field[len(violation.field.split("[", 1)[0]) :]
+    else:
+        violation_field = violation.field
+    field_path = join_field(target.prefix, violation_field)
     line = violation.line or target.lines.get(violation.field) or target.line
     return Finding(
         type="misconfiguration",

@@ -606,6 +606,177 @@ GCP: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]] = {
 }
 
 
+# Where each normalised field sits in the source, so findings name the source's field.
+_TF_APP = {
+    "https_only": "https_only",
+    "min_tls_version": "site_config.minimum_tls_version",
+    "ftps_state": "site_config.ftps_state",
+    "auth_enabled": "auth_settings_v2.auth_enabled",
+    "public_network_access": "public_network_access_enabled",
+    "remote_debugging": "site_config.remote_debugging_enabled",
+    "cors_origins": "site_config.cors.allowed_origins",
+    "managed_identity": "identity",
+}
+_TF_LEGACY_APP = {
+    **_TF_APP,
+    "min_tls_version": "site_config.min_tls_version",
+    "auth_enabled": "auth_settings.enabled",
+}
+SOURCE_FIELDS: dict[tuple[str, str], dict[str, str]] = {
+    ("terraform", "azure.webapp"): _TF_APP,
+    ("terraform", "azure.functionapp"): _TF_APP,
+    ("terraform", "azure.acr"): {
+        "admin_enabled": "admin_enabled",
+        "anonymous_pull": "anonymous_pull_enabled",
+        "public_network_access": "public_network_access_enabled",
+    },
+    ("terraform", "azure.aks"): {
+        "rbac_enabled": "role_based_access_control_enabled",
+        "entra_id": "azure_active_directory_role_based_access_control",
+        "local_accounts_disabled": "local_account_disabled",
+        "authorized_ip_ranges": "api_server_access_profile.authorized_ip_ranges",
+        "private_cluster": "private_cluster_enabled",
+        "network_policy": "network_profile.network_policy",
+        "azure_policy_addon": "azure_policy_enabled",
+        "defender_profile": "microsoft_defender",
+    },
+    ("terraform", "azure.containerapps"): {
+        "external_ingress": "ingress.external_enabled",
+        "allow_insecure": "ingress.allow_insecure_connections",
+    },
+    ("terraform", "azure.aci"): {"public_ip": "ip_address_type"},
+    ("terraform", "aws.eks"): {
+        "endpoint_public": "vpc_config.endpoint_public_access",
+        "public_cidrs": "vpc_config.public_access_cidrs",
+        "log_types": "enabled_cluster_log_types",
+        "secrets_encryption": "encryption_config",
+    },
+    ("terraform", "aws.ecr"): {
+        "scan_on_push": "image_scanning_configuration.scan_on_push",
+        "tag_immutable": "image_tag_mutability",
+        "kms_encryption": "encryption_configuration.encryption_type",
+    },
+    ("terraform", "aws.ecs-task-definition"): {
+        "network_mode": "network_mode",
+        "containers": "container_definitions",
+    },
+    ("terraform", "aws.lambda"): {
+        "url_auth_type": "authorization_type",
+        "env": "environment.variables",
+    },
+    ("terraform", "aws.apprunner"): {
+        "public": "network_configuration.ingress_configuration.is_publicly_accessible"
+    },
+    ("terraform", "gcp.gke-standard"): {
+        "private_nodes": "private_cluster_config.enable_private_nodes",
+        "private_endpoint": "private_cluster_config.enable_private_endpoint",
+        "authorized_networks": "master_authorized_networks_config",
+        "workload_identity": "workload_identity_config.workload_pool",
+        "metadata_server": "node_config.workload_metadata_config.mode",
+        "legacy_abac": "enable_legacy_abac",
+        "basic_auth": "master_auth.username",
+        "client_cert": "master_auth.client_certificate_config.issue_client_certificate",
+        "network_policy": "network_policy.enabled",
+        "binary_authorization": "binary_authorization.evaluation_mode",
+        "shielded_nodes": "enable_shielded_nodes",
+    },
+    ("terraform", "gcp.cloudrun-service"): {
+        "ingress_all": "ingress",
+        "public_invoker": "member",
+    },
+    ("terraform", "gcp.artifactregistry"): {"public": "member"},
+    ("azure", "azure.webapp"): {
+        "https_only": "properties.httpsOnly",
+        "min_tls_version": "properties.siteConfig.minTlsVersion",
+        "ftps_state": "properties.siteConfig.ftpsState",
+        "remote_debugging": "properties.siteConfig.remoteDebuggingEnabled",
+        "cors_origins": "properties.siteConfig.cors.allowedOrigins",
+        "managed_identity": "identity.type",
+        "public_network_access": "properties.publicNetworkAccess",
+        "auth_enabled": "properties.siteConfig.siteAuthEnabled",
+    },
+    ("azure", "azure.acr"): {
+        "admin_enabled": "properties.adminUserEnabled",
+        "anonymous_pull": "properties.anonymousPullEnabled",
+        "public_network_access": "properties.publicNetworkAccess",
+    },
+    ("azure", "azure.aks"): {
+        "rbac_enabled": "properties.enableRBAC",
+        "entra_id": "properties.aadProfile",
+        "local_accounts_disabled": "properties.disableLocalAccounts",
+        "authorized_ip_ranges": "properties.apiServerAccessProfile.authorizedIPRanges",
+        "private_cluster": "properties.apiServerAccessProfile.enablePrivateCluster",
+        "network_policy": "properties.networkProfile.networkPolicy",
+        "azure_policy_addon": "properties.addonProfiles.azurepolicy.enabled",
+        "defender_profile": "properties.securityProfile.defender",
+    },
+    ("azure", "azure.containerapps"): {
+        "external_ingress": "properties.configuration.ingress.external",
+        "allow_insecure": "properties.configuration.ingress.allowInsecure",
+    },
+    ("azure", "azure.aci"): {"public_ip": "properties.ipAddress.type"},
+    ("aws", "aws.eks"): {
+        "endpoint_public": "resourcesVpcConfig.endpointPublicAccess",
+        "public_cidrs": "resourcesVpcConfig.publicAccessCidrs",
+        "log_types": "logging.clusterLogging",
+        "secrets_encryption": "encryptionConfig",
+    },
+    ("aws", "aws.ecr"): {
+        "scan_on_push": "imageScanningConfiguration.scanOnPush",
+        "tag_immutable": "imageTagMutability",
+        "kms_encryption": "encryptionConfiguration.encryptionType",
+    },
+    ("aws", "aws.ecs-task-definition"): {
+        "network_mode": "networkMode",
+        "containers": "containerDefinitions",
+    },
+    ("aws", "aws.lambda"): {"url_auth_type": "AuthType", "env": "Environment.Variables"},
+    ("aws", "aws.apprunner"): {
+        "public": "NetworkConfiguration.IngressConfiguration.IsPubliclyAccessible"
+    },
+    ("gcp", "gcp.gke-standard"): {
+        "private_nodes": "privateClusterConfig.enablePrivateNodes",
+        "private_endpoint": "privateClusterConfig.enablePrivateEndpoint",
+        "authorized_networks": "masterAuthorizedNetworksConfig.enabled",
+        "workload_identity": "workloadIdentityConfig.workloadPool",
+        "metadata_server": "nodeConfig.workloadMetadataConfig.mode",
+        "legacy_abac": "legacyAbac.enabled",
+        "basic_auth": "masterAuth.username",
+        "client_cert": "masterAuth.clientCertificate",
+        "network_policy": "networkPolicy.enabled",
+        "binary_authorization": "binaryAuthorization.evaluationMode",
+        "shielded_nodes": "shieldedNodes.enabled",
+    },
+    ("gcp", "gcp.cloudrun-service"): {"ingress_all": "ingress", "public_invoker": "iamPolicy"},
+    ("gcp", "gcp.artifactregistry"): {"public": "iamPolicy"},
+}
+SOURCE_FIELDS[("terraform", "gcp.gke-autopilot")] = SOURCE_FIELDS[("terraform", "gcp.gke-standard")]
+SOURCE_FIELDS[("gcp", "gcp.gke-autopilot")] = SOURCE_FIELDS[("gcp", "gcp.gke-standard")]
+SOURCE_FIELDS[("azure", "azure.functionapp")] = SOURCE_FIELDS[("azure", "azure.webapp")]
+LEGACY_APP_TYPES = frozenset(
+    {"azurerm_app_service", "azurerm_function_app", "azurerm_app_service_slot"}
+)
+
+
+def source_fields(obj: SourceObject, kind: str) -> dict[str, str]:
+    """Normalised field -> the field path in `obj`'s own format."""
+    fmt = obj.format
+    if fmt.startswith("terraform"):
+        if obj.kind in LEGACY_APP_TYPES:
+            return _TF_LEGACY_APP
+        family = "terraform"
+    elif fmt in ("arm", "azure-graph"):
+        family = "azure"
+    elif fmt in ("aws-api", "aws-config"):
+        family = "aws"
+    else:
+        family = "gcp"
+    fields = SOURCE_FIELDS.get((family, kind), {})
+    if fmt == "aws-config" and fields:
+        return {k: f"configuration.{v}" for k, v in fields.items()}
+    return fields
+
+
 # ------------------------------------------------------------------------ entry point
 
 
@@ -651,5 +822,6 @@ def cloud_targets(obj: SourceObject, asset_id: str | None = None) -> list[Target
             source_format=obj.format,
             name=obj.name,
             tags={str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {},
+            fields=source_fields(obj, kind),
         )
     ]
