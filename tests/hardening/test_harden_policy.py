@@ -122,3 +122,10 @@ def test_dockerfile_inline_ignore_comment(tmp_path: Path) -> None:
     assert finding.rule == "docker-no-healthcheck"
     assert finding.suppressed is not None
     assert finding.suppressed.reason == "the orchestrator probes it"
+
+
+def test_unknown_rule_id_in_policy_is_an_error_with_line(tmp_path: Path) -> None:
+    policy_file = tmp_path / "p.yaml"
+    policy_file.write_text("rules:\n  disable:\n    - k8s-net-raw\n    - k8s-typo\n")
+    with pytest.raises(InputError, match=r"p.yaml:4: rules.disable: unknown rule 'k8s-typo'"):
+        load_policy(policy_file)

@@ -260,6 +260,19 @@ def load_policy(path: Path, today: dt.date | None = None) -> Policy:
     ids = [r.id for r in policy.custom_rules]
     if len(ids) != len(set(ids)):
         raise InputError(f"{path}: custom rule ids must be unique")
+    from seawall.hardening.engine import builtin_rules
+
+    known = set(builtin_rules()) | set(ids)
+    for section in ("disable", "enable", "severity"):
+        entries = rules_section.get(section) or []
+        for index, rule_id in enumerate(entries):
+            if rule_id not in known:
+                key = rule_id if isinstance(entries, dict) else index
+                line = _line_of(lines, ("rules", section, key))
+                raise InputError(
+                    f"{path}:{line}: rules.{section}: unknown rule {rule_id!r} "
+                    "(see seawall harden --list-rules)"
+                )
     for index, entry in enumerate(data.get("exceptions") or []):
         line = _line_of(lines, ("exceptions", index))
         scope = entry["scope"]
