@@ -90,3 +90,12 @@ def test_stage_reference_and_scratch_are_not_latest(tmp_path: Path) -> None:
 def test_not_a_dockerfile_line_is_an_input_error() -> None:
     with pytest.raises(InputError, match=r"Dockerfile:2: not a Dockerfile instruction"):
         parse_dockerfile("FROM alpine:3\n!!! nonsense\n", "Dockerfile")
+
+
+def test_dockerfile_names_recognised() -> None:
+    from seawall.hardening import dockerfile, scan
+
+    assert scan._DOCKERFILE_NAME.pattern == dockerfile.DOCKERFILE_NAMES.pattern
+    for name in ("Dockerfile", "Dockerfile.debug", "Containerfile", "api.Dockerfile"):
+        assert scan.classify(Path(name)) == "dockerfile"
+    assert scan.classify(Path("README.md")) is None

@@ -4,6 +4,7 @@ inventory records, with the organisation's policy."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -71,12 +72,23 @@ def harden_command(
     from seawall.hardening.scan import harden
 
     report = harden(targets, policy=loaded_policy, pss_version=version)
-    from seawall.progress import warn
-
-    for message in report.warnings:
-        warn(message)
+    _print_warnings(report.warnings)
     write_output(render(report, fmt), output)
     raise typer.Exit(int(exit_code_for(report.findings, threshold)))
+
+
+def _print_warnings(messages: list[str]) -> None:
+    """One line per skipped input on stderr (rich only on a terminal: it costs an import)."""
+    if not messages:
+        return
+    if sys.stderr.isatty():
+        from seawall.progress import warn
+
+        for message in messages:
+            warn(message)
+        return
+    sys.stderr.write("".join(f"warning: {m}\n" for m in messages))
+    sys.stderr.flush()
 
 
 def _render_rules(fmt: str, policy: Any) -> str:

@@ -22,7 +22,7 @@ from seawall.hardening.engine import (
     evaluate,
     to_finding,
 )
-from seawall.model import Finding, Location, SourceObject
+from seawall.model import Finding, Location, SourceObject, Suppression
 
 if TYPE_CHECKING:
     from seawall.hardening.policy import Policy
@@ -32,6 +32,10 @@ MAX_INVENTORY_BYTES = 256 * 1024 * 1024
 IGNORE_ANNOTATION = "seawall.dev/ignore"
 _IGNORE_COMMENT = re.compile(r"^\s*#\s*seawall\.dev/ignore:\s*(.+)$")
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+# Same as seawall.hardening.dockerfile.DOCKERFILE_NAMES (kept here: classify runs per file).
+_DOCKERFILE_NAME = re.compile(
+    r"^(Dockerfile|Containerfile)([._-].*)?$|.*\.(dockerfile|Dockerfile)$"
+)
 TERRAFORM_SUFFIXES = (".tf", ".tfstate")
 # Kinds seawall knows (built-in API kinds); others are reported as unknown.
 KNOWN_K8S_KINDS = frozenset(
@@ -82,11 +86,9 @@ def _walk(root: Path) -> Iterator[Path]:
 
 def classify(path: Path) -> str | None:
     """dockerfile | terraform | inventory | k8s | None (not a file seawall reads)."""
-    from seawall.hardening.dockerfile import is_dockerfile_name
-
     name = path.name
     lower = name.lower()
-    if is_dockerfile_name(name):
+    if _DOCKERFILE_NAME.match(name):
         return "dockerfile"
     if lower.endswith(TERRAFORM_SUFFIXES):
         return "terraform"
@@ -333,6 +335,19 @@ def inline_ignores(target: Target) -> dict[str, tuple[str, str]]:
     return _parse_ignores(text, where)
 
 
+def _suppression(
+    finding: Finding,
+    target: Target,
+    policy: Policy | None,
+    inline: dict[str, tuple[str, str]],
+) -> Suppression | None:
+    if finding.rule in inline or policy is not None:
+        from seawall.hardening.policy import suppression_for
+
+        return suppression_for(finding, target, policy, inline)
+    return None
+
+
 def run_rules(
     targets: list[Target], rules: Iterable[Rule], context: Context
 ) -> Iterator[tuple[Rule, Target, Finding]]:
@@ -373,8 +388,6 @@ def harden_targets(
     policy: Policy | None = None,
     pss_version: tuple[int, int] = LATEST_PSS_VERSION,
 ) -> HardenReport:
-    from seawall.hardening.policy import suppression_for
-
     rules = builtin_rules()
     active = policy.apply_to_rules(rules) if policy else list(rules.values())
     context = Context(pss_version=pss_version, parameters=dict(policy.parameters) if policy else {})
@@ -384,7 +397,7 @@ def harden_targets(
         key = id(target)
         if key not in inline_cache:
             inline_cache[key] = inline_ignores(target)
-        suppression = suppression_for(finding, target, policy, inline_cache[key])
+        suppression = _suppression(finding, target, policy, inline_cache[key])
         if suppression is not None:
             finding = msgspec.structs.replace(finding, suppressed=suppression)
         findings.append(finding)
