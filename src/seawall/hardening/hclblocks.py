@@ -1,0 +1,99 @@
+"""Cut a .tf file down to the resource blocks seawall checks before parsing it.
+
+python-hcl2 (a Lark LALR parser) costs about as much per line as everything else in
+`seawall harden` together, and most of a Terraform tree declares resources no rule looks
+at. This scanner finds top-level `resource "TYPE" "NAME" {` blocks (skipping strings with
+nested `${...}` interpolation, heredocs and comments to find each block's closing brace)
+and blanks every other line, so line numbers stay those of the original file. If the
+scan is unsure (unbalanced braces), the caller parses the whole text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_RESOURCE = re.compile(r'^[ \t]*resource[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]+"?[^"\s{]*"?[ \t]*\{', re.M)
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
+
+
+def _block_end(text: str, start: int) -> int | None:
+    """Index just past the `}` closing the `{` at text[start], or None if unbalanced."""
+    depth = 0
+    i = start
+    n = len(text)
+    # stack of contexts: "code" (brace depth counted) or "string"
+    stack: list[int] = []  # brace depth at which each ${ interpolation started
+    in_string = False
+    while i < n:
+        ch = text[i]
+        if in_string:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == '"':
+                in_string = False
+            elif ch == "$" and text.startswith("${", i):
+                stack.append(depth)
+                depth += 1
+                in_string = False
+                i += 2
+                continue
+            i += 1
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch == "#" or text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                return None
+            i = end + 2
+            continue
+        elif ch == "<" and text.startswith("<<", i):
+            match = _HEREDOC.match(text, i)
+            if match:
+                marker = re.compile(rf"^[ \t]*{re.escape(match.group(1))}[ \t]*$", re.M)
+                end_match = marker.search(text, match.end())
+                if end_match is None:
+                    return None
+                i = end_match.end()
+                continue
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if stack and depth == stack[-1]:
+                stack.pop()
+                in_string = True  # back inside the string the interpolation was in
+            elif depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
+def relevant_text(text: str, kinds: Iterable[str] | frozenset[str]) -> str | None:
+    """The file with only blocks of `kinds` kept (other lines blank), or None when no
+    block of those kinds exists. Returns `text` unchanged if a block cannot be delimited."""
+    wanted = kinds if isinstance(kinds, frozenset) else frozenset(kinds)
+    spans: list[tuple[int, int]] = []
+    for match in _RESOURCE.finditer(text):
+        if match.group(1) not in wanted:
+            continue
+        end = _block_end(text, match.end() - 1)
+        if end is None:
+            return text
+        spans.append((match.start(), end))
+    if not spans:
+        return None
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        out.append("\n" * text.count("\n", last, start))
+        out.append(text[start:end])
+        last = end
+    out.append("\n" * text.count("\n", last))
+    return "".join(out)

@@ -1,0 +1,431 @@
+"""Reading `seawall harden` targets (files, directories, inventory documents) into
+normalised targets, running the rules and applying the organisation's policy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from seawall.errors import InputError
+from seawall.hardening.engine import (
+    DOCKERFILE,
+    LATEST_PSS_VERSION,
+    Context,
+    Rule,
+    Target,
+    builtin_rules,
+    evaluate,
+    to_finding,
+)
+from seawall.model import Finding, Location, SourceObject, Suppression
+
+if TYPE_CHECKING:
+    from seawall.hardening.policy import Policy
+
+MAX_FILES = 50_000
+MAX_INVENTORY_BYTES = 256 * 1024 * 1024
+IGNORE_ANNOTATION = "seawall.dev/ignore"
+_IGNORE_COMMENT = re.compile(r"^\s*#\s*seawall\.dev/ignore:\s*(.+)$")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+# Same as seawall.hardening.dockerfile.DOCKERFILE_NAMES (kept here: classify runs per file).
+_DOCKERFILE_NAME = re.compile(
+    r"^(Dockerfile|Containerfile)([._-].*)?$|.*\.(dockerfile|Dockerfile)$"
+)
+TERRAFORM_SUFFIXES = (".tf", ".tfstate")
+# Kinds seawall knows (built-in API kinds); others are reported as unknown.
+KNOWN_K8S_KINDS = frozenset(
+    {
+        "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
+        "Job", "CronJob", "PodTemplate", "DeploymentConfig", "Role", "ClusterRole",
+        "RoleBinding", "ClusterRoleBinding", "ServiceAccount", "Service", "Ingress",
+        "IngressClass", "NetworkPolicy", "ConfigMap", "Secret", "Namespace",
+        "PersistentVolume", "PersistentVolumeClaim", "StorageClass", "PodDisruptionBudget",
+        "HorizontalPodAutoscaler", "LimitRange", "ResourceQuota", "Endpoints", "EndpointSlice",
+        "CustomResourceDefinition", "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding", "PriorityClass", "RuntimeClass", "Node", "Event",
+        "Lease", "CSIDriver", "VolumeAttachment", "APIService", "PodSecurityPolicy",
+        "Gateway", "HTTPRoute", "GatewayClass", "VerticalPodAutoscaler",
+    }
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class ScanStats:
+    files: int = 0
+    objects: int = 0
+    targets: int = 0
+    skipped: int = 0
+
+
+@dataclass(slots=True)
+class Collected:
+    targets: list[Target] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stats: ScanStats = field(default_factory=ScanStats)
+    sources: list[str] = field(default_factory=list)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    count = 0
+    for path in sorted(root.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue  # .git/, .terraform/: not sources
+        if path.is_symlink() or not path.is_file():
+            continue
+        count += 1
+        if count > MAX_FILES:
+            raise InputError(f"{root}: more than {MAX_FILES} files to read")
+        yield path
+
+
+def classify(path: Path) -> str | None:
+    """dockerfile | terraform | inventory | k8s | None (not a file seawall reads)."""
+    name = path.name
+    lower = name.lower()
+    if _DOCKERFILE_NAME.match(name):
+        return "dockerfile"
+    if lower.endswith(TERRAFORM_SUFFIXES):
+        return "terraform"
+    if lower.endswith(".json"):
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(4096).decode("utf-8", "replace")
+        except OSError:
+            return "k8s"
+        if '"seawall.inventory/v1"' in head:
+            return "inventory"
+        if re.search(r'"(format_version|terraform_version|lineage)"\s*:', head):
+            return "terraform"
+        return "k8s"
+    if lower.endswith((".yaml", ".yml")):
+        return "k8s"
+    return None
+
+
+def _root_name(path: Path) -> str:
+    return path.name if path.is_dir() else path.stem
+
+
+def _parse_ignores(text: str, source: str) -> dict[str, tuple[str, str]]:
+    """`RULE-ID[, RULE-ID] -- reason` entries (one per line or `;`) -> rule -> (reason, where)."""
+    out: dict[str, tuple[str, str]] = {}
+    for entry in re.split(r"[\n;]", text):
+        ids, sep, reason = entry.partition("--")
+        for rule_id in re.split(r"[,\s]+", ids.strip()):
+            if rule_id:
+                out[rule_id] = (reason.strip() if sep else "", source)
+    return out
+
+
+def _dockerfile_targets(path: Path, collected: Collected) -> None:
+    from seawall.hardening.dockerfile import read_dockerfile
+
+    try:
+        parsed = read_dockerfile(path)
+    except InputError as exc:
+        collected.warnings.append(f"{exc} (file skipped)")
+        collected.stats.skipped += 1
+        return
+    if not parsed.stages:
+        collected.warnings.append(f"{path}: Dockerfile has no FROM instruction (file skipped)")
+        collected.stats.skipped += 1
+        return
+    annotations: dict[str, str] = {}
+    text = path.read_text("utf-8", "replace")
+    ignores = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _IGNORE_COMMENT.match(line)
+        if match:
+            ignores.append(match.group(1).strip())
+            annotations[f"{IGNORE_ANNOTATION}@{number}"] = match.group(1).strip()
+    if ignores:
+        annotations[IGNORE_ANNOTATION] = "\n".join(ignores)
+    collected.stats.objects += 1
+    collected.targets.append(
+        Target(
+            kind=DOCKERFILE,
+            asset=f"dockerfile:{path}",
+            obj=parsed.to_object(),
+            path=str(path),
+            line=parsed.stages[0].line,
+            source_kind="Dockerfile",
+            source_format="dockerfile",
+            name=path.name,
+            annotations=annotations,
+        )
+    )
+
+
+def _object_targets(
+    objects: Iterable[SourceObject], collected: Collected, root: str | None
+) -> None:
+    from seawall.hardening.normalize import targets_for
+
+    for obj in objects:
+        collected.stats.objects += 1
+        if obj.format == "k8s" and obj.kind not in KNOWN_K8S_KINDS:
+            collected.warnings.append(
+                f"{obj.location.path}:{obj.location.line or 1}: unknown kind {obj.kind!r} "
+                f"({obj.name}): no built-in rules, only custom rules apply"
+            )
+            collected.stats.skipped += 1
+        asset_id = None
+        if obj.format.startswith("terraform") and root is not None:
+            body = obj.body if isinstance(obj.body, dict) else {}
+            arn = body.get("arn")
+            if isinstance(arn, str) and arn.startswith("arn:"):
+                asset_id = arn
+            else:
+                asset_id = f"tf:{root}/{obj.address or obj.kind + '.' + obj.name}"
+        collected.targets.extend(targets_for(obj, asset_id))
+
+
+def _inventory_targets(path: Path, collected: Collected) -> None:
+    import msgspec
+
+    try:
+        if path.stat().st_size > MAX_INVENTORY_BYTES:
+            raise InputError(f"{path}: inventory document larger than allowed")
+        document = msgspec.json.decode(path.read_bytes())
+    except (OSError, msgspec.DecodeError) as exc:
+        raise InputError(f"{path}: cannot read inventory document ({exc})") from None
+    if not isinstance(document, dict) or document.get("schema") != "seawall.inventory/v1":
+        raise InputError(f"{path}: not a seawall.inventory/v1 document")
+    assets = document.get("assets")
+    if not isinstance(assets, list):
+        raise InputError(f"{path}: inventory document has no assets array")
+    objects: list[SourceObject] = []
+    for index, asset in enumerate(assets):
+        props = asset.get("properties") if isinstance(asset, dict) else None
+        if not isinstance(props, dict) or "raw" not in props:
+            continue
+        fmt, rtype = props.get("raw_format"), props.get("raw_type")
+        if not isinstance(fmt, str) or not isinstance(rtype, str):
+            collected.warnings.append(f"{path}: assets[{index}] raw record without format/type")
+            collected.stats.skipped += 1
+            continue
+        raw = props["raw"]
+        metadata = raw.get("metadata") if isinstance(raw, dict) else None
+        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+        objects.append(
+            SourceObject(
+                format=fmt,
+                kind=rtype,
+                name=str(asset.get("name", "")),
+                body=raw,
+                location=Location(path=str(path), line=None, field=f"assets[{index}]"),
+                namespace=namespace,
+                address=str(asset.get("id", "")),
+            )
+        )
+    from seawall.hardening.normalize import targets_for
+
+    for obj in objects:
+        collected.stats.objects += 1
+        collected.targets.extend(targets_for(obj, obj.address))
+
+
+def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
+    """Terraform resource types some rule looks at (built-in normalisers + custom kinds)."""
+    from seawall.hardening.normalize.cloud import TERRAFORM
+
+    return frozenset(TERRAFORM) | frozenset(extra)
+
+
+def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]) -> None:
+    """Parse only the resource blocks some rule checks (see hclblocks.py)."""
+    from seawall.hardening.hclblocks import relevant_text
+    from seawall.inventory.sources._files import read_text
+    from seawall.inventory.sources.terraform import read_hcl_text
+
+    try:
+        text = read_text(path)
+    except InputError as exc:
+        collected.warnings.append(f"{exc} (file skipped)")
+        collected.stats.skipped += 1
+        return
+    kept = relevant_text(text, kinds)
+    if kept is None:
+        return  # no resource seawall checks in this file
+    objects, warnings = read_hcl_text(kept, path)
+    collected.warnings.extend(warnings)
+    collected.stats.skipped += len(warnings)
+    _object_targets(objects, collected, root)
+
+
+def _read_file(
+    path: Path, kind: str, collected: Collected, root: str, tf_kinds: frozenset[str]
+) -> None:
+    collected.stats.files += 1
+    if kind == "dockerfile":
+        _dockerfile_targets(path, collected)
+        return
+    if kind == "inventory":
+        _inventory_targets(path, collected)
+        return
+    if kind == "terraform" and path.name.endswith(".tf"):
+        # A Terraform root module is a directory: ids as `seawall inventory` makes them.
+        _read_hcl(path, collected, path.parent.name, tf_kinds)
+        return
+    if kind == "terraform":
+        root = path.stem
+    try:
+        if kind == "terraform":
+            from seawall.inventory.sources.terraform import read_resources
+
+            objects, warnings = read_resources(path)
+        else:
+            from seawall.inventory.sources.kubernetes import read_objects
+
+            objects, warnings = read_objects(path)
+    except InputError as exc:
+        collected.warnings.append(f"{exc} (file skipped)")
+        collected.stats.skipped += 1
+        return
+    collected.warnings.extend(warnings)
+    collected.stats.skipped += len(warnings)
+    _object_targets(objects, collected, root)
+
+
+def collect(paths: Iterable[Path], extra_kinds: Iterable[str] = ()) -> Collected:
+    """Targets from every path; unreadable parts become warnings (named, counted, skipped).
+
+    Raises InputError only when a path given by the user does not exist or is unusable.
+    """
+    collected = Collected()
+    tf_kinds = terraform_kinds(extra_kinds)
+    for path in paths:
+        if path.is_symlink():
+            raise InputError(f"{path}: refusing to follow a symbolic link")
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        collected.sources.append(str(path))
+        root = _root_name(path)
+        if path.is_dir():
+            for file in _walk(path):
+                kind = classify(file)
+                if kind is not None:
+                    _read_file(file, kind, collected, root, tf_kinds)
+            continue
+        kind = classify(path) or "k8s"
+        _read_file(path, kind, collected, root, tf_kinds)
+    collected.stats.targets = len(collected.targets)
+    return collected
+
+
+def object_targets(objects: Iterable[SourceObject], root: str = "") -> Collected:
+    """Targets from already-read source objects (live objects, tests)."""
+    collected = Collected()
+    _object_targets(objects, collected, root or None)
+    collected.stats.targets = len(collected.targets)
+    return collected
+
+
+def inline_ignores(target: Target) -> dict[str, tuple[str, str]]:
+    text = target.annotations.get(IGNORE_ANNOTATION)
+    if not text:
+        return {}
+    where = f"{target.path}:{target.line}" if target.line else target.path
+    return _parse_ignores(text, where)
+
+
+def _suppression(
+    finding: Finding,
+    target: Target,
+    policy: Policy | None,
+    inline: dict[str, tuple[str, str]],
+) -> Suppression | None:
+    if finding.rule in inline or policy is not None:
+        from seawall.hardening.policy import suppression_for
+
+        return suppression_for(finding, target, policy, inline)
+    return None
+
+
+def run_rules(
+    targets: list[Target], rules: Iterable[Rule], context: Context
+) -> Iterator[tuple[Rule, Target, Finding]]:
+    for r, target, violation in evaluate(targets, rules, context):
+        yield r, target, to_finding(r, target, violation, r.severity)
+
+
+def all_rules() -> dict[str, Rule]:
+    return builtin_rules()
+
+
+@dataclass(slots=True)
+class HardenReport:
+    findings: list[Finding]
+    warnings: list[str]
+    stats: ScanStats
+    sources: list[str]
+    pss_version: tuple[int, int]
+    policy: str | None = None
+    expired_exceptions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def harden(
+    paths: Iterable[Path],
+    *,
+    policy: Policy | None = None,
+    pss_version: tuple[int, int] = LATEST_PSS_VERSION,
+) -> HardenReport:
+    """Check every target under `paths` with the built-in and the policy's custom rules."""
+    extra = {k for r in policy.custom_rules for k in r.targets} if policy else set()
+    collected = collect(paths, extra)
+    return harden_targets(collected, policy=policy, pss_version=pss_version)
+
+
+def harden_targets(
+    collected: Collected,
+    *,
+    policy: Policy | None = None,
+    pss_version: tuple[int, int] = LATEST_PSS_VERSION,
+) -> HardenReport:
+    rules = builtin_rules()
+    active = policy.apply_to_rules(rules) if policy else list(rules.values())
+    context = Context(pss_version=pss_version, parameters=dict(policy.parameters) if policy else {})
+    findings: list[Finding] = []
+    inline_cache: dict[int, dict[str, tuple[str, str]]] = {}
+    for _rule, target, finding in run_rules(collected.targets, active, context):
+        key = id(target)
+        if key not in inline_cache:
+            inline_cache[key] = inline_ignores(target)
+        suppression = _suppression(finding, target, policy, inline_cache[key])
+        if suppression is not None:
+            finding = msgspec.structs.replace(finding, suppressed=suppression)
+        findings.append(finding)
+    warnings = list(collected.warnings)
+    warnings.extend(context.parameters.get("_cel_errors") or [])
+    expired: list[dict[str, Any]] = []
+    if policy is not None:
+        for exception in policy.expired:
+            expired.append(exception.describe(policy.source))
+            warnings.append(
+                f"{policy.source}:{exception.line}: exception for {', '.join(exception.rules)} "
+                f"expired on {exception.expires.isoformat()} (owner {exception.owner}); "
+                "it no longer applies"
+            )
+    findings.sort(
+        key=lambda f: (
+            -f.severity.rank,
+            f.asset,
+            f.rule,
+            f.location.field or "" if f.location else "",
+        )
+    )
+    return HardenReport(
+        findings=findings,
+        warnings=warnings,
+        stats=collected.stats,
+        sources=collected.sources,
+        pss_version=pss_version,
+        policy=policy.source if policy else None,
+        expired_exceptions=expired,
+    )

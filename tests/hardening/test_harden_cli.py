@@ -1,0 +1,114 @@
+"""`seawall harden` end to end: formats, exit codes, --list-rules, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from seawall_testlib import DATA, run_seawall
+
+H = DATA / "hardening"
+
+
+def test_json_document_schema_is_pinned(tmp_path: Path) -> None:
+    out = tmp_path / "harden.json"
+    done = run_seawall(
+        "harden", str(H / "k8s" / "shop.yaml"), str(H / "corpora" / "microservices-demo"),
+        "--format", "json", "--output", str(out), "--pss-version", "1.31",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "seawall.harden/v1"
+    assert sorted(doc) == [
+        "expired_exceptions", "findings", "generated_at", "policy", "pss_version", "schema",
+        "sources", "summary", "warnings",
+    ]  # fmt: skip
+    assert doc["pss_version"] == "1.31"
+    assert sorted(doc["summary"]) == [
+        "by_severity",
+        "files",
+        "findings",
+        "objects",
+        "skipped",
+        "suppressed",
+        "targets",
+    ]
+    finding = next(f for f in doc["findings"] if f["rule"] == "pss-baseline-privileged")
+    assert finding["type"] == "misconfiguration" and finding["task"] == "hardening"
+    assert finding["severity"] == "critical"
+    assert finding["asset"] == "k8s:default/shop/Deployment/web"
+    assert finding["location"] == {
+        "path": str(H / "k8s" / "shop.yaml"),
+        "line": 1,
+        "field": "spec.template.spec.containers[0].securityContext.privileged",
+    }
+    assert "CKV_K8S_16" in finding["references"]
+    assert "pss:baseline/privileged" in finding["references"]
+    assert finding["details"]["mappings"]["cis"][0] == "k8s-1.10:5.2.2"
+    assert doc["summary"]["skipped"] == 1  # the unknown Widget kind
+
+
+def test_sarif_and_fail_on_exit_code(tmp_path: Path) -> None:
+    out = tmp_path / "harden.sarif"
+    done = run_seawall(
+        "harden", str(H / "corpora" / "terragoat"), "--format", "sarif",
+        "--output", str(out), "--fail-on", "critical",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    sarif = json.loads(out.read_text())
+    results = sarif["runs"][0]["results"]
+    aks = next(r for r in results if r["ruleId"] == "azure-aks-rbac")
+    region = aks["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] == 1
+
+
+def test_list_rules_json_and_table() -> None:
+    done = run_seawall("harden", "--list-rules", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rules = {r["id"]: r for r in json.loads(done.stdout)["rules"]}
+    assert rules["k8s-runtime-socket"]["mappings"]["checkov"] == ["CKV_K8S_27"]
+    assert rules["azure-app-https-only"]["mappings"]["azure_policy"][0] == (
+        "a4af4a39-4135-47fb-b175-47fbdf85311d"
+    )
+    assert len(rules) >= 80
+    table = run_seawall("harden", "--list-rules")
+    assert "pss-restricted-capabilities" in table.stdout.decode()
+
+
+def test_bad_policy_and_missing_target_exit_2_without_output(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    done = run_seawall(
+        "harden", str(H / "k8s"), "--policy", str(H / "policy" / "bad-policy.yaml"),
+        "--format", "json", "--output", str(out),
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert b"bad-policy.yaml:5:" in done.stderr
+    assert not out.exists()
+    missing = run_seawall("harden", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 2
+    assert b"no such file or directory" in missing.stderr
+    version = run_seawall("harden", str(H / "k8s"), "--pss-version", "2.0")
+    assert version.returncode == 2
+
+
+def test_inventory_document_gives_the_same_findings_as_the_sources(tmp_path: Path) -> None:
+    sources = [str(H / "k8s" / "shop.yaml"), str(H / "cloud" / "hcl")]
+    inventory = tmp_path / "inventory.json"
+    made = run_seawall("inventory", *sources, "--format", "json", "--output", str(inventory))
+    assert made.returncode == 0, made.stderr
+    via_inventory = tmp_path / "a.json"
+    direct = tmp_path / "b.json"
+    assert (
+        run_seawall("harden", str(inventory), "-f", "json", "-o", str(via_inventory)).returncode
+        == 0
+    )
+    assert run_seawall("harden", *sources, "-f", "json", "-o", str(direct)).returncode == 0
+
+    def pairs(path: Path) -> set[tuple[str, str]]:
+        return {(f["rule"], f["asset"]) for f in json.loads(path.read_text())["findings"]}
+
+    inventoried = pairs(via_inventory)
+    assert ("pss-baseline-privileged", "k8s:default/shop/Deployment/web") in inventoried
+    assert ("azure-app-https-only", "tf:hcl/azurerm_linux_web_app.shop") in inventoried
+    # everything found through the inventory is found on the sources, for the same ids
+    assert inventoried <= pairs(direct)

@@ -1,0 +1,44 @@
+"""Only the resource blocks seawall checks are handed to the HCL parser, with line numbers
+unchanged; a parse error in such a block is named, counted and skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seawall.hardening.hclblocks import relevant_text
+from seawall.hardening.scan import harden
+
+TF = """\
+variable "x" { default = "}" }
+resource "aws_iam_role" "r" {
+  assume_role_policy = <<EOF
+{"Statement": [{"Effect": "Allow"}]}
+EOF
+}
+resource "aws_ecr_repository" "repo" {
+  name = "${join("-", ["a", "}"])}" # brace in a string and a comment }
+  /* block comment { */
+  image_tag_mutability = "MUTABLE"
+}
+"""
+
+
+def test_blocks_kept_with_original_line_numbers() -> None:
+    kept = relevant_text(TF, frozenset({"aws_ecr_repository"}))
+    assert kept is not None
+    lines = kept.splitlines()
+    assert len(lines) == len(TF.splitlines())
+    assert lines[6].startswith('resource "aws_ecr_repository" "repo"')
+    assert lines[10] == "}"
+    assert "aws_iam_role" not in kept
+    assert relevant_text(TF, frozenset({"aws_eks_cluster"})) is None
+
+
+def test_findings_keep_lines_and_bad_hcl_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "ecr.tf").write_text(TF)
+    (tmp_path / "broken.tf").write_text('resource "aws_eks_cluster" "c" {\n  name = \n}\n')
+    report = harden([tmp_path])
+    ecr = [f for f in report.findings if f.rule == "aws-ecr-tag-immutability"]
+    assert [f.location.line for f in ecr if f.location] == [7]
+    assert report.stats.skipped == 1
+    assert any("broken.tf" in w and "HCL parse error" in w for w in report.warnings)
