@@ -261,7 +261,7 @@ class _Compiler:
             if item in self.ruleset.lists and item != name:
                 items.extend(self.expand_list(item, (*stack, name)))
             else:
-                items.append(item)
+                items.append(_unquote_item(item))
         result = tuple(items)
         self._list_cache[name] = result
         return result
@@ -495,6 +495,13 @@ class _Compiler:
 _OUTPUT_FIELD = re.compile(
     r"%\(([a-zA-Z_][\w.]*(?:\[[^\]]*\])?)\)|%([a-zA-Z_][\w.]*(?:\[[^\]]*\])?)"
 )
+
+
+def _unquote_item(item: str) -> str:
+    # list items are pasted into conditions upstream, so quotes inside items are syntax
+    if len(item) >= 2 and item[0] == item[-1] and item[0] in "\"'":
+        return item[1:-1]
+    return item
 
 
 def _hashable(value: Any) -> bool:
