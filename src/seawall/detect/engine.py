@@ -40,7 +40,8 @@ class StreamResult:
 
 
 def _asset_function(source: EventSource) -> Callable[[dict[str, Any]], str]:
-    module = importlib.import_module(SOURCE_MODULES.get(source.name, ""))
+    module_name = SOURCE_MODULES.get(source.name)
+    module = importlib.import_module(module_name) if module_name else None
     found = getattr(module, "asset_of", None)
     if callable(found):
         return found  # type: ignore[no-any-return]
@@ -81,6 +82,8 @@ class Engine:
         """(rule, field cache) for each rule the event matches (one for `first`)."""
         self.evaluated += 1
         cache = self.program.cache_class(event)
+        if self.program.num_slot is not None:
+            cache[self.program.num_slot] = self.evaluated
         out = []
         for rule in self.program.candidates(cache):
             if rule.match(cache):

@@ -106,6 +106,7 @@ class Program:
     cache_class: type[FieldCache]
     slot_names: list[str]
     index_slots: tuple[int, ...]
+    num_slot: int | None = None  # evt.num, filled in by the engine (event number)
     _index: dict[tuple[Any, ...], tuple[CompiledRule, ...]] = field(default_factory=dict)
 
     def new_cache(self, event: dict[str, Any]) -> FieldCache:
@@ -611,6 +612,7 @@ def compile_rules(
         cache_class=cache_class,
         slot_names=comp.slot_names,
         index_slots=index_slots,
+        num_slot=comp.slots.get(("evt.num", None)),
     )
 
 
