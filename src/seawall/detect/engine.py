@@ -16,7 +16,7 @@ from seawall.errors import InputError
 MATCHING_MODES = ("first", "all")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Alert:
     """One rule that matched one event."""
 
@@ -73,6 +73,9 @@ class Engine:
                 on_problem(problem)
         self._asset_of = _asset_function(source)
         self.evaluated = 0
+        self._cache_class = self.program.cache_class
+        self._num_slot = self.program.num_slot
+        self._groups: dict[Any, Callable[[Any], Any]] = {}
 
     @property
     def rule_count(self) -> int:
@@ -81,35 +84,50 @@ class Engine:
     def matches(self, event: dict[str, Any]) -> list[tuple[Any, Any]]:
         """(rule, field cache) for each rule the event matches (one for `first`)."""
         self.evaluated += 1
-        cache = self.program.cache_class(event)
-        if self.program.num_slot is not None:
-            cache[self.program.num_slot] = self.evaluated
-        out = []
-        for rule in self.program.candidates(cache):
-            if rule.match(cache):
-                out.append((rule, cache))
-                if self.first:
-                    break
-        return out
+        program = self.program
+        cache = program.new_cache(event)
+        if program.num_slot is not None:
+            cache[program.num_slot] = self.evaluated
+        return [(rule, cache) for rule in program.matching(cache, self.first)]
 
     def evaluate(self, event: dict[str, Any], *, input: str = "", line: int = 0) -> list[Alert]:
-        alerts = []
-        for rule, cache in self.matches(event):
-            alerts.append(
-                Alert(
-                    rule=rule.name,
-                    priority=rule.priority,
-                    output=rule.format_output(cache),
-                    time=self.source.time_of(event),
-                    source=self.source.name,
-                    tags=tuple(rule.tags),
-                    asset=self._asset_of(event),
-                    input=input,
-                    line=line,
-                    event=event,
-                )
+        """The alerts one event raises (hot path: inlined index lookup, no per-rule calls)."""
+        self.evaluated += 1
+        program = self.program
+        cache = self._cache_class()
+        cache.event = event
+        if self._num_slot is not None:
+            cache[self._num_slot] = self.evaluated
+        try:
+            group = self._groups.get(program.index_key(cache))
+        except TypeError:
+            group = program.group_for(None, self.first)
+        if group is None:
+            key = program.index_key(cache)
+            group = program.group_for(key, self.first)
+            if len(self._groups) >= 65536:
+                self._groups.clear()
+            self._groups[key] = group
+        rules = group(cache)
+        if not rules:
+            return []
+        time = self.source.time_of(event)
+        asset = self._asset_of(event)
+        return [
+            Alert(
+                rule.name,
+                rule.priority,
+                rule.format_output(cache),
+                time,
+                self.source.name,
+                rule.tag_tuple,
+                asset,
+                input,
+                line,
+                event,
             )
-        return alerts
+            for rule in rules
+        ]
 
     def events(
         self, stream: IO[bytes], name: str, result: StreamResult

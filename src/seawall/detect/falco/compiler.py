@@ -68,13 +68,21 @@ class FieldCache(dict[int, Any]):
     """Per-event field values by slot; extracts on first access (see compile_rules)."""
 
     __slots__ = ("event",)
-    getters: tuple[Callable[[dict[str, Any]], Any], ...] = ()
-
-    def __init__(self, event: dict[str, Any]) -> None:
-        self.event = event
+    event: dict[str, Any]
+    extracts: tuple[Callable[[dict[str, Any], str | None], Any], ...] = ()
+    args: tuple[str | None, ...] = ()
+    posts: tuple[Callable[[Any], Any] | None, ...] = ()
 
     def __missing__(self, slot: int) -> Any:
-        value = self.getters[slot](self.event)
+        try:
+            value = self.extracts[slot](self.event, self.args[slot])
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            value = MISSING
+        if value is None:
+            value = MISSING
+        post = self.posts[slot]
+        if post is not None:
+            value = post(value)
         self[slot] = value
         return value
 
@@ -94,6 +102,10 @@ class CompiledRule:
     match: Callable[[FieldCache], bool]
     format_output: Callable[[FieldCache], str]
     constraints: dict[int, frozenset[Any]] = field(default_factory=dict)
+    tag_tuple: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.tag_tuple = tuple(self.tags)
 
 
 @dataclass
@@ -107,15 +119,85 @@ class Program:
     slot_names: list[str]
     index_slots: tuple[int, ...]
     num_slot: int | None = None  # evt.num, filled in by the engine (event number)
+    index_key: Callable[[FieldCache], tuple[Any, ...]] = lambda cache: ()
+    trees: list[Any] = field(default_factory=list)
+    compiler: Any = None
+    namespace: dict[str, Any] = field(default_factory=dict)
     _index: dict[tuple[Any, ...], tuple[CompiledRule, ...]] = field(default_factory=dict)
+    _groups: dict[bool, dict[Any, Callable[[FieldCache], Any]]] = field(
+        default_factory=lambda: {True: {}, False: {}}
+    )
+
+    def matching(self, cache: FieldCache, first: bool) -> Any:
+        """The rules this event matches (at most one when `first`), in load order.
+
+        Rules are grouped by the values of the indexed fields; each group is compiled once
+        into straight-line code with every comparison on an indexed field already decided.
+        """
+        try:
+            key: Any = self.index_key(cache)
+            hash(key)
+        except TypeError:  # an unhashable value in an indexed field: the generic group
+            key = None
+        return self.group_for(key, first)(cache)
+
+    def _build_group(self, key: Any, first: bool) -> Callable[[FieldCache], Any]:
+        comp: _Compiler = self.compiler
+        known = dict(zip(self.index_slots, key, strict=True)) if key is not None else {}
+        lines = ["def g(c):"]
+        if not first:
+            lines.append("    out = []")
+        namespace = self.namespace
+        reduced_trees = [(i, _partial(t, known, comp, namespace)) for i, t in enumerate(self.trees)]
+        used: set[int] = set()
+        for _, reduced in reduced_trees:
+            _slots_of(reduced, comp, used)
+        # pre-extract, in straight-line code, the plain JSON fields this group reads
+        lines.append("    ev = c.event")
+        comp.local = {}
+        for slot in sorted(used - set(self.index_slots)):
+            prefetch = _prefetch_lines(comp, slot)
+            if prefetch:
+                lines.extend(prefetch)
+                comp.local[slot] = f"f{slot}"
+        for i, reduced in reduced_trees:
+            if reduced[0] == "false":
+                continue
+            code = comp.gen(reduced)
+            namespace.update(comp.consts)
+            if first:
+                lines.append(f"    if {code}:\n        return (R[{i}],)")
+            else:
+                lines.append(f"    if {code}:\n        out.append(R[{i}])")
+        lines.append("    return ()" if first else "    return out")
+        comp.local = {}
+        scope = dict(namespace)
+        scope["R"] = self.rules
+        scope["_text"] = _plain_text
+        exec(compile("\n".join(lines) + "\n", f"<group:{self.source.name}>", "exec"), scope)
+        group: Callable[[FieldCache], Any] = scope["g"]
+        return group
 
     def new_cache(self, event: dict[str, Any]) -> FieldCache:
-        return self.cache_class(event)
+        cache = self.cache_class()
+        cache.event = event
+        return cache
+
+    def group_for(self, key: Any, first: bool) -> Callable[[FieldCache], Any]:
+        """The compiled group for an index key (built on first use, then cached)."""
+        groups = self._groups[first]
+        group = groups.get(key)
+        if group is None:
+            group = self._build_group(key, first)
+            if len(groups) >= INDEX_CACHE_LIMIT:
+                groups.clear()
+            groups[key] = group
+        return group
 
     def candidates(self, cache: FieldCache) -> tuple[CompiledRule, ...]:
         """The rules whose indexed constraints this event meets, in load order."""
         try:
-            key = tuple([cache[s] for s in self.index_slots])
+            key = self.index_key(cache)
             found = self._index.get(key)
         except TypeError:  # an unhashable value in an indexed field: no shortcut
             return tuple(self.rules)
@@ -132,6 +214,36 @@ class Program:
                 self._index.clear()
             self._index[key] = found
         return found
+
+
+def _partial(node: Any, known: dict[int, Any], comp: _Compiler, namespace: dict[str, Any]) -> Any:
+    """`node` with every comparison on a field of known value replaced by its result."""
+    kind = node[0]
+    if kind in ("and", "or"):
+        parts = []
+        for child in node[1]:
+            reduced = _partial(child, known, comp, namespace)
+            if reduced[0] == ("true" if kind == "and" else "false"):
+                continue
+            if reduced[0] == ("false" if kind == "and" else "true"):
+                return reduced
+            parts.append(reduced)
+        if not parts:
+            return ("true",) if kind == "and" else ("false",)
+        return parts[0] if len(parts) == 1 else (kind, parts)
+    if kind == "not":
+        inner = _partial(node[1], known, comp, namespace)
+        if inner[0] in ("true", "false"):
+            return ("false",) if inner[0] == "true" else ("true",)
+        return ("not", inner)
+    if kind == "cmp" and known:
+        slot, _, _ = comp.slot(node[1], node[2])
+        if slot in known:
+            code = comp.gen_cmp(node)
+            namespace.update(comp.consts)
+            value = eval(code, {**namespace, "c": {slot: known[slot]}})
+            return ("true",) if value else ("false",)
+    return node
 
 
 def resolve_field(fields: dict[str, FieldDef], name: str) -> tuple[FieldDef, str | None] | None:
@@ -212,12 +324,15 @@ class _Compiler:
         self.source = source
         self.slots: dict[tuple[str, str | None], int] = {}
         self.slot_names: list[str] = []
-        self.getters: list[Callable[[dict[str, Any]], Any]] = []
+        self.extracts: list[Callable[[dict[str, Any], str | None], Any]] = []
+        self.args: list[str | None] = []
+        self.posts: list[Callable[[Any], Any] | None] = []
         self.slot_info: list[tuple[FieldDef, str | None]] = []
         self.consts: dict[str, Any] = {}
         self._const_ids: dict[Any, str] = {}
         self._list_cache: dict[str, tuple[str, ...]] = {}
         self._macro_cache: dict[str, Any] = {}
+        self.local: dict[int, str] = {}  # slots held in local variables by generated code
 
     # ---- names -------------------------------------------------------------
     def const(self, value: Any) -> str:
@@ -247,7 +362,9 @@ class _Compiler:
         if key not in self.slots:
             self.slots[key] = len(self.slot_names)
             self.slot_names.append(fdef.name if arg is None else f"{fdef.name}[{arg}]")
-            self.getters.append(_make_getter(fdef, arg))
+            self.extracts.append(fdef.extract)
+            self.args.append(arg)
+            self.posts.append(_to_number if fdef.type in NUMERIC_TYPES else None)
             self.slot_info.append((fdef, arg))
         return self.slots[key], fdef, arg
 
@@ -320,7 +437,7 @@ class _Compiler:
     def gen_cmp(self, node: Any) -> str:
         _, name, arg, op, value = node
         slot, fdef, arg = self.slot(name, arg)
-        x = f"c[{slot}]"
+        x = self.local.get(slot) or f"c[{slot}]"
         if op == "bare":
             raise CompileError(f"field {name} is used without an operator")
         if op == "exists":
@@ -486,10 +603,16 @@ class _Compiler:
             pos = m.end()
         parts.append(text[pos:])
         frozen = tuple(p for p in parts if p != "")
-
-        def format_output(cache: FieldCache) -> str:
-            return "".join(p if isinstance(p, str) else _to_text(cache[p]) for p in frozen)
-
+        terms = []
+        for part in frozen:
+            if isinstance(part, str):
+                terms.append(self.const(part))
+            else:
+                terms.append(f"(v if (v := c[{part}]).__class__ is str else _text(v))")
+        code = "def fmt(c):\n    return " + (" + ".join(terms) or "''") + "\n"
+        namespace: dict[str, Any] = {"_text": _to_text, **self.consts}
+        exec(compile(code, "<output>", "exec"), namespace)
+        format_output: Callable[[FieldCache], str] = namespace["fmt"]
         return format_output
 
 
@@ -529,25 +652,13 @@ def _network(text: str) -> Any:
         raise CompileError(f"invalid network {text!r}") from None
 
 
-def _make_getter(fdef: FieldDef, arg: str | None) -> Callable[[dict[str, Any]], Any]:
-    extract = fdef.extract
-    numeric = fdef.type in NUMERIC_TYPES
-
-    def getter(event: dict[str, Any]) -> Any:
+def _to_number(value: Any) -> Any:
+    if isinstance(value, str):
         try:
-            value = extract(event, arg)
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-            return MISSING
-        if value is None:
-            return MISSING
-        if numeric and isinstance(value, str):
-            try:
-                return int(value)
-            except ValueError:
-                return value
-        return value
-
-    return getter
+            return int(value)
+        except ValueError:
+            return value
+    return value
 
 
 def compile_rules(
@@ -564,6 +675,7 @@ def compile_rules(
     comp = _Compiler(ruleset, source)
     problems = list(ruleset.problems)
     bodies: list[tuple[RuleDef, Any, dict[int, frozenset[Any]], Callable[..., str]]] = []
+    trees: list[Any] = []
     for rule in ruleset.rules.values():
         if rule.source != source.falco_source:
             continue
@@ -580,6 +692,7 @@ def compile_rules(
             continue
         if rule.enabled:
             bodies.append((rule, code, cons, fmt))
+            trees.append(tree)
     namespace: dict[str, Any] = dict(_HELPERS)
     namespace.update(comp.consts)
     lines = []
@@ -602,8 +715,16 @@ def compile_rules(
         )
         for i, (rule, _, cons, fmt) in enumerate(bodies)
     ]
-    getters = tuple(comp.getters)
-    cache_class = type("RuleFieldCache", (FieldCache,), {"__slots__": (), "getters": getters})
+    cache_class = type(
+        "RuleFieldCache",
+        (FieldCache,),
+        {
+            "__slots__": (),
+            "extracts": tuple(comp.extracts),
+            "args": tuple(comp.args),
+            "posts": tuple(comp.posts),
+        },
+    )
     index_slots = _choose_index(compiled, comp, index_fields)
     return Program(
         source=source,
@@ -613,7 +734,85 @@ def compile_rules(
         slot_names=comp.slot_names,
         index_slots=index_slots,
         num_slot=comp.slots.get(("evt.num", None)),
+        index_key=_key_function(index_slots, comp),
+        trees=trees,
+        compiler=comp,
+        namespace=namespace,
     )
+
+
+def _json_path(comp: _Compiler, slot: int) -> tuple[str, ...] | None:
+    """The plain JSON key path of a slot's field, when its extractor declares one."""
+    extract = comp.extracts[slot]
+    path = getattr(extract, "json_path", None)
+    if path is not None and comp.posts[slot] is None:
+        return tuple(path)
+    arg = comp.args[slot]
+    if getattr(extract, "json_pointer", False) and arg and arg.count("/") == 1:
+        return (arg[1:],) if "~" not in arg else None
+    return None
+
+
+def _slots_of(node: Any, comp: _Compiler, out: set[int]) -> None:
+    kind = node[0]
+    if kind in ("and", "or"):
+        for child in node[1]:
+            _slots_of(child, comp, out)
+    elif kind == "not":
+        _slots_of(node[1], comp, out)
+    elif kind == "cmp":
+        out.add(comp.slot(node[1], node[2])[0])
+
+
+def _prefetch_lines(comp: _Compiler, slot: int) -> list[str]:
+    inline = getattr(comp.extracts[slot], "inline_expr", None)
+    if inline is not None and comp.posts[slot] is None:
+        lines = [f"    v = {inline}"]
+    else:
+        path = _json_path(comp, slot)
+        if path is None or len(path) > 2:
+            return []
+        lines = [f"    v = ev.get({path[0]!r})"]
+        if len(path) == 2:
+            lines.append(f"    v = v.get({path[1]!r}) if v.__class__ is dict else None")
+    lines.append(f"    f{slot} = M if v is None else (v if v.__class__ is str else _text(v))")
+    return lines
+
+
+def _key_function(
+    slots: tuple[int, ...], comp: _Compiler
+) -> Callable[[FieldCache], tuple[Any, ...]]:
+    """Straight-line code that pre-extracts the indexed fields of an event into its cache."""
+    lines = ["def key(c):", "    ev = c.event"]
+    names = []
+    for i, slot in enumerate(slots):
+        path = _json_path(comp, slot)
+        var = f"v{i}"
+        names.append(var)
+        if path is None or len(path) > 2:
+            lines.append(f"    {var} = c[{slot}]")
+            continue
+        lines.append(f"    {var} = ev.get({path[0]!r})")
+        if len(path) == 2:
+            lines.append(f"    {var} = {var}.get({path[1]!r}) if {var}.__class__ is dict else None")
+        lines.append(f"    if {var} is None:")
+        lines.append(f"        {var} = M")
+        lines.append(f"    elif {var}.__class__ is not str:")
+        lines.append(f"        {var} = _text({var})")
+        lines.append(f"    c[{slot}] = {var}")
+    lines.append(f"    return ({', '.join(names)},)" if names else "    return ()")
+    namespace: dict[str, Any] = {"M": MISSING, "_text": _plain_text}
+    exec(compile("\n".join(lines) + "\n", "<index>", "exec"), namespace)
+    key: Callable[[FieldCache], tuple[Any, ...]] = namespace["key"]
+    return key
+
+
+def _plain_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
 
 
 def _choose_index(
@@ -626,4 +825,4 @@ def _choose_index(
     ranked = sorted(counts, key=lambda s: (-counts[s], s))
     if wanted is not None:
         ranked = [s for s in ranked if comp.slot_names[s] in wanted] or ranked
-    return tuple(ranked[:4])
+    return tuple(ranked[:3])

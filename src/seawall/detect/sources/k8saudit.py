@@ -45,11 +45,22 @@ def _pointer(text: str) -> tuple[str, ...]:
     return tuple(p.replace("~1", "/").replace("~0", "~") for p in text[1:].split("/"))
 
 
+def _to_text_any(value: Any) -> Any:
+    """Text form of a JSON value (MISSING stays MISSING); used by generated code."""
+    return _text(value)
+
+
 def json_pointer(ev: Any, arg: str | None) -> Any:
     """jevt.value[/a/b/0]: the value at a JSON pointer, as text (objects JSON-encoded)."""
     if arg is None:
         return MISSING
-    for part in _pointer(arg):
+    parts = _pointer(arg)
+    if len(parts) == 1:
+        value = ev.get(parts[0])
+        if value is None:
+            return MISSING
+        return value if value.__class__ is str else _text(value)
+    for part in parts:
         if isinstance(ev, dict):
             ev = ev.get(part, MISSING)
         elif isinstance(ev, list) and part.isdigit() and int(part) < len(ev):
@@ -59,6 +70,10 @@ def json_pointer(ev: Any, arg: str | None) -> Any:
         if ev is MISSING:
             return MISSING
     return _text(ev)
+
+
+json_pointer.json_pointer = True  # type: ignore[attr-defined]
+json_pointer.text = _to_text_any  # type: ignore[attr-defined]
 
 
 def _index(values: Any, arg: str | None) -> Any:
@@ -203,14 +218,32 @@ def _uri_param(ev: Event, arg: str | None) -> Any:
 
 
 def _simple(*keys: str) -> Callable[[Event, str | None], Any]:
+    # straight-line closures per depth: these run for most events, so no loops
     if len(keys) == 1:
-        key = keys[0]
+        (k1,) = keys
 
         def extract1(ev: Event, arg: str | None) -> Any:
-            value = ev.get(key, MISSING)
-            return MISSING if value is None else (value if isinstance(value, str) else _text(value))
+            v = ev.get(k1)
+            if v is None:
+                return MISSING
+            return v if v.__class__ is str else _text(v)
 
+        extract1.json_path = keys  # type: ignore[attr-defined]
         return extract1
+    if len(keys) == 2:
+        k1, k2 = keys
+
+        def extract2(ev: Event, arg: str | None) -> Any:
+            v = ev.get(k1)
+            if v.__class__ is not dict:
+                return MISSING
+            v = v.get(k2)
+            if v is None:
+                return MISSING
+            return v if v.__class__ is str else _text(v)
+
+        extract2.json_path = keys  # type: ignore[attr-defined]
+        return extract2
 
     def extract(ev: Event, arg: str | None) -> Any:
         return _text(_get(ev, *keys))
@@ -264,6 +297,12 @@ def _pod_flag(key: str) -> Callable[[Event, str | None], Any]:
 def _rawtime(ev: Event, arg: str | None) -> Any:
     stamp = ev.get("stageTimestamp") or ev.get("requestReceivedTimestamp") or ev.get("timestamp")
     return _text(stamp) if stamp else "0"
+
+
+# the same, as an expression the rule compiler can inline (trusted code, not rule text)
+_rawtime.inline_expr = (  # type: ignore[attr-defined]
+    "ev.get('stageTimestamp') or ev.get('requestReceivedTimestamp') or ev.get('timestamp') or '0'"
+)
 
 
 FIELDS: list[FieldDef] = []
