@@ -75,7 +75,7 @@ class Engine:
         self.evaluated = 0
         self._cache_class = self.program.cache_class
         self._num_slot = self.program.num_slot
-        self._groups: dict[Any, Callable[[Any], Any]] = {}
+        self._dispatch = self.program.dispatcher(self.first)
 
     @property
     def rule_count(self) -> int:
@@ -90,25 +90,30 @@ class Engine:
             cache[program.num_slot] = self.evaluated
         return [(rule, cache) for rule in program.matching(cache, self.first)]
 
+    def _rule_by_rule(self, cache: Any) -> list[Any]:
+        matched = []
+        for rule in self.program.rules:
+            try:
+                hit = rule.match(cache)
+            except TypeError:
+                hit = False
+            if hit:
+                matched.append(rule)
+                if self.first:
+                    break
+        return matched
+
     def evaluate(self, event: dict[str, Any], *, input: str = "", line: int = 0) -> list[Alert]:
         """The alerts one event raises (hot path: inlined index lookup, no per-rule calls)."""
         self.evaluated += 1
-        program = self.program
         cache = self._cache_class()
         cache.event = event
         if self._num_slot is not None:
             cache[self._num_slot] = self.evaluated
         try:
-            group = self._groups.get(program.index_key(cache))
-        except TypeError:
-            group = program.group_for(None, self.first)
-        if group is None:
-            key = program.index_key(cache)
-            group = program.group_for(key, self.first)
-            if len(self._groups) >= 65536:
-                self._groups.clear()
-            self._groups[key] = group
-        rules = group(cache)
+            rules = self._dispatch(cache)
+        except TypeError:  # an unhashable or odd value: rule by rule, skipping the odd ones
+            rules = self._rule_by_rule(cache)
         if not rules:
             return []
         time = self.source.time_of(event)

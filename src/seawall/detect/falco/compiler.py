@@ -119,7 +119,7 @@ class Program:
     slot_names: list[str]
     index_slots: tuple[int, ...]
     num_slot: int | None = None  # evt.num, filled in by the engine (event number)
-    index_key: Callable[[FieldCache], tuple[Any, ...]] = lambda cache: ()
+    index_key: Callable[[FieldCache], Any] = lambda cache: ()
     trees: list[Any] = field(default_factory=list)
     compiler: Any = None
     namespace: dict[str, Any] = field(default_factory=dict)
@@ -149,20 +149,22 @@ class Program:
             lines.append("    out = []")
         namespace = self.namespace
         reduced_trees = [(i, _partial(t, known, comp, namespace)) for i, t in enumerate(self.trees)]
-        used: set[int] = set()
-        for _, reduced in reduced_trees:
-            _slots_of(reduced, comp, used)
-        # pre-extract, in straight-line code, the plain JSON fields this group reads
         lines.append("    ev = c.event")
         comp.local = {}
-        for slot in sorted(used - set(self.index_slots)):
-            prefetch = _prefetch_lines(comp, slot)
-            if prefetch:
-                lines.extend(prefetch)
-                comp.local[slot] = f"f{slot}"
+        skip = set(self.index_slots)
         for i, reduced in reduced_trees:
             if reduced[0] == "false":
                 continue
+            # pre-extract, in straight-line code, the plain JSON fields this rule reads,
+            # just before the first rule that needs them
+            used: set[int] = set()
+            _slots_of(reduced, comp, used)
+            for slot in sorted(used - skip):
+                skip.add(slot)
+                prefetch = _prefetch_lines(comp, slot)
+                if prefetch:
+                    lines.extend(prefetch)
+                    comp.local[slot] = f"f{slot}"
             code = comp.gen(reduced)
             namespace.update(comp.consts)
             if first:
@@ -182,6 +184,18 @@ class Program:
         cache = self.cache_class()
         cache.event = event
         return cache
+
+    def dispatcher(self, first: bool) -> Callable[[FieldCache], Any]:
+        """One function per event: index key, group lookup (compiling on a miss), match."""
+        groups: dict[Any, Callable[[FieldCache], Any]] = {}
+
+        def build(key: Any) -> Callable[[FieldCache], Any]:
+            if len(groups) >= INDEX_CACHE_LIMIT:
+                groups.clear()
+            group = groups[key] = self.group_for(key, first)
+            return group
+
+        return _key_function(self.index_slots, self.compiler, {"groups": groups, "build": build})
 
     def group_for(self, key: Any, first: bool) -> Callable[[FieldCache], Any]:
         """The compiled group for an index key (built on first use, then cached)."""
@@ -495,14 +509,16 @@ class _Compiler:
                 return f"({x} is not M and {x} {op} {k})"
             return f"({x} is not M and str({x}) {op} {k})"
         text = self.const(str(raw))
+        # prefetched locals are already text (or M); anything else may need str()
+        sx = x if x.startswith("f") else f"str({x})"
         if op == "contains":
-            return f"({x} is not M and {text} in str({x}))"
+            return f"({x} is not M and {text} in {sx})"
         if op == "icontains":
-            return f"({x} is not M and {self.const(str(raw).lower())} in str({x}).lower())"
+            return f"({x} is not M and {self.const(str(raw).lower())} in {sx}.lower())"
         if op == "startswith":
-            return f"({x} is not M and str({x}).startswith({text}))"
+            return f"({x} is not M and {sx}.startswith({text}))"
         if op == "endswith":
-            return f"({x} is not M and str({x}).endswith({text}))"
+            return f"({x} is not M and {sx}.endswith({text}))"
         if op in ("bcontains", "bstartswith"):
             try:
                 needle = bytes.fromhex(str(raw).replace(" ", ""))
@@ -515,13 +531,13 @@ class _Compiler:
         if op in ("glob", "iglob"):
             flags = re.IGNORECASE if op == "iglob" else 0
             pattern = re.compile(fnmatch.translate(str(raw)), flags | re.DOTALL)
-            return f"({x} is not M and {self.const(pattern)}.match(str({x})) is not None)"
+            return f"({x} is not M and {self.const(pattern)}.match({sx}) is not None)"
         if op == "regex":
             try:
                 regex = re.compile(str(raw))
             except re.error as exc:
                 raise CompileError(f"invalid regex {raw!r}: {exc}") from None
-            return f"({x} is not M and {self.const(regex)}.fullmatch(str({x})) is not None)"
+            return f"({x} is not M and {self.const(regex)}.fullmatch({sx}) is not None)"
         raise CompileError(f"unknown operator {op}")
 
     # ---- exceptions, index ---------------------------------------------------
@@ -780,9 +796,13 @@ def _prefetch_lines(comp: _Compiler, slot: int) -> list[str]:
 
 
 def _key_function(
-    slots: tuple[int, ...], comp: _Compiler
-) -> Callable[[FieldCache], tuple[Any, ...]]:
-    """Straight-line code that pre-extracts the indexed fields of an event into its cache."""
+    slots: tuple[int, ...], comp: _Compiler, dispatch: dict[str, Any] | None = None
+) -> Callable[[FieldCache], Any]:
+    """Straight-line code that pre-extracts the indexed fields of an event into its cache.
+
+    With `dispatch` ({"groups": dict, "build": callable}), the function also looks the key
+    up and runs the group: one call per event from key to matched rules.
+    """
     lines = ["def key(c):", "    ev = c.event"]
     names = []
     for i, slot in enumerate(slots):
@@ -800,10 +820,18 @@ def _key_function(
         lines.append(f"    elif {var}.__class__ is not str:")
         lines.append(f"        {var} = _text({var})")
         lines.append(f"    c[{slot}] = {var}")
-    lines.append(f"    return ({', '.join(names)},)" if names else "    return ()")
-    namespace: dict[str, Any] = {"M": MISSING, "_text": _plain_text}
+    key_expr = f"({', '.join(names)},)" if names else "()"
+    if dispatch is None:
+        lines.append(f"    return {key_expr}")
+    else:
+        lines.append(f"    k = {key_expr}")
+        lines.append("    g = groups.get(k)")
+        lines.append("    if g is None:")
+        lines.append("        g = build(k)")
+        lines.append("    return g(c)")
+    namespace: dict[str, Any] = {"M": MISSING, "_text": _plain_text, **(dispatch or {})}
     exec(compile("\n".join(lines) + "\n", "<index>", "exec"), namespace)
-    key: Callable[[FieldCache], tuple[Any, ...]] = namespace["key"]
+    key: Callable[[FieldCache], Any] = namespace["key"]
     return key
 
 
