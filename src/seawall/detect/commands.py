@@ -1,0 +1,182 @@
+"""`seawall detect`: Falco rules, anomaly baselines and drift over event streams; `serve`."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from seawall.cliopts import FailOnOpt, OutputOpt, check_format, exit_code_for, parse_severity_option
+from seawall.errors import InputError
+
+FORMATS = ("table", "json", "jsonl", "ocsf")
+MAX_DECOMPRESSED = 1024 * 1024 * 1024
+
+
+class _DetectGroup(TyperGroup):
+    """`seawall detect FILES...` runs the hidden `run` command; `seawall detect serve` serves."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] in self.commands and args[0] != "run":
+            return super().resolve_command(ctx, args)
+        return "run", self.commands["run"], args
+
+
+detect_app = typer.Typer(
+    cls=_DetectGroup,
+    name="detect",
+    no_args_is_help=True,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    help=(
+        "Threat detection with Falco rules, anomaly baselines and drift.\n\n"
+        "seawall detect [--rules FILE]... --source k8saudit|tetragon|falco|sysdig|cloudtrail|"
+        "gcpaudit FILES... [--format table|json|jsonl|ocsf]\n\n"
+        "seawall detect serve --listen 127.0.0.1:PORT --rules FILE --sink ocsf:FILE"
+    ),
+)
+
+RulesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--rules", "-r", help="Falco rules file (repeatable, loaded in order)."),
+]
+
+
+class _BoundedGzip(io.RawIOBase):
+    """A gzip stream that refuses to inflate past a fixed size (decompression bombs)."""
+
+    def __init__(self, raw: IO[bytes], limit: int, name: str) -> None:
+        self._inner = gzip.GzipFile(fileobj=raw)
+        self._left = limit
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(min(len(buffer), self._left + 1))
+        if len(data) > self._left:
+            raise InputError(f"{self._name}: decompresses to more than {MAX_DECOMPRESSED} bytes")
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@contextmanager
+def open_events(path: Path) -> Iterator[IO[bytes]]:
+    """Open an event file (plain or gzip), or stdin for '-'."""
+    if str(path) == "-":
+        yield typer.get_binary_stream("stdin")
+        return
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read event file ({exc.strerror})") from None
+    with raw:
+        if raw.read(2) == b"\x1f\x8b":
+            raw.seek(0)
+            yield io.BufferedReader(_BoundedGzip(raw, MAX_DECOMPRESSED, str(path)))
+        else:
+            raw.seek(0)
+            yield raw
+
+
+@detect_app.command("run", hidden=True)
+def run_command(
+    files: Annotated[list[Path], typer.Argument(help="Event files ('-' for stdin).")],
+    source: Annotated[
+        str,
+        typer.Option("--source", "-s", help="k8saudit|tetragon|falco|sysdig|cloudtrail|gcpaudit"),
+    ],
+    rules: RulesOpt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table|json|jsonl|ocsf")] = "table",
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    rule_matching: Annotated[
+        str, typer.Option("--rule-matching", help="first (Falco's default) or all")
+    ] = "first",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="A rule that does not compile is fatal.")
+    ] = False,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="learn | enforce (needs --profile)")
+    ] = None,
+    profile: Annotated[
+        Path | None, typer.Option("--profile", help="Baseline profile JSON file.")
+    ] = None,
+    learn_for: Annotated[
+        str | None, typer.Option("--learn-for", help="Learning window (24h); default: until stable")
+    ] = None,
+    image_files: Annotated[
+        Path | None,
+        typer.Option("--image-files", help="Image file lists for drift (seawall.image-files/v1)."),
+    ] = None,
+    dedupe: Annotated[
+        str | None, typer.Option("--dedupe", help="Suppress identical alerts within (60s).")
+    ] = None,
+    webhook: Annotated[
+        str | None, typer.Option("--webhook", help="POST each alert (JSON) to this URL.")
+    ] = None,
+) -> None:
+    """Evaluate event files against Falco rules, baselines and drift."""
+    from seawall.detect.runner import DetectOptions, run_detect
+
+    check_format(format, FORMATS)
+    severity = parse_severity_option(fail_on)
+    if baseline not in (None, "learn", "enforce"):
+        raise typer.BadParameter("must be learn or enforce", param_hint="--baseline")
+    if baseline and profile is None:
+        raise typer.BadParameter("--baseline needs --profile FILE", param_hint="--profile")
+    options = DetectOptions(
+        source=source,
+        rules=list(rules or []),
+        rule_matching=rule_matching,
+        strict=strict,
+        baseline=baseline,
+        profile=profile,
+        learn_for=learn_for,
+        image_files=image_files,
+        dedupe=dedupe,
+        webhook=webhook,
+    )
+    report = run_detect(options, files, open_events)
+    from seawall.detect.runner import render
+
+    render(report, format, output)
+    raise typer.Exit(int(exit_code_for(report.findings, severity)))
+
+
+@detect_app.command("serve")
+def serve_command(
+    listen: Annotated[
+        str, typer.Option("--listen", help="HOST:PORT to listen on (e.g. 127.0.0.1:9765).")
+    ] = "127.0.0.1:9765",
+    rules: RulesOpt = None,
+    sink: Annotated[
+        list[str] | None,
+        typer.Option("--sink", help="ocsf:FILE | jsonl:FILE | stdout | webhook:URL (repeatable)"),
+    ] = None,
+    rule_matching: Annotated[str, typer.Option("--rule-matching")] = "first",
+    strict: Annotated[bool, typer.Option("--strict")] = False,
+    dedupe: Annotated[str | None, typer.Option("--dedupe")] = None,
+) -> None:
+    """Receive Kubernetes audit webhook POSTs on /k8s-audit and evaluate them live."""
+    from seawall.detect.server import serve
+
+    serve(
+        listen=listen,
+        rules=list(rules or []),
+        sinks=list(sink or ["stdout"]),
+        rule_matching=rule_matching,
+        strict=strict,
+        dedupe=dedupe,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(detect_app, name="detect")

@@ -1,0 +1,223 @@
+"""One `seawall detect` run: rules + baselines + drift over event files, then a report."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import msgspec
+from rich.console import Console
+from rich.table import Table
+
+from seawall.detect.alerts import SCHEMA, Deduper, post_webhook, to_finding, to_ocsf
+from seawall.detect.anomaly import Enforcer, Learner, Profiles, parse_duration
+from seawall.detect.drift import DriftDetector, load_image_files
+from seawall.detect.engine import Alert, Engine, StreamResult
+from seawall.detect.falco.rules import RuleProblem, RuleSet, load_rules_files
+from seawall.detect.sources import SOURCE_MODULES, get_source
+from seawall.errors import InputError
+from seawall.model import Finding
+from seawall.progress import warn
+from seawall.report.output import to_json, write_output
+
+Opener = Callable[[Path], AbstractContextManager[IO[bytes]]]
+
+
+@dataclass
+class DetectOptions:
+    source: str
+    rules: list[Path] = field(default_factory=list)
+    rule_matching: str = "first"
+    strict: bool = False
+    baseline: str | None = None
+    profile: Path | None = None
+    learn_for: str | None = None
+    image_files: Path | None = None
+    dedupe: str | None = None
+    webhook: str | None = None
+
+
+@dataclass
+class DetectReport:
+    source: str
+    rules_files: list[str]
+    rules_loaded: int
+    findings: list[Finding]
+    events: int
+    bad_lines: list[dict[str, Any]]
+    rule_errors: list[RuleProblem]
+    suppressed: int
+    baseline: dict[str, Any] | None = None
+    webhook_failures: int = 0
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "source": self.source,
+            "rules_files": self.rules_files,
+            "summary": {
+                "events": self.events,
+                "alerts": len(self.findings),
+                "bad_lines": len(self.bad_lines),
+                "suppressed": self.suppressed,
+                "rules_loaded": self.rules_loaded,
+                "rule_errors": len(self.rule_errors),
+            },
+            "findings": self.findings,
+            "bad_lines": self.bad_lines,
+            "rule_errors": [
+                {"file": p.file, "line": p.line, "rule": p.name, "message": p.message}
+                for p in self.rule_errors
+            ],
+            "baseline": self.baseline,
+        }
+
+
+def check_source(name: str) -> None:
+    if name not in SOURCE_MODULES:
+        raise InputError(
+            f"unknown event source {name!r} (expected one of: {', '.join(SOURCE_MODULES)})"
+        )
+
+
+def build_engine(
+    source: str, rules: list[Path], rule_matching: str, strict: bool
+) -> tuple[Engine, RuleSet]:
+    check_source(source)
+    ruleset = load_rules_files(rules)
+    engine = Engine(
+        ruleset,
+        get_source(source),
+        rule_matching=rule_matching,
+        strict=strict,
+        on_problem=lambda p: warn(f"{p} (rule disabled)"),
+    )
+    return engine, ruleset
+
+
+def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> DetectReport:
+    """Run rules, drift and baselines over `files`; bad lines are counted, never fatal."""
+    engine, _ = build_engine(options.source, options.rules, options.rule_matching, options.strict)
+    try:
+        window = parse_duration(options.dedupe) if options.dedupe else 0.0
+        learn_window = parse_duration(options.learn_for) if options.learn_for else None
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    deduper = Deduper(window)
+    drift = DriftDetector(*load_image_files(options.image_files)) if options.image_files else None
+    learner = enforcer = None
+    if options.baseline == "learn":
+        learner = Learner(options.source, learn_window)
+    elif options.baseline == "enforce" and options.profile is not None:
+        if not options.profile.exists():
+            raise InputError(f"{options.profile}: profile does not exist (run --baseline learn)")
+        enforcer = Enforcer(options.source, Profiles.load(options.profile), str(options.profile))
+    asset_of = engine._asset_of
+    time_of = engine.source.time_of
+    result = StreamResult()
+    alerts: list[Alert] = []
+    for path in files:
+        with opener(path) as stream:
+            for line, event in engine.events(stream, str(path), result):
+                found = engine.evaluate(event, input=str(path), line=line)
+                if drift is not None or enforcer is not None or learner is not None:
+                    time = time_of(event)
+                    asset = asset_of(event)
+                    if drift is not None:
+                        found += drift.check(options.source, event, time, asset, str(path), line)
+                    if enforcer is not None:
+                        found += enforcer.check(event, time, asset, str(path), line)
+                    if learner is not None:
+                        learner.learn(event, time)
+                alerts.extend(a for a in found if deduper.admit(a))
+    if result.events == 0 and result.bad_lines:
+        name, first = result.bad_lines[0]
+        raise InputError(
+            f"{name}:{first.line}: not a {options.source} event stream ({first.reason})"
+        )
+    for name, bad in result.bad_lines:
+        warn(f"{name}:{bad.line}: skipped ({bad.reason})")
+    baseline_doc = None
+    if learner is not None and options.profile is not None:
+        saved = learner.save(options.profile)
+        baseline_doc = {
+            "mode": "learn",
+            "profile": str(options.profile),
+            "version": saved.version,
+            "workloads": len(saved.workloads),
+            "events_learned": learner.learned,
+            "events_after_window": learner.ignored,
+        }
+    elif enforcer is not None:
+        baseline_doc = {
+            "mode": "enforce",
+            "profile": str(options.profile),
+            "version": enforcer.profiles.version,
+            "workloads": len(enforcer.profiles.workloads),
+        }
+    findings = [
+        to_finding(
+            a,
+            {"baseline": a.event["_seawall_baseline"]} if "_seawall_baseline" in a.event else None,
+        )
+        for a in alerts
+    ]
+    failures = 0
+    if options.webhook:
+        for finding in findings:
+            if not post_webhook(options.webhook, msgspec.json.encode(finding)):
+                failures += 1
+        if failures:
+            warn(f"{failures} alert(s) could not be delivered to {options.webhook}")
+    return DetectReport(
+        source=options.source,
+        rules_files=[str(p) for p in options.rules],
+        rules_loaded=engine.rule_count,
+        findings=findings,
+        events=result.events,
+        bad_lines=[{"input": n, "line": b.line, "reason": b.reason} for n, b in result.bad_lines],
+        rule_errors=engine.problems,
+        suppressed=deduper.total_suppressed,
+        baseline=baseline_doc,
+        webhook_failures=failures,
+    )
+
+
+def render_table(report: DetectReport) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200, no_color=True, soft_wrap=False)
+    table = Table(title=f"seawall detect ({report.source})", show_lines=False)
+    for column in ("TIME", "PRIORITY", "RULE", "ASSET", "OUTPUT"):
+        table.add_column(column, overflow="fold")
+    for finding in report.findings:
+        d = finding.details
+        table.add_row(
+            str(d.get("time") or ""),
+            str(d["priority"]),
+            finding.rule,
+            finding.asset,
+            finding.evidence,
+        )
+    console.print(table)
+    summary = (
+        f"{report.events} events, {len(report.findings)} alerts, "
+        f"{len(report.bad_lines)} bad lines, {report.suppressed} suppressed, "
+        f"{report.rules_loaded} rules ({len(report.rule_errors)} with errors)"
+    )
+    console.print(summary)
+    return buffer.getvalue()
+
+
+def render(report: DetectReport, format: str, output: Path | None) -> None:
+    if format == "json":
+        write_output(to_json(report.document()), output)
+    elif format == "jsonl":
+        write_output(b"".join(to_json(f, indent=0) for f in report.findings), output)
+    elif format == "ocsf":
+        write_output(b"".join(to_json(to_ocsf(f), indent=0) for f in report.findings), output)
+    else:
+        write_output(render_table(report), output)

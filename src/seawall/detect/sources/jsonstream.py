@@ -1,0 +1,84 @@
+"""Reading JSON event streams: JSON lines, or whole documents (pretty-printed exports).
+
+Bad input never stops the stream: an undecodable line becomes a BadLine with its number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+import msgspec
+
+from seawall.detect.sources.base import BadLine
+
+MAX_LINE = 4 * 1024 * 1024
+MAX_DOCUMENT = 256 * 1024 * 1024
+_decode = msgspec.json.decode
+
+
+def _decode_line(raw: bytes) -> Any:
+    return _decode(raw)
+
+
+def read_json_values(stream: IO[bytes], name: str) -> Iterator[tuple[int, Any] | BadLine]:
+    """Yield (line, decoded value) for each JSON value in `stream`, BadLine for bad input.
+
+    JSON lines are decoded line by line; if the first line is not a complete JSON value,
+    the stream is read as a sequence of (possibly multi-line) JSON documents.
+    """
+    first = stream.readline(MAX_LINE + 1)
+    while first and not first.strip():
+        first = stream.readline(MAX_LINE + 1)
+    if not first:
+        return
+    try:
+        value = _decode_line(first)
+    except msgspec.DecodeError:
+        rest = stream.read(MAX_DOCUMENT)
+        yield from _documents(first + rest)
+        return
+    yield 1, value
+    lineno = 1
+    for raw in iter(lambda: stream.readline(MAX_LINE + 1), b""):
+        lineno += 1
+        if len(raw) > MAX_LINE:
+            yield BadLine(lineno, f"line longer than {MAX_LINE} bytes")
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(MAX_LINE + 1)
+            continue
+        if not raw.strip():
+            continue
+        try:
+            yield lineno, _decode_line(raw)
+        except msgspec.DecodeError as exc:
+            yield BadLine(lineno, f"not JSON ({exc})")
+
+
+def _documents(data: bytes) -> Iterator[tuple[int, Any] | BadLine]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        yield BadLine(1, "not UTF-8 text")
+        return
+    decoder = json.JSONDecoder()
+    pos = 0
+    length = len(text)
+    while True:
+        while pos < length and text[pos].isspace():
+            pos += 1
+        if pos >= length:
+            return
+        line = text.count("\n", 0, pos) + 1
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield BadLine(line, f"not JSON ({exc.msg})")
+            # resynchronise on the next line
+            nxt = text.find("\n", pos)
+            if nxt < 0:
+                return
+            pos = nxt + 1
+            continue
+        yield line, value

@@ -1,0 +1,65 @@
+"""`seawall detect serve`: the audit webhook on a real 127.0.0.1 socket."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+from pathlib import Path
+
+from detect_serve_helpers import start_server
+from seawall_testlib import DATA, REPO
+
+K8S = DATA / "detect" / "events" / "k8s_audit"
+RULES = DATA / "detect" / "rules" / "k8s_audit_rules.yaml"
+
+
+def _post(port: int, body: bytes, path: str = "/k8s-audit") -> tuple[int, dict[str, object]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    doc = json.loads(response.read())
+    conn.close()
+    return response.status, doc
+
+
+def _get(port: int, path: str) -> dict[str, int]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path)
+    doc: dict[str, int] = json.loads(conn.getresponse().read())
+    conn.close()
+    return doc
+
+
+def test_webhook_batches_are_evaluated_and_alerts_reach_the_ocsf_sink(tmp_path: Path) -> None:
+    sink = tmp_path / "alerts.ocsf.jsonl"
+    server, port = start_server(REPO, "--rules", str(RULES), "--sink", f"ocsf:{sink}")
+    try:
+        events = [
+            json.loads(p.read_text().splitlines()[0]) for p in sorted(K8S.glob("create_*.json"))
+        ]
+        batch = {"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": events}
+        status, doc = _post(port, json.dumps(batch).encode())
+        assert status == 200
+        assert doc["received"] == len(events)
+        single = (K8S / "attach_pod.json").read_bytes()
+        assert _post(port, single)[0] == 200
+        # bad requests: 400 and a counter, the server keeps serving
+        assert _post(port, b"not json")[0] == 400
+        assert _post(port, b'{"kind": 0}')[0] == 400
+        assert _post(port, single, path="/elsewhere")[0] == 404
+        stats = _get(port, "/stats")
+        assert stats["received"] == stats["evaluated"] == len(events) + 1
+        assert stats["bad_requests"] == 3
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    assert server.returncode == 0
+    summary = err.decode().strip().splitlines()[-1]
+    assert f"received {len(events) + 1} events, evaluated {len(events) + 1}" in summary
+    records = [json.loads(line) for line in sink.read_text().splitlines()]
+    assert records, "alerts were written"
+    assert all(r["class_uid"] == 2004 for r in records)
+    titles = {r["finding_info"]["title"] for r in records}
+    assert {"Create Privileged Pod", "Attach/Exec Pod"} <= titles
+    assert len(records) == stats["alerts"]
