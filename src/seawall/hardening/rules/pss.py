@@ -137,7 +137,7 @@ BASELINE_CAPABILITIES = frozenset(
     nsa_cisa=NSA_POD,
     pss=_b("capabilities_baseline"),
     azure_policy="c26596ff-4d70-4e6a-9a30-c2506bd2f80c",
-    checkov=["CKV_K8S_25", "CKV_K8S_39"],
+    checkov="CKV_K8S_39",
     cis=["k8s-1.10:5.2.9"],
 )
 def capabilities_baseline(target: Target, ctx: Context) -> Iterator[Violation]:
@@ -612,8 +612,8 @@ def seccomp_restricted(target: Target, ctx: Context) -> Iterator[Violation]:
     nsa_cisa=NSA_POD,
     pss=_r("capabilities_restricted"),
     azure_policy="c26596ff-4d70-4e6a-9a30-c2506bd2f80c",
-    checkov="CKV_K8S_37",
-    cis="k8s-1.10:5.2.10",
+    checkov=["CKV_K8S_37", "CKV_K8S_25"],
+    cis=["k8s-1.10:5.2.10", "k8s-1.10:5.2.9"],
 )
 def capabilities_restricted(target: Target, ctx: Context) -> Iterator[Violation]:
     if ctx.pss_version < (1, 22):
