@@ -112,7 +112,7 @@ def seawall_keys(root: Path) -> tuple[set[Key], set[str]]:
     mapped = {c for r in builtin_rules().values() for c in r.mappings.get("checkov", [])}
     keys: set[Key] = set()
     for finding in harden([root]).findings:
-        checks = finding.details["mappings"].get("checkov", [])
+        checks = finding.details["checkov"]
         if not checks or finding.location is None:
             continue
         rel = _rel(finding.location.path, root)
