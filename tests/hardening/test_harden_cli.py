@@ -45,6 +45,7 @@ def test_json_document_schema_is_pinned(tmp_path: Path) -> None:
     assert "CKV_K8S_16" in finding["references"]
     assert "pss:baseline/privileged" in finding["references"]
     assert finding["details"]["mappings"]["cis"][0] == "k8s-1.10:5.2.2"
+    assert finding["details"]["checkov"] == ["CKV_K8S_16"]
     assert doc["summary"]["skipped"] == 1  # the unknown Widget kind
 
 

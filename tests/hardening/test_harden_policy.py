@@ -129,3 +129,17 @@ def test_unknown_rule_id_in_policy_is_an_error_with_line(tmp_path: Path) -> None
     policy_file.write_text("rules:\n  disable:\n    - k8s-net-raw\n    - k8s-typo\n")
     with pytest.raises(InputError, match=r"p.yaml:4: rules.disable: unknown rule 'k8s-typo'"):
         load_policy(policy_file)
+
+
+def test_live_object_dump_is_checked_like_the_manifest() -> None:
+    live = {
+        (f.rule, f.location.field if f.location else None)
+        for f in harden([DATA / "hardening" / "live" / "pods.json"]).findings
+    }
+    manifest = {
+        (f.rule, (f.location.field or "").replace("spec.template.", "", 1) if f.location else None)
+        for f in harden([K8S / "shop.yaml"]).findings
+        if f.asset == "k8s:default/shop/Deployment/web"
+    }
+    for rule in ("pss-baseline-privileged", "k8s-image-latest", "pss-restricted-run-as-non-root"):
+        assert {x for x in live if x[0] == rule} == {x for x in manifest if x[0] == rule}
