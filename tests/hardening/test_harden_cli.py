@@ -20,8 +20,8 @@ def test_json_document_schema_is_pinned(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["schema"] == "seawall.harden/v1"
     assert sorted(doc) == [
-        "expired_exceptions", "findings", "generated_at", "policy", "pss_version", "schema",
-        "sources", "summary", "warnings",
+        "checked_assets", "expired_exceptions", "findings", "generated_at", "policy",
+        "pss_version", "schema", "sources", "summary", "warnings",
     ]  # fmt: skip
     assert doc["pss_version"] == "1.31"
     assert sorted(doc["summary"]) == [
@@ -47,6 +47,12 @@ def test_json_document_schema_is_pinned(tmp_path: Path) -> None:
     assert finding["details"]["mappings"]["cis"][0] == "k8s-1.10:5.2.2"
     assert finding["details"]["checkov"] == ["CKV_K8S_16"]
     assert doc["summary"]["skipped"] == 1  # the unknown Widget kind
+    assert "k8s:default/default/Widget/w" in doc["checked_assets"]
+    assert (
+        "dockerfile:"
+        + str(H / "corpora" / "microservices-demo" / "src" / "adservice" / "Dockerfile")
+        in doc["checked_assets"]
+    )
 
 
 def test_sarif_and_fail_on_exit_code(tmp_path: Path) -> None:

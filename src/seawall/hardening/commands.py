@@ -166,6 +166,7 @@ def document(report: Any) -> dict[str, Any]:
         "findings": report.findings,
         "warnings": report.warnings,
         "expired_exceptions": report.expired_exceptions,
+        "checked_assets": report.checked_assets,
     }
 
 

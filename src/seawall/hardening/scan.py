@@ -368,6 +368,7 @@ class HardenReport:
     pss_version: tuple[int, int]
     policy: str | None = None
     expired_exceptions: list[dict[str, Any]] = field(default_factory=list)
+    checked_assets: list[str] = field(default_factory=list)
 
 
 def harden(
@@ -428,4 +429,5 @@ def harden_targets(
         pss_version=pss_version,
         policy=policy.source if policy else None,
         expired_exceptions=expired,
+        checked_assets=sorted({t.asset for t in collected.targets}),
     )
