@@ -138,6 +138,10 @@ def test_ecs_lambda_acr_aci_and_artifact_registry_rules() -> None:
     assert {"aws-ecs-privileged", "aws-ecs-host-network", "aws-ecs-secrets-in-env"} <= got[
         "tf:more/aws_ecs_task_definition.worker"
     ]
+    # container_definitions written with jsonencode(...) in HCL
+    assert {"aws-ecs-privileged", "aws-ecs-secrets-in-env"} <= got[
+        "tf:more/aws_ecs_task_definition.svc"
+    ]
     assert "aws-lambda-url-no-auth" in got["tf:more/aws_lambda_function_url.open"]
     assert {"azure-acr-admin-user", "azure-acr-anonymous-pull", "azure-acr-public-network"} <= got[
         "tf:more/azurerm_container_registry.acr"
