@@ -78,6 +78,23 @@ def estate(moto_endpoint: str) -> dict[str, str]:
     )["cluster"]["arn"]
     eks.create_nodegroup(clusterName="prod", nodegroupName="ng1", subnets=[subnet], nodeRole=role)
 
+    subnet_b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{REGION}b")[
+        "Subnet"
+    ]["SubnetId"]
+    elb = client("elbv2", e)
+    alb = elb.create_load_balancer(
+        Name="api-alb", Subnets=[subnet, subnet_b], Scheme="internet-facing", Type="application"
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    group_arn = elb.create_target_group(
+        Name="api-tg", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elb.create_listener(
+        LoadBalancerArn=alb,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group_arn}],
+    )
+
     ecs = client("ecs", e)
     ecs_cluster = ecs.create_cluster(clusterName="apps")["cluster"]["clusterArn"]
     ecs.register_task_definition(
@@ -99,6 +116,9 @@ def estate(moto_endpoint: str) -> dict[str, str]:
         taskDefinition="api",
         desiredCount=1,
         launchType="FARGATE",
+        loadBalancers=[
+            {"targetGroupArn": group_arn, "containerName": "api", "containerPort": 8080}
+        ],
         networkConfiguration={
             "awsvpcConfiguration": {
                 "subnets": [subnet],
@@ -161,6 +181,12 @@ def estate(moto_endpoint: str) -> dict[str, str]:
             },
         ],
     )
+    model = client("sagemaker", e).create_model(
+        ModelName="ranker",
+        ExecutionRoleArn=role,
+        PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ranker:5"},
+    )["ModelArn"]
+    client("securityhub", e).enable_security_hub()
     client("inspector2", e).enable(accountIds=[ACCOUNT], resourceTypes=["ECR", "LAMBDA"])
     return {
         "cluster": cluster,
@@ -171,6 +197,8 @@ def estate(moto_endpoint: str) -> dict[str, str]:
         "job": job,
         "repo": repo,
         "role": role,
+        "model": model,
+        "alb": alb,
     }
 
 
@@ -185,6 +213,10 @@ def test_live_collection_finds_every_container_service(
     assert by_id[estate["function"]].service == "aws.lambda"
     assert by_id[estate["job"]].service == "aws.batch"
     assert by_id[estate["repo"]].service == "aws.ecr"
+    assert by_id[estate["model"]].service == "aws.sagemaker"
+    assert by_id[estate["model"]].properties["images"] == [
+        f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ranker:5"
+    ]
     assert not any("zipped" in a.id for a in part.assets)  # zip Lambdas run no image
     assert all(
         a.source == "live:aws" and a.account == ACCOUNT for a in part.assets if a.kind != "identity"
@@ -204,6 +236,9 @@ def test_live_relations_images_identities_exposure(aws_env: str, estate: dict[st
     assert (estate["fargate"], "member-of", estate["ecs_cluster"]) in rel
     assert (estate["function"], "runs-image", ECR_IMAGE) in rel
     assert by_id[f"{estate['function']}#url"].properties["public"] is True  # AuthType NONE
+    assert (estate["fargate"], "exposed-by", estate["alb"]) in rel
+    assert by_id[estate["alb"]].kind == "endpoint"
+    assert by_id[estate["alb"]].properties["public"] is True  # internet-facing
     assert by_id[f"{estate['cluster']}#api"].properties["public"] is False
     pools = [
         r.source for r in part.relations if r.kind == "member-of" and r.target == estate["cluster"]
@@ -224,6 +259,7 @@ def test_live_controls_from_guardduty_and_inspector2(aws_env: str, estate: dict[
     assert states["aws.inspector-ecr"] == "on"
     assert states["aws.inspector-lambda"] == "on"
     assert states["aws.inspector-ec2"] == "off"
+    assert states["aws.securityhub"] == "on"
 
 
 def test_services_moto_lacks_become_warnings_not_failures(

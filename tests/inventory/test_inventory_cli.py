@@ -158,3 +158,12 @@ def test_seawall_scan_results_cover_their_cells(tmp_path: Path) -> None:
     table = run_seawall("coverage", str(ESTATE), str(image), "--format", "table")
     line = next(x for x in table.stdout.decode().splitlines() if " web-lab-portal " in x)
     assert "C seawall" in line
+
+
+def test_bad_catalog_option_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+    catalog = tmp_path / "org.yaml"
+    catalog.write_text("version: 1\nservices:\n  acme.box: {name: Box}\n")
+    result = run_seawall("coverage", str(ESTATE), "--catalog", str(catalog))
+    assert result.returncode == 2
+    assert f"{catalog}:3:" in result.stderr.decode()
+    assert result.stdout == b""

@@ -45,20 +45,31 @@ def test_function_app_from_a_container_image(part: InventoryPart) -> None:
 def test_site_containers_make_a_web_app_a_container_workload() -> None:
     from pathlib import Path
 
+    # kind and application_stack say nothing about containers; the azapi site container does
     text = """
 resource "azurerm_linux_web_app" "sidecars" {
-  name = "web-with-sidecars"
+  name            = "web-with-sidecars"
+  service_plan_id = azurerm_service_plan.linux.id
   site_config {}
-  sitecontainers {
-    name  = "main"
-    image = "shopacr.azurecr.io/web:9"
-    is_main = true
+}
+
+resource "azapi_resource" "main_container" {
+  type      = "Microsoft.Web/sites/sitecontainers@2024-04-01"
+  name      = "main"
+  parent_id = azurerm_linux_web_app.sidecars.id
+  body = {
+    properties = {
+      image      = "shopacr.azurecr.io/web:9"
+      isMain     = true
+      targetPort = "8080"
+    }
   }
 }
 """
     objects, warnings = read_hcl_text(text, Path("sidecars.tf"))
     assert warnings == []
-    asset = transform_resources(objects, root="x").assets[0]
+    (asset,) = [a for a in transform_resources(objects, root="x").assets if a.kind == "workload"]
+    assert asset.name == "web-with-sidecars"
     assert asset.properties["container"] is True
     assert asset.properties["images"] == ["shopacr.azurecr.io/web:9"]
 

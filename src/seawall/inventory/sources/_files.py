@@ -15,8 +15,10 @@ MAX_FILES = 20_000  # files taken from one directory tree
 MAX_YAML_ALIASES = 200  # anchors/aliases expand on encoding: bound them (billion laughs)
 
 
-def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
-    """Read a UTF-8 text file of at most `limit` bytes, or raise InputError naming it."""
+def read_text(path: Path, limit: int | None = None) -> str:
+    """Read a UTF-8 text file of at most `limit` (default MAX_FILE_BYTES) bytes, or raise
+    InputError naming it."""
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
         if path.is_symlink():
             raise InputError(f"{path}: refusing to follow a symbolic link")

@@ -23,6 +23,7 @@ from seawall.inventory.sources._cloud import (
     PartBuilder,
     as_dict,
     as_list,
+    gc_paused,
     jsonable,
     parse_json,
     path_get,
@@ -32,6 +33,7 @@ from seawall.inventory.sources._cloud import (
     unique,
 )
 from seawall.model import Asset
+from seawall.progress import progress_bar
 
 PROVIDER = "aws"
 
@@ -118,9 +120,10 @@ def read_config_records(document: Any, where: str) -> tuple[list[AwsRecord], lis
 
 def load_file(path: Path) -> InventoryPart:
     """Inventory from an AWS Config export file."""
-    document = parse_json(read_export(path), str(path))
-    records, warnings = read_config_records(document, str(path))
-    part = transform_aws_records(records, source=str(path))
+    with gc_paused():
+        document = parse_json(read_export(path), str(path))
+        records, warnings = read_config_records(document, str(path))
+        part = transform_aws_records(records, source=str(path))
     part.warnings[:0] = warnings
     return part
 
@@ -259,15 +262,56 @@ def get_inspector2(client: Any, account: str) -> list[tuple[str, dict[str, Any]]
     return [("AWS::Inspector2::AccountStatus", a) for a in status.get("accounts", [])]
 
 
+def get_elbv2(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Application/network load balancers and their target groups (how services are exposed)."""
+    records: list[tuple[str, dict[str, Any]]] = [
+        ("AWS::ElasticLoadBalancingV2::LoadBalancer", lb)
+        for lb in _paginate(client, "describe_load_balancers", "LoadBalancers")
+    ]
+    records += [
+        ("AWS::ElasticLoadBalancingV2::TargetGroup", group)
+        for group in _paginate(client, "describe_target_groups", "TargetGroups")
+    ]
+    return records
+
+
+def get_sagemaker(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """SageMaker models (their inference container images)."""
+    return [
+        ("AWS::SageMaker::Model", client.describe_model(ModelName=summary["ModelName"]))
+        for summary in _paginate(client, "list_models", "Models")
+    ]
+
+
+def get_elasticbeanstalk(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Elastic Beanstalk environments (Docker platforms are container workloads)."""
+    environments = client.describe_environments().get("Environments", [])
+    return [("AWS::ElasticBeanstalk::Environment", env) for env in environments]
+
+
+def get_securityhub(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Security Hub enablement: DescribeHub, or an absent hub when it is not enabled."""
+    try:
+        return [("AWS::SecurityHub::Hub", client.describe_hub())]
+    except Exception as exc:
+        if _error_reason(exc) in {"InvalidAccessException", "ResourceNotFoundException"}:
+            return [("AWS::SecurityHub::Hub", {"Status": "NONE"})]
+        raise
+
+
 _REGIONAL_COLLECTORS: tuple[tuple[str, str], ...] = (
     ("eks", "get_eks"),
     ("ecs", "get_ecs"),
+    ("elbv2", "get_elbv2"),
     ("lambda", "get_lambda"),
     ("apprunner", "get_apprunner"),
     ("batch", "get_batch"),
     ("ecr", "get_ecr"),
     ("guardduty", "get_guardduty"),
     ("inspector2", "get_inspector2"),
+    ("sagemaker", "get_sagemaker"),
+    ("elasticbeanstalk", "get_elasticbeanstalk"),
+    ("securityhub", "get_securityhub"),
 )
 
 
@@ -280,28 +324,34 @@ def get_aws_records(session: Any, regions: list[str]) -> tuple[list[AwsRecord], 
         return [], [f"aws: cannot authenticate ({_error_reason(exc)}); AWS skipped"]
     records: list[AwsRecord] = []
     collectors = globals()
-    for region in regions:
-        for service, getter in _REGIONAL_COLLECTORS:
-            try:
-                client = session.client(service, region_name=region)
-                if service == "inspector2":
-                    raw = collectors[getter](client, account)
-                else:
-                    raw = collectors[getter](client)
-            except Exception as exc:  # one refused API must not stop the rest
-                warnings.append(f"aws: {region} {service}: {_error_reason(exc)}; skipped")
-                continue
-            for rtype, body in raw:
-                records.append(
-                    AwsRecord(
-                        type=rtype,
-                        body=jsonable(body),
-                        account=account,
-                        region=region,
-                        raw_format="aws-api",
-                    )
+    with progress_bar() as progress:
+        task = progress.add_task("aws", total=len(regions) * len(_REGIONAL_COLLECTORS))
+        for region in regions:
+            for service, getter in _REGIONAL_COLLECTORS:
+                progress.update(task, description=f"aws {region} {service}")
+                records += _collect_one(
+                    session, region, service, collectors[getter], account, warnings
                 )
+                progress.advance(task)
     return records, warnings
+
+
+def _collect_one(
+    session: Any, region: str, service: str, getter: Any, account: str, warnings: list[str]
+) -> list[AwsRecord]:
+    """One collector in one region; a refused or unsupported API becomes a warning."""
+    try:
+        client = session.client(service, region_name=region)
+        raw = getter(client, account) if service == "inspector2" else getter(client)
+    except Exception as exc:  # one refused API must not stop the rest
+        warnings.append(f"aws: {region} {service}: {_error_reason(exc)}; skipped")
+        return []
+    return [
+        AwsRecord(
+            type=rtype, body=jsonable(body), account=account, region=region, raw_format="aws-api"
+        )
+        for rtype, body in raw
+    ]
 
 
 def collect_live(**options: Any) -> InventoryPart:
@@ -351,6 +401,8 @@ class _AwsTransform:
         self.task_definitions: dict[str, dict[str, Any]] = {}
         self.ecs_clusters: dict[str, dict[str, Any]] = {}
         self.lambda_ids: dict[str, str] = {}
+        self.load_balancers: dict[str, AwsRecord] = {}
+        self.target_groups: dict[str, list[str]] = {}  # target group ARN -> load balancer ARNs
 
     def asset(
         self,
@@ -430,6 +482,15 @@ class _AwsTransform:
             elif record.type == "AWS::ECS::Cluster":
                 arn = text(pick(record.body, "clusterArn", "arn")) or record.arn
                 self.ecs_clusters[arn] = record.body
+            elif record.type == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+                arn = text(pick(record.body, "loadBalancerArn")) or record.arn
+                if arn:
+                    self.load_balancers[arn] = record
+            elif record.type == "AWS::ElasticLoadBalancingV2::TargetGroup":
+                arn = text(pick(record.body, "targetGroupArn")) or record.arn
+                if arn:
+                    lbs = [text(x) for x in as_list(pick(record.body, "loadBalancerArns"))]
+                    self.target_groups[arn] = [x for x in lbs if x]
         handlers = {
             "AWS::EKS::Cluster": self.eks_cluster,
             "AWS::EKS::Nodegroup": self.eks_nodegroup,
@@ -442,6 +503,9 @@ class _AwsTransform:
             "AWS::ECR::Repository": self.ecr_repository,
             "AWS::GuardDuty::Detector": self.guardduty_detector,
             "AWS::Inspector2::AccountStatus": self.inspector2_status,
+            "AWS::SageMaker::Model": self.sagemaker_model,
+            "AWS::ElasticBeanstalk::Environment": self.beanstalk_environment,
+            "AWS::SecurityHub::Hub": self.securityhub_hub,
         }
         for record in self.records:
             handler = handlers.get(record.type)
@@ -573,7 +637,29 @@ class _AwsTransform:
             self.out.relate(arn, "member-of", cluster)
         if public_ip:
             self.endpoint(arn, "public-ip", name="task public IP", public=True, record=record)
+        for balancer in load_balancers:
+            group = text(pick(balancer, "targetGroupArn"))
+            for lb_arn in self.target_groups.get(group, []):
+                self.load_balancer(lb_arn)
+                self.out.relate(arn, "exposed-by", lb_arn, target_group=group)
         self.identity(arn, text(pick(task, "taskRoleArn")), record, "task-role")
+
+    def load_balancer(self, arn: str) -> None:
+        """The load balancer as an endpoint asset (public when internet-facing)."""
+        record = self.load_balancers.get(arn)
+        if record is None or self.out.has_asset(arn):
+            return
+        body = record.body
+        self.asset(
+            record,
+            asset_id=arn,
+            kind="endpoint",
+            name=text(pick(body, "loadBalancerName")) or arn.split("/")[-2],
+            service="",
+            public=text(pick(body, "scheme")).lower() == "internet-facing",
+            dns_name=pick(body, "dNSName", "DNSName", "dnsName"),
+            type=pick(body, "type"),
+        )
 
     # -- Lambda
     def lambda_function(self, record: AwsRecord) -> None:
@@ -712,6 +798,52 @@ class _AwsTransform:
             encryption_type=pick(encryption, "encryptionType") or "AES256",
         )
 
+    # -- SageMaker, Elastic Beanstalk
+    def sagemaker_model(self, record: AwsRecord) -> None:
+        body = record.body
+        arn = text(pick(body, "modelArn")) or record.arn
+        containers = [as_dict(pick(body, "primaryContainer"))]
+        containers += [as_dict(c) for c in as_list(pick(body, "containers"))]
+        images = unique([text(pick(c, "image")) for c in containers])
+        if not arn or not images:
+            return
+        vpc = pick(body, "vpcConfig")
+        self.asset(
+            record,
+            asset_id=arn,
+            kind="workload",
+            name=text(pick(body, "modelName")) or arn.rsplit("/", 1)[-1],
+            service="aws.sagemaker",
+            images=images,
+            network_isolation=bool(pick(body, "enableNetworkIsolation")),
+            in_vpc=bool(vpc),
+        )
+        self.out.add_images(arn, images)
+        self.identity(arn, text(pick(body, "executionRoleArn")), record, "execution-role")
+
+    def beanstalk_environment(self, record: AwsRecord) -> None:
+        body = record.body
+        stack = text(pick(body, "solutionStackName"))
+        platform = text(pick(body, "platformArn"))
+        if "docker" not in stack.lower() and "docker" not in platform.lower():
+            return  # only Docker platforms run customer containers
+        arn = text(pick(body, "environmentArn")) or record.arn
+        if not arn:
+            return
+        self.asset(
+            record,
+            asset_id=arn,
+            kind="workload",
+            name=text(pick(body, "environmentName")) or arn.rsplit("/", 1)[-1],
+            service="aws.elasticbeanstalk",
+            images=[],  # the image is named in the source bundle's Dockerrun.aws.json
+            solution_stack=stack or None,
+            application=pick(body, "applicationName"),
+        )
+        url = text(pick(body, "endpointURL", "cname"))
+        if url:
+            self.endpoint(arn, "url", name=url, public=True, record=record, url=url)
+
     # -- controls
     def scope(self, record: AwsRecord) -> str:
         return f"aws:{record.account}/{record.region}" if record.region else f"aws:{record.account}"
@@ -782,6 +914,15 @@ class _AwsTransform:
                 else ""
             )
             self.control(record, control, state, detector=detector, reason=why)
+
+    def securityhub_hub(self, record: AwsRecord) -> None:
+        absent = text(pick(record.body, "status")).upper() == "NONE"
+        self.control(
+            record,
+            "aws.securityhub",
+            "off" if absent else "on",
+            hub=text(pick(record.body, "hubArn")),
+        )
 
     def inspector2_status(self, record: AwsRecord) -> None:
         state = as_dict(pick(record.body, "resourceState"))

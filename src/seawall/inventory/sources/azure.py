@@ -20,6 +20,7 @@ from seawall.inventory.sources._cloud import (
     PartBuilder,
     as_dict,
     as_list,
+    gc_paused,
     parse_json,
     path_get,
     read_export,
@@ -47,9 +48,12 @@ RESOURCE_TYPES: tuple[str, ...] = (
     "microsoft.app/managedenvironments",
     "microsoft.web/sites",
     "microsoft.web/sites/slots",
+    "microsoft.web/sites/sitecontainers",
     "microsoft.containerregistry/registries",
-    "microsoft.batch/batchaccounts",
+    "microsoft.batch/batchaccounts/pools",
     "microsoft.appplatform/spring",
+    "microsoft.appplatform/spring/apps/deployments",
+    "microsoft.containerservice/managedclusters/agentpools",
     "microsoft.redhatopenshift/openshiftclusters",
     "microsoft.managedidentity/userassignedidentities",
 )
@@ -104,8 +108,9 @@ def rows_of(document: Any, where: str) -> list[dict[str, Any]]:
 
 def load_file(path: Path) -> InventoryPart:
     """Inventory from a Resource Graph / ARM / Defender pricing export file."""
-    document = parse_json(read_export(path), str(path))
-    return transform_azure_resources(rows_of(document, str(path)), source=str(path))
+    with gc_paused():
+        document = parse_json(read_export(path), str(path))
+        return transform_azure_resources(rows_of(document, str(path)), source=str(path))
 
 
 # ---------------------------------------------------------------- live

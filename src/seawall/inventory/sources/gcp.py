@@ -23,6 +23,7 @@ from seawall.inventory.sources._cloud import (
     PartBuilder,
     as_dict,
     as_list,
+    gc_paused,
     parse_json,
     parse_json_lines,
     path_get,
@@ -32,6 +33,7 @@ from seawall.inventory.sources._cloud import (
     unique,
 )
 from seawall.model import Asset
+from seawall.progress import progress_bar
 
 PROVIDER = "gcp"
 
@@ -107,8 +109,9 @@ def read_records(content: str, where: str) -> list[dict[str, Any]]:
 
 def load_file(path: Path) -> InventoryPart:
     """Inventory from a Cloud Asset export/list or SCC settings file."""
-    records = read_records(read_export(path), str(path))
-    return transform_gcp_assets(records, source=str(path))
+    with gc_paused():
+        records = read_records(read_export(path), str(path))
+        return transform_gcp_assets(records, source=str(path))
 
 
 # ---------------------------------------------------------------- live
@@ -156,11 +159,15 @@ def collect_live(**options: Any) -> InventoryPart:
         return part
     records: list[dict[str, Any]] = []
     warnings: list[str] = []
-    for project in projects:
-        try:
-            records += get_assets(client, project)
-        except Exception as exc:  # one refused project must not stop the others
-            warnings.append(f"gcp: {project}: cannot list assets ({_reason(exc)}); skipped")
+    with progress_bar() as progress:
+        task = progress.add_task("gcp", total=len(projects))
+        for project in projects:
+            progress.update(task, description=f"gcp {project}")
+            try:
+                records += get_assets(client, project)
+            except Exception as exc:  # one refused project must not stop the others
+                warnings.append(f"gcp: {project}: cannot list assets ({_reason(exc)}); skipped")
+            progress.advance(task)
     part = transform_gcp_assets(records, source="live:gcp")
     part.warnings[:0] = warnings
     return part
@@ -196,6 +203,10 @@ def _location(name: str, resource: dict[str, Any]) -> str:
         if part in {"locations", "zones", "regions"}:
             return parts[index + 1]
     return ""
+
+
+def _asset_type(record: dict[str, Any]) -> str:
+    return text(record.get("asset_type") or record.get("assetType"))
 
 
 def _sa_project(email: str) -> str:
@@ -245,7 +256,7 @@ class _GcpTransform:
         properties: dict[str, Any] = {k: v for k, v in props.items() if v is not None}
         properties["raw"] = record
         properties["raw_format"] = "gcp-asset"
-        properties["raw_type"] = text(pick(record, "asset_type", "assetType"))
+        properties["raw_type"] = _asset_type(record)
         labels = as_dict(data.get("labels") or as_dict(data.get("metadata")).get("labels"))
         asset = Asset(
             id=asset_id or name,
@@ -320,9 +331,7 @@ class _GcpTransform:
             if isinstance(policy, dict) and record.get("name"):
                 self.iam[text(record["name"])] = policy
         for record in self.records:
-            if text(pick(record, "asset_type", "assetType")) == (
-                "cloudfunctions.googleapis.com/Function"
-            ):
+            if _asset_type(record) == ("cloudfunctions.googleapis.com/Function"):
                 service = text(path_get(record, "resource", "data", "serviceConfig", "service"))
                 if service:
                     self.function_services.add(f"//run.googleapis.com/{service}")
@@ -343,15 +352,15 @@ class _GcpTransform:
         }
         ordered = sorted(
             self.records,
-            key=lambda r: text(pick(r, "asset_type", "assetType")) != "run.googleapis.com/Service",
+            key=lambda r: _asset_type(r) != "run.googleapis.com/Service",
         )
         for record in ordered:
-            if _is_scc_settings(record) and not pick(record, "asset_type", "assetType"):
+            if _is_scc_settings(record) and not _asset_type(record):
                 self.scc_settings(record)
                 continue
             if not isinstance(pick(record, "resource"), dict):
                 continue  # an IAM-policy-only line
-            handler = handlers.get(text(pick(record, "asset_type", "assetType")))
+            handler = handlers.get(_asset_type(record))
             if handler is not None and record.get("name"):
                 handler(record, as_dict(path_get(record, "resource", "data")))
         return self.out.part

@@ -275,9 +275,6 @@ def _app_service_images(body: dict[str, Any]) -> list[str]:
         )
         if image:
             images.append(image)
-    for container in _blocks(body.get("sitecontainers")):  # site containers (sidecars)
-        if isinstance(container.get("image"), str):
-            images.append(container["image"])
     return images
 
 
@@ -527,6 +524,26 @@ def _public_run_services(objs: Iterable[SourceObject]) -> set[str]:
     return names
 
 
+def _site_containers(objs: Iterable[SourceObject]) -> dict[str, list[str]]:
+    """Images of App Service site containers declared with azapi (`Microsoft.Web/sites/
+    sitecontainers`), by the `<type>.<name>` of the web/function app in `parent_id`."""
+    found: dict[str, list[str]] = {}
+    for o in objs:
+        b = o.body if isinstance(o.body, dict) else {}
+        rtype = str(b.get("type") or "")
+        if o.kind != "azapi_resource" or not rtype.lower().startswith(
+            "microsoft.web/sites/sitecontainers"
+        ):
+            continue
+        match = re.search(r"\$\{(azurerm_[a-z_]+)\.([A-Za-z0-9_-]+)\.id\}", str(b.get("parent_id")))
+        body = _json_field(b.get("body"))
+        props = body.get("properties") if isinstance(body, dict) else None
+        image = props.get("image") if isinstance(props, dict) else None
+        if match and isinstance(image, str) and image:
+            found.setdefault(f"{match.group(1)}.{match.group(2)}", []).append(image)
+    return found
+
+
 def _asset_id(obj: SourceObject, provider: str, root: str) -> str:
     b = obj.body if isinstance(obj.body, dict) else {}
     host = _GCP_SERVICE_HOSTS.get(obj.kind)
@@ -633,6 +650,7 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
                     task_definitions[str(o.body[key])] = o.body
     ids_by_address: dict[str, str] = {}
     public_run = _public_run_services(objs)
+    site_containers = _site_containers(objs)
     for o in objs:
         provider = _provider(o.kind)
         account, region = _account_region(o, provider)
@@ -640,6 +658,10 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
         found = classify(o, task_definitions)
         if found is None:
             continue
+        extra = site_containers.get(f"{o.kind}.{o.name}", [])
+        if extra and found.service in ("azure.webapp", "azure.functionapp"):
+            found.images = found.images + [i for i in extra if i not in found.images]
+            found.container = True
         asset_id = _asset_id(o, provider, root)
         ids_by_address[f"{o.kind}.{o.name}"] = asset_id
         images = [i for i in found.images if isinstance(i, str) and i]
