@@ -50,7 +50,7 @@ KNOWN_K8S_KINDS = frozenset(
         "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
         "ValidatingAdmissionPolicyBinding", "PriorityClass", "RuntimeClass", "Node", "Event",
         "Lease", "CSIDriver", "VolumeAttachment", "APIService", "PodSecurityPolicy",
-        "Gateway", "HTTPRoute", "GatewayClass", "VerticalPodAutoscaler",
+        "Gateway", "HTTPRoute", "GatewayClass", "VerticalPodAutoscaler", "Rollout", "Route",
     }
 )  # fmt: skip
 
