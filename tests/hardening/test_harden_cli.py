@@ -39,7 +39,7 @@ def test_json_document_schema_is_pinned(tmp_path: Path) -> None:
     assert finding["asset"] == "k8s:default/shop/Deployment/web"
     assert finding["location"] == {
         "path": str(H / "k8s" / "shop.yaml"),
-        "line": 1,
+        "line": 22,  # the field's own line, not the document's
         "field": "spec.template.spec.containers[0].securityContext.privileged",
     }
     assert "CKV_K8S_16" in finding["references"]

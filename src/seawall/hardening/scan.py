@@ -335,6 +335,41 @@ def inline_ignores(target: Target) -> dict[str, tuple[str, str]]:
     return _parse_ignores(text, where)
 
 
+def _exact_lines(findings: list[Finding]) -> list[Finding]:
+    """Move Kubernetes YAML findings from their document's first line to the field's."""
+    from seawall.hardening.yamllines import field_line
+
+    texts: dict[str, list[str] | None] = {}
+    memos: dict[str, dict[Any, Any]] = {}
+    out: list[Finding] = []
+    for finding in findings:
+        loc = finding.location
+        if (
+            loc is None
+            or not loc.field
+            or not loc.line
+            or finding.details.get("source_format") != "k8s"
+            or not loc.path.lower().endswith((".yaml", ".yml"))
+        ):
+            out.append(finding)
+            continue
+        if loc.path not in texts:
+            from seawall.inventory.sources._files import read_text
+
+            try:
+                texts[loc.path] = read_text(Path(loc.path)).splitlines()
+            except InputError:
+                texts[loc.path] = None
+        lines = texts[loc.path]
+        memo = memos.setdefault(loc.path, {})
+        line = field_line(lines, loc.line, loc.field, memo) if lines else None
+        if line is not None and line != loc.line:
+            location = msgspec.structs.replace(loc, line=line)
+            finding = msgspec.structs.replace(finding, location=location)
+        out.append(finding)
+    return out
+
+
 def _suppression(
     finding: Finding,
     target: Target,
@@ -402,6 +437,7 @@ def harden_targets(
         if suppression is not None:
             finding = msgspec.structs.replace(finding, suppressed=suppression)
         findings.append(finding)
+    findings = _exact_lines(findings)
     warnings = list(collected.warnings)
     warnings.extend(context.parameters.get("_cel_errors") or [])
     expired: list[dict[str, Any]] = []
