@@ -108,6 +108,17 @@ def classify(path: Path) -> str | None:
     return None
 
 
+def _looks_kubernetes(path: Path) -> bool:
+    from seawall.inventory.sources.kubernetes import sniff
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return True  # let the reader name the problem
+    return bool(sniff(path, head))
+
+
 def _root_name(path: Path) -> str:
     return path.name if path.is_dir() else path.stem
 
@@ -310,6 +321,8 @@ def collect(paths: Iterable[Path], extra_kinds: Iterable[str] = ()) -> Collected
         if path.is_dir():
             for file in _walk(path):
                 kind = classify(file)
+                if kind == "k8s" and not _looks_kubernetes(file):
+                    continue  # YAML/JSON that is not a manifest (values.yaml, package.json)
                 if kind is not None:
                     _read_file(file, kind, collected, root, tf_kinds)
             continue
