@@ -178,3 +178,19 @@ def test_aks_arm_record(tmp_path: Path) -> None:
         "azure-aks-policy-addon",
         "azure-aks-defender-profile",
     }
+
+
+def test_kubernetes_provider_resources_are_checked_like_manifests() -> None:
+    got = rules_by_asset([CLOUD / "tfk8s"])["tf:tfk8s/kubernetes_deployment_v1.web"]
+    assert {
+        "pss-baseline-privileged",
+        "pss-baseline-host-namespaces",
+        "pss-baseline-capabilities",
+        "k8s-runtime-socket",
+        "k8s-image-latest",
+    } <= got
+    privileged = next(
+        f for f in harden([CLOUD / "tfk8s"]).findings if f.rule == "pss-baseline-privileged"
+    )
+    assert privileged.location is not None and privileged.location.line == 1
+    assert privileged.details["source_kind"] == "kubernetes_deployment_v1"

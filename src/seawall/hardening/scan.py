@@ -245,8 +245,10 @@ def _inventory_targets(path: Path, collected: Collected) -> None:
 def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
     """Terraform resource types some rule looks at (built-in normalisers + custom kinds)."""
     from seawall.hardening.normalize.cloud import TERRAFORM
+    from seawall.hardening.normalize.terraform_k8s import KINDS
 
-    return frozenset(TERRAFORM) | frozenset(extra)
+    k8s = {k for base in KINDS for k in (base, base + "_v1")}
+    return frozenset(TERRAFORM) | frozenset(k8s) | frozenset(extra)
 
 
 def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]) -> None:
