@@ -287,3 +287,16 @@ def test_missing_credentials_are_one_warning(
     part = aws.collect_live()
     assert part.assets == []
     assert part.warnings == ["aws: cannot authenticate (NoCredentialsError); AWS skipped"]
+
+
+def test_every_region_in_seawall_aws_regions_is_collected(
+    aws_env: str, estate: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEAWALL_AWS_REGIONS", f"{REGION}, us-east-1")
+    part = aws.collect_live()
+    east = {c.control: c.status for c in part.controls if c.scope == f"aws:{ACCOUNT}/us-east-1"}
+    # nothing was enabled in us-east-1: no GuardDuty detector there means every feature is off
+    assert east["aws.guardduty-eks-audit-logs"] == "off"
+    assert east["aws.guardduty-ecs-runtime"] == "off"
+    assert east["aws.securityhub"] == "off"
+    assert {a.region for a in part.assets if a.kind == "workload"} == {REGION}

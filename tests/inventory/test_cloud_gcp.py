@@ -133,6 +133,16 @@ def test_scc_container_threat_detection_settings_both_apis() -> None:
         assert gcp.sniff(path, path.read_bytes())
 
 
+def test_scc_billing_tier_becomes_standard_and_premium_controls() -> None:
+    path = CLOUD / "scc-billing-metadata.json"
+    assert gcp.sniff(path, path.read_bytes())
+    part = gcp.load_file(path)
+    assert sorted((c.control, c.scope, c.status) for c in part.controls) == [
+        ("gcp.scc-premium", "gcp-org:531177702963", "on"),
+        ("gcp.scc-standard", "gcp-org:531177702963", "on"),
+    ]
+
+
 def test_bad_lines_and_foreign_json(tmp_path: Path) -> None:
     broken = tmp_path / "export.jsonl"
     broken.write_text(ESTATE.read_text().splitlines()[0] + "\n{broken\n")

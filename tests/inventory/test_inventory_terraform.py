@@ -122,3 +122,41 @@ def test_native_controls_declared_in_terraform(part: InventoryPart) -> None:
     assert states["aws.guardduty-eks-runtime"] == "off"
     assert states["aws.inspector-ecr"] == "on"
     assert states["aws.inspector-ec2"] == "off"
+
+
+def test_terraform_kubernetes_provider_workloads() -> None:
+    from pathlib import Path
+
+    text = """
+resource "kubernetes_deployment_v1" "api" {
+  metadata {
+    name      = "api"
+    namespace = "shop"
+  }
+  spec {
+    replicas = 2
+    template {
+      metadata {
+        labels = { app = "api" }
+      }
+      spec {
+        init_container {
+          name  = "migrate"
+          image = "ghcr.io/example/api-migrate:2.0"
+        }
+        container {
+          name  = "api"
+          image = "ghcr.io/example/api:2.0"
+        }
+      }
+    }
+  }
+}
+"""
+    objects, _ = read_hcl_text(text, Path("k8s.tf"))
+    (asset,) = transform_resources(objects, root="k8s").assets
+    assert (asset.kind, asset.service) == ("workload", "kubernetes.self-managed")
+    assert asset.properties["images"] == [
+        "ghcr.io/example/api-migrate:2.0",
+        "ghcr.io/example/api:2.0",
+    ]

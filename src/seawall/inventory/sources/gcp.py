@@ -65,7 +65,11 @@ INVOKER_ROLES = {"roles/run.invoker", "roles/cloudfunctions.invoker"}
 
 def _is_scc_settings(record: Any) -> bool:
     name = text(pick(record, "name"))
-    return "containerThreatDetectionSettings" in name or ("/securityCenterServices/" in name)
+    return (
+        "containerThreatDetectionSettings" in name
+        or "/securityCenterServices/" in name
+        or name.endswith("/billingMetadata")
+    )
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -76,7 +80,11 @@ def sniff(path: Path, head: bytes) -> bool:
     asset = (b'"asset_type"' in sample or b'"assetType"' in sample) and b".googleapis.com/" in (
         sample
     )
-    scc = b"containerThreatDetectionSettings" in sample or b"/securityCenterServices/" in sample
+    scc = (
+        b"containerThreatDetectionSettings" in sample
+        or b"/securityCenterServices/" in sample
+        or (b"/billingMetadata" in sample and b'"billingTier"' in sample)
+    )
     return asset or scc
 
 
@@ -684,15 +692,8 @@ class _GcpTransform:
             )
         )
 
-    def scc_settings(self, record: dict[str, Any]) -> None:
-        name = text(record.get("name"))
-        if "containerThreatDetectionSettings" not in name and (
-            "container-threat-detection" not in name
-        ):
-            return
-        state = text(pick(record, "effectiveEnablementState", "serviceEnablementState")).upper()
+    def scc_scope(self, name: str) -> str:
         parts = name.split("/")
-        scope = ""
         for kind, prefix in (
             ("projects", "gcp:"),
             ("organizations", "gcp-org:"),
@@ -700,20 +701,40 @@ class _GcpTransform:
         ):
             if kind in parts[:-1]:
                 value = parts[parts.index(kind) + 1]
-                scope = prefix + (
+                return prefix + (
                     self.project_ids.get(value, value) if kind == "projects" else value
                 )
-                break
-        status = {"ENABLED": "on", "DISABLED": "off"}.get(state, "unknown")
+        return ""
+
+    def scc_control(self, control: str, scope: str, status: str, **details: str) -> None:
         self.out.part.controls.append(
             ControlState(
-                control="gcp.container-threat-detection",
-                scope=scope,
-                status=status,
-                source=self.source,
-                details={"state": state},
+                control=control, scope=scope, status=status, source=self.source, details=details
             )
         )
+
+    def scc_settings(self, record: dict[str, Any]) -> None:
+        name = text(record.get("name"))
+        scope = self.scc_scope(name)
+        if name.endswith("/billingMetadata"):  # SCC management API GetBillingMetadata
+            tier = text(record.get("billingTier")).upper()
+            known = tier in {"STANDARD", "PREMIUM", "ENTERPRISE"}
+            premium = tier in {"PREMIUM", "ENTERPRISE"}
+            self.scc_control("gcp.scc-standard", scope, "on" if known else "unknown", tier=tier)
+            self.scc_control(
+                "gcp.scc-premium",
+                scope,
+                "on" if premium else "off" if known else "unknown",
+                tier=tier,
+            )
+            return
+        if "containerThreatDetectionSettings" not in name and (
+            "container-threat-detection" not in name
+        ):
+            return
+        state = text(pick(record, "effectiveEnablementState", "serviceEnablementState")).upper()
+        status = {"ENABLED": "on", "DISABLED": "off"}.get(state, "unknown")
+        self.scc_control("gcp.container-threat-detection", scope, status, state=state)
 
 
 def transform_gcp_assets(records: list[dict[str, Any]], source: str = "") -> InventoryPart:

@@ -328,6 +328,21 @@ class _Classified:
         self.public = public
 
 
+# Terraform kubernetes provider resources that run pods (with or without the _v1 suffix)
+_TF_K8S_WORKLOADS = frozenset(
+    {
+        "kubernetes_deployment",
+        "kubernetes_stateful_set",
+        "kubernetes_daemon_set",
+        "kubernetes_daemonset",
+        "kubernetes_job",
+        "kubernetes_cron_job",
+        "kubernetes_pod",
+        "kubernetes_replication_controller",
+    }
+)
+
+
 def classify(obj: SourceObject, task_definitions: dict[str, dict[str, Any]]) -> _Classified | None:
     """Map one Terraform resource to (asset kind, service key, images, container?)."""
     t, b = obj.kind, obj.body if isinstance(obj.body, dict) else {}
@@ -423,6 +438,21 @@ def classify(obj: SourceObject, task_definitions: dict[str, dict[str, Any]]) -> 
     if t in ("azurerm_spring_cloud_app", "azurerm_spring_cloud_container_deployment"):
         image = b.get("image")
         return _Classified("workload", "azure.springapps", [image] if image else [])
+    if t.startswith("kubernetes_") and t.removesuffix("_v1") in _TF_K8S_WORKLOADS:
+        spec = _first(b.get("spec"))
+        if t.removesuffix("_v1") == "kubernetes_cron_job":
+            spec = _first(_first(spec.get("job_template")).get("spec"))
+        pod = (
+            spec
+            if t.removesuffix("_v1") == "kubernetes_pod"
+            else _first(_first(spec.get("template")).get("spec"))
+        )
+        images = [
+            str(c["image"])
+            for c in _blocks(pod.get("init_container")) + _blocks(pod.get("container"))
+            if c.get("image")
+        ]
+        return _Classified("workload", "kubernetes.self-managed", images)
     if t == "google_container_cluster":
         autopilot = b.get("enable_autopilot") is True
         return _Classified("cluster", "gcp.gke-autopilot" if autopilot else "gcp.gke-standard")
