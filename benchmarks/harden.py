@@ -2,10 +2,12 @@
 microservices-demo, kube-score testdata) and on 10,000 generated Kubernetes manifests.
 
 Prints one JSON object: files/s, seconds per object, and the ratio of Checkov's wall time
-to seawall's on the same files in the same run. seawall runs as the real CLI in a
-subprocess (Python start-up and imports included), median of 3; Checkov runs once on the
-corpora and on a 500-file sample of the generated manifests (all 10,000 would take it many
-minutes), scaled per file. Checkov comes from scripts/setup.d/40-checkov.sh.
+to seawall's on the same files in the same run; also seawall's fixed start-up cost (a
+one-object run) and its in-process time, since start-up is most of a corpus-sized run.
+seawall runs as the real CLI in a subprocess (Python start-up and imports included),
+median of 3; Checkov runs once on the corpora and on a 500-file sample of the generated
+manifests (all 10,000 would take it many minutes), scaled per file. Checkov comes from
+scripts/setup.d/40-checkov.sh.
 """
 
 from __future__ import annotations
@@ -169,6 +171,20 @@ def per_object_ms(root: Path) -> tuple[float, float, int]:
     return elapsed * 1000 / objects, cpu * 1000 / objects, objects
 
 
+def in_process_s(targets: list[Path]) -> float:
+    """Read + check + render JSON in this process: seawall's work without start-up."""
+    sys.path.insert(0, str(REPO / "src"))
+    from seawall.hardening.commands import render
+    from seawall.hardening.engine import builtin_rules
+    from seawall.hardening.scan import harden
+
+    builtin_rules()
+    harden(targets)  # warm imports (hcl2, yaml) as the CLI pays them once
+    start = time.perf_counter()
+    render(harden(targets), "json")
+    return time.perf_counter() - start
+
+
 def count_files(targets: list[Path]) -> int:
     return sum(1 for t in targets for p in t.rglob("*") if p.is_file() and ".git" not in p.parts)
 
@@ -180,6 +196,10 @@ def main() -> None:
     corpus_files = count_files(CORPORA)
     seawall_corpora, seawall_corpora_cpu = median_seawall(CORPORA)
     checkov_corpora, checkov_corpora_cpu = timed_checkov(CORPORA)
+    trivial = WORK / "trivial.yaml"
+    trivial.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    seawall_fixed, seawall_fixed_cpu = median_seawall([trivial])
+    engine_corpora = in_process_s(CORPORA)
 
     generated_root = WORK / "generated"
     generate(generated_root)
@@ -207,6 +227,14 @@ def main() -> None:
                     "seawall_cpu_s": round(seawall_corpora_cpu, 3),
                     "checkov_cpu_s": round(checkov_corpora_cpu, 3),
                     "cpu_ratio": round(checkov_corpora_cpu / seawall_corpora_cpu, 1),
+                    # start-up alone (python, typer, imports) on a one-object file
+                    "seawall_fixed_s": round(seawall_fixed, 3),
+                    "seawall_fixed_cpu_s": round(seawall_fixed_cpu, 3),
+                    # seawall's own work (read, check, render) without start-up
+                    "seawall_in_process_s": round(engine_corpora, 3),
+                    "ratio_checkov_over_seawall_in_process": round(
+                        checkov_corpora / engine_corpora, 1
+                    ),
                 },
                 "generated": {
                     "files": GENERATED,

@@ -9,6 +9,7 @@ covered, gap, or the provider's responsibility. Each customer/shared gap is a
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from seawall.errors import InputError
 from seawall.inventory.base import ControlState
 from seawall.inventory.build import Inventory
 from seawall.inventory.catalog import CELLS, Catalog, Service
-from seawall.model import Asset, Finding, Layer, Party, Severity, Task
+from seawall.model import Asset, Finding, Layer, Location, Party, Severity, Task
 
 COVERAGE_SCHEMA = "seawall.coverage/v1"
 ROW_KINDS = ("workload", "cluster")
@@ -272,7 +273,21 @@ def _severity(party: Party, public: bool) -> Severity:
     return Severity.MEDIUM if public else Severity.LOW
 
 
-def _gap_finding(row: Row, cell: Cell, service: Service, catalog: Catalog) -> Finding:
+def _asset_location(asset: Asset) -> Location | None:
+    """Where an IaC/manifest asset was declared (path relative to the working directory)."""
+    where = asset.properties.get("location")
+    if not isinstance(where, dict) or not isinstance(where.get("path"), str):
+        return None
+    path = Path(where["path"])
+    with contextlib.suppress(ValueError):
+        path = path.resolve().relative_to(Path.cwd().resolve())
+    line = where.get("line")
+    return Location(path=str(path), line=line if isinstance(line, int) else None)
+
+
+def _gap_finding(
+    row: Row, cell: Cell, service: Service, catalog: Catalog, location: Location | None = None
+) -> Finding:
     layer, task = cell.layer, cell.task
     remediations: list[str] = []
     references: list[str] = [service.controls_source, service.responsibility_source]
@@ -304,6 +319,7 @@ def _gap_finding(row: Row, cell: Cell, service: Service, catalog: Catalog) -> Fi
         + ("; publicly exposed" if row.public else ""),
         remediation=" ".join(dict.fromkeys(remediations)),
         references=tuple(dict.fromkeys(r for r in references if r)),
+        location=location,
         details={
             "service": row.service,
             "party": cell.party.value,
@@ -351,7 +367,9 @@ def build_coverage(
         )
         rows.append(row)
         findings.extend(
-            _gap_finding(row, cell, service, catalog) for cell in cells if cell.verdict == "gap"
+            _gap_finding(row, cell, service, catalog, _asset_location(asset))
+            for cell in cells
+            if cell.verdict == "gap"
         )
     rows.sort(key=lambda r: (r.service, r.kind != "cluster", r.name, r.asset))
     findings.sort(key=lambda f: (-f.severity.rank, f.asset, f.layer.value, f.task.value))

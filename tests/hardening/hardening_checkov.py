@@ -112,7 +112,7 @@ def seawall_keys(root: Path) -> tuple[set[Key], set[str]]:
     mapped = {c for r in builtin_rules().values() for c in r.mappings.get("checkov", [])}
     keys: set[Key] = set()
     for finding in harden([root]).findings:
-        checks = finding.details["mappings"].get("checkov", [])
+        checks = finding.details["checkov"]
         if not checks or finding.location is None:
             continue
         rel = _rel(finding.location.path, root)
@@ -164,9 +164,9 @@ def write_report(path: Path) -> None:
         "- Dockerfile rules look at the final stage (what runs); Checkov looks at any stage.",
         "- CKV_K8S_23: Checkov passes a container with a non-zero runAsUser but no "
         "runAsNonRoot; the restricted PSS control requires runAsNonRoot: true.",
-        "- CKV_K8S_10/11/12/13: one seawall finding covers CPU and memory together "
-        "(k8s-resource-requests, k8s-resource-limits), so a pod missing only the CPU value "
-        "is listed against the memory check id too.",
+        "- Each finding carries the Checkov ids of its exact violation "
+        "(`details.checkov`), so a rule covering several Checkov checks (host PID/IPC/"
+        "network, CPU/memory limits) is compared check by check.",
         "",
         "Checkov fails these and seawall deliberately does not (the test allows exactly these):",
         "",

@@ -20,8 +20,8 @@ def test_json_document_schema_is_pinned(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["schema"] == "seawall.harden/v1"
     assert sorted(doc) == [
-        "expired_exceptions", "findings", "generated_at", "policy", "pss_version", "schema",
-        "sources", "summary", "warnings",
+        "checked_assets", "expired_exceptions", "findings", "generated_at", "policy",
+        "pss_version", "schema", "sources", "summary", "warnings",
     ]  # fmt: skip
     assert doc["pss_version"] == "1.31"
     assert sorted(doc["summary"]) == [
@@ -39,13 +39,20 @@ def test_json_document_schema_is_pinned(tmp_path: Path) -> None:
     assert finding["asset"] == "k8s:default/shop/Deployment/web"
     assert finding["location"] == {
         "path": str(H / "k8s" / "shop.yaml"),
-        "line": 1,
+        "line": 22,  # the field's own line, not the document's
         "field": "spec.template.spec.containers[0].securityContext.privileged",
     }
     assert "CKV_K8S_16" in finding["references"]
     assert "pss:baseline/privileged" in finding["references"]
     assert finding["details"]["mappings"]["cis"][0] == "k8s-1.10:5.2.2"
+    assert finding["details"]["checkov"] == ["CKV_K8S_16"]
     assert doc["summary"]["skipped"] == 1  # the unknown Widget kind
+    assert "k8s:default/default/Widget/w" in doc["checked_assets"]
+    assert (
+        "dockerfile:"
+        + str(H / "corpora" / "microservices-demo" / "src" / "adservice" / "Dockerfile")
+        in doc["checked_assets"]
+    )
 
 
 def test_sarif_and_fail_on_exit_code(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from seawall_testlib import DATA
 
 from seawall.hardening.engine import Context
-from seawall.hardening.scan import collect, harden, harden_targets
+from seawall.hardening.scan import Collected, collect, harden, harden_targets
 
 CLOUD = DATA / "hardening" / "cloud"
 APP_RULES = {
@@ -131,3 +131,66 @@ def test_field_paths_are_the_source_formats_own(tmp_path: Path) -> None:
         "resourcesVpcConfig.endpointPublicAccess"
     )
     assert fields[("gcp-asset", "gcp-gke-legacy-abac")] == "legacyAbac.enabled"
+
+
+def test_ecs_lambda_acr_aci_and_artifact_registry_rules() -> None:
+    got = rules_by_asset([CLOUD / "more"])
+    assert {"aws-ecs-privileged", "aws-ecs-host-network", "aws-ecs-secrets-in-env"} <= got[
+        "tf:more/aws_ecs_task_definition.worker"
+    ]
+    # container_definitions written with jsonencode(...) in HCL
+    assert {"aws-ecs-privileged", "aws-ecs-secrets-in-env"} <= got[
+        "tf:more/aws_ecs_task_definition.svc"
+    ]
+    assert "aws-lambda-url-no-auth" in got["tf:more/aws_lambda_function_url.open"]
+    assert {"azure-acr-admin-user", "azure-acr-anonymous-pull", "azure-acr-public-network"} <= got[
+        "tf:more/azurerm_container_registry.acr"
+    ]
+    assert "azure-aci-public-ip" in got["tf:more/azurerm_container_group.job"]
+    assert (
+        "gcp-artifactregistry-public"
+        in got["tf:more/google_artifact_registry_repository_iam_member.public"]
+    )
+
+
+def test_aks_arm_record(tmp_path: Path) -> None:
+    from seawall.hardening.normalize import targets_for
+    from seawall.model import Location, SourceObject
+
+    record = json.loads((CLOUD / "arm-aks.json").read_text())
+    obj = SourceObject(
+        format="arm",
+        kind=record["type"],
+        name=record["name"],
+        body=record,
+        location=Location(path="arm-aks.json"),
+        address=record["id"].lower(),
+    )
+    (target,) = targets_for(obj, obj.address)
+    assert target.kind == "azure.aks"
+    report = harden_targets(Collected(targets=[target]))
+    rules = {f.rule for f in report.findings}
+    assert rules == {
+        "azure-aks-entra-id",
+        "azure-aks-local-accounts",
+        "azure-aks-api-server-exposed",
+        "azure-aks-network-policy",
+        "azure-aks-policy-addon",
+        "azure-aks-defender-profile",
+    }
+
+
+def test_kubernetes_provider_resources_are_checked_like_manifests() -> None:
+    got = rules_by_asset([CLOUD / "tfk8s"])["tf:tfk8s/kubernetes_deployment_v1.web"]
+    assert {
+        "pss-baseline-privileged",
+        "pss-baseline-host-namespaces",
+        "pss-baseline-capabilities",
+        "k8s-runtime-socket",
+        "k8s-image-latest",
+    } <= got
+    privileged = next(
+        f for f in harden([CLOUD / "tfk8s"]).findings if f.rule == "pss-baseline-privileged"
+    )
+    assert privileged.location is not None and privileged.location.line == 1
+    assert privileged.details["source_kind"] == "kubernetes_deployment_v1"

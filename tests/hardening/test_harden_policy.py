@@ -129,3 +129,39 @@ def test_unknown_rule_id_in_policy_is_an_error_with_line(tmp_path: Path) -> None
     policy_file.write_text("rules:\n  disable:\n    - k8s-net-raw\n    - k8s-typo\n")
     with pytest.raises(InputError, match=r"p.yaml:4: rules.disable: unknown rule 'k8s-typo'"):
         load_policy(policy_file)
+
+
+def test_live_object_dump_is_checked_like_the_manifest() -> None:
+    live = {
+        (f.rule, f.location.field if f.location else None)
+        for f in harden([DATA / "hardening" / "live" / "pods.json"]).findings
+    }
+    manifest = {
+        (f.rule, (f.location.field or "").replace("spec.template.", "", 1) if f.location else None)
+        for f in harden([K8S / "shop.yaml"]).findings
+        if f.asset == "k8s:default/shop/Deployment/web"
+    }
+    for rule in ("pss-baseline-privileged", "k8s-image-latest", "pss-restricted-run-as-non-root"):
+        assert {x for x in live if x[0] == rule} == {x for x in manifest if x[0] == rule}
+
+
+def test_hostile_inputs_symlinks_and_alias_bombs(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: secret}\nspec: {containers: []}\n"
+    )
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "link.yaml").symlink_to(outside)
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(24)
+    )
+    (tree / "bomb.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n" + bomb)
+    report = harden([tree])
+    assert all("secret" not in f.asset for f in report.findings)  # symlink not followed
+    assert any("bomb.yaml" in w and "aliases" in w for w in report.warnings)
+    with pytest.raises(InputError, match="symbolic link"):
+        harden([tree / "link.yaml"])

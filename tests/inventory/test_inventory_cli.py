@@ -78,10 +78,19 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
 
 
 def test_sarif_lists_each_gap() -> None:
-    result = run_seawall("coverage", str(ESTATE), "--format", "sarif")
+    result = run_seawall("coverage", str(ESTATE), "--format", "sarif", cwd=REPO)
     assert result.returncode == 0
     sarif = json.loads(result.stdout)
     results = sarif["runs"][0]["results"]
+    manifest = [  # gaps of manifest workloads point at the document that declares them
+        r["locations"][0]["physicalLocation"]
+        for r in results
+        if r["properties"]["asset"] == "k8s:default/shop/Deployment/checkout"
+    ]
+    assert manifest[0] == {
+        "artifactLocation": {"uri": "tests/data/inventory/estate/k8s-onprem/shop.yaml"},
+        "region": {"startLine": 27},
+    }
     rules = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert "coverage-gap/application/threat-detection" in rules
     assert len(results) == len(

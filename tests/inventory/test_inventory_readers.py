@@ -182,3 +182,42 @@ def test_terragoat_hcl_loads_without_errors_with_unresolved_expressions() -> Non
     } <= services
     lambda_fn = next(a for a in part.assets if a.service == "aws.lambda")
     assert lambda_fn.properties["container"] is False  # a Zip function, not an image
+
+
+def test_openshift_deploymentconfig_and_route(tmp_path: Path) -> None:
+    path = tmp_path / "openshift.yaml"
+    path.write_text(
+        """apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata: {name: billing, namespace: erp}
+spec:
+  selector: {app: billing}
+  template:
+    metadata: {labels: {app: billing}}
+    spec:
+      containers:
+        - {name: billing, image: 'image-registry.openshift-image-registry.svc:5000/erp/billing:3'}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: billing, namespace: erp}
+spec: {selector: {app: billing}, ports: [{port: 8080}]}
+---
+apiVersion: route.openshift.io/v1
+kind: Route
+metadata: {name: billing, namespace: erp}
+spec:
+  host: billing.apps.example.com
+  to: {kind: Service, name: billing}
+"""
+    )
+    objects, warnings = read_objects(path)
+    assert warnings == []
+    part = transform_objects(objects, cluster="ocp")
+    workload = next(a for a in part.assets if a.kind == "workload")
+    assert (workload.id, workload.service) == (
+        "k8s:ocp/erp/DeploymentConfig/billing",
+        "kubernetes.openshift",
+    )
+    rels = {(r.source, r.kind, r.target) for r in part.relations}
+    assert (workload.id, "exposed-by", "k8s:ocp/erp/Route/billing") in rels

@@ -45,20 +45,31 @@ def test_function_app_from_a_container_image(part: InventoryPart) -> None:
 def test_site_containers_make_a_web_app_a_container_workload() -> None:
     from pathlib import Path
 
+    # kind and application_stack say nothing about containers; the azapi site container does
     text = """
 resource "azurerm_linux_web_app" "sidecars" {
-  name = "web-with-sidecars"
+  name            = "web-with-sidecars"
+  service_plan_id = azurerm_service_plan.linux.id
   site_config {}
-  sitecontainers {
-    name  = "main"
-    image = "shopacr.azurecr.io/web:9"
-    is_main = true
+}
+
+resource "azapi_resource" "main_container" {
+  type      = "Microsoft.Web/sites/sitecontainers@2024-04-01"
+  name      = "main"
+  parent_id = azurerm_linux_web_app.sidecars.id
+  body = {
+    properties = {
+      image      = "shopacr.azurecr.io/web:9"
+      isMain     = true
+      targetPort = "8080"
+    }
   }
 }
 """
     objects, warnings = read_hcl_text(text, Path("sidecars.tf"))
     assert warnings == []
-    asset = transform_resources(objects, root="x").assets[0]
+    (asset,) = [a for a in transform_resources(objects, root="x").assets if a.kind == "workload"]
+    assert asset.name == "web-with-sidecars"
     assert asset.properties["container"] is True
     assert asset.properties["images"] == ["shopacr.azurecr.io/web:9"]
 
@@ -111,3 +122,41 @@ def test_native_controls_declared_in_terraform(part: InventoryPart) -> None:
     assert states["aws.guardduty-eks-runtime"] == "off"
     assert states["aws.inspector-ecr"] == "on"
     assert states["aws.inspector-ec2"] == "off"
+
+
+def test_terraform_kubernetes_provider_workloads() -> None:
+    from pathlib import Path
+
+    text = """
+resource "kubernetes_deployment_v1" "api" {
+  metadata {
+    name      = "api"
+    namespace = "shop"
+  }
+  spec {
+    replicas = 2
+    template {
+      metadata {
+        labels = { app = "api" }
+      }
+      spec {
+        init_container {
+          name  = "migrate"
+          image = "ghcr.io/example/api-migrate:2.0"
+        }
+        container {
+          name  = "api"
+          image = "ghcr.io/example/api:2.0"
+        }
+      }
+    }
+  }
+}
+"""
+    objects, _ = read_hcl_text(text, Path("k8s.tf"))
+    (asset,) = transform_resources(objects, root="k8s").assets
+    assert (asset.kind, asset.service) == ("workload", "kubernetes.self-managed")
+    assert asset.properties["images"] == [
+        "ghcr.io/example/api-migrate:2.0",
+        "ghcr.io/example/api:2.0",
+    ]

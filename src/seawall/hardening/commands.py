@@ -120,9 +120,11 @@ def _render_rules(fmt: str, policy: Any) -> str:
             r.title,
             mappings,
         )
-    console = Console(record=True, width=200, file=open("/dev/null", "w"))  # noqa: SIM115
-    console.print(table)
-    return console.export_text()
+    import io
+
+    buffer = io.StringIO()
+    Console(file=buffer, width=200, no_color=True).print(table)
+    return buffer.getvalue()
 
 
 def render(report: Any, fmt: str) -> str:
@@ -164,6 +166,7 @@ def document(report: Any) -> dict[str, Any]:
         "findings": report.findings,
         "warnings": report.warnings,
         "expired_exceptions": report.expired_exceptions,
+        "checked_assets": report.checked_assets,
     }
 
 

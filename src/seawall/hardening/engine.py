@@ -59,6 +59,8 @@ class Violation:
     field: str
     evidence: str
     line: int | None = None
+    # the Checkov ids this violation corresponds to, when narrower than the rule's
+    checkov: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -99,6 +101,9 @@ class Rule:
         if self._mappings_copy is None:
             self._mappings_copy = {k: list(v) for k, v in sorted(self.mappings.items())}
         return self._mappings_copy
+
+    def checkov_ids(self) -> list[str]:
+        return self.mappings_view().get("checkov", [])
 
     def references(self) -> tuple[str, ...]:
         if self._refs is not None:
@@ -231,5 +236,6 @@ def to_finding(r: Rule, target: Target, violation: Violation, severity: Severity
             "name": target.name,
             "namespace": target.namespace,
             "mappings": r.mappings_view(),
+            "checkov": list(violation.checkov) if violation.checkov else r.checkov_ids(),
         },
     )

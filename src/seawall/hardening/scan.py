@@ -50,7 +50,7 @@ KNOWN_K8S_KINDS = frozenset(
         "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
         "ValidatingAdmissionPolicyBinding", "PriorityClass", "RuntimeClass", "Node", "Event",
         "Lease", "CSIDriver", "VolumeAttachment", "APIService", "PodSecurityPolicy",
-        "Gateway", "HTTPRoute", "GatewayClass", "VerticalPodAutoscaler",
+        "Gateway", "HTTPRoute", "GatewayClass", "VerticalPodAutoscaler", "Rollout", "Route",
     }
 )  # fmt: skip
 
@@ -106,6 +106,17 @@ def classify(path: Path) -> str | None:
     if lower.endswith((".yaml", ".yml")):
         return "k8s"
     return None
+
+
+def _looks_kubernetes(path: Path) -> bool:
+    from seawall.inventory.sources.kubernetes import sniff
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return True  # let the reader name the problem
+    return bool(sniff(path, head))
 
 
 def _root_name(path: Path) -> str:
@@ -234,8 +245,10 @@ def _inventory_targets(path: Path, collected: Collected) -> None:
 def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
     """Terraform resource types some rule looks at (built-in normalisers + custom kinds)."""
     from seawall.hardening.normalize.cloud import TERRAFORM
+    from seawall.hardening.normalize.terraform_k8s import KINDS
 
-    return frozenset(TERRAFORM) | frozenset(extra)
+    k8s = {k for base in KINDS for k in (base, base + "_v1")}
+    return frozenset(TERRAFORM) | frozenset(k8s) | frozenset(extra)
 
 
 def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]) -> None:
@@ -310,6 +323,8 @@ def collect(paths: Iterable[Path], extra_kinds: Iterable[str] = ()) -> Collected
         if path.is_dir():
             for file in _walk(path):
                 kind = classify(file)
+                if kind == "k8s" and not _looks_kubernetes(file):
+                    continue  # YAML/JSON that is not a manifest (values.yaml, package.json)
                 if kind is not None:
                     _read_file(file, kind, collected, root, tf_kinds)
             continue
@@ -333,6 +348,41 @@ def inline_ignores(target: Target) -> dict[str, tuple[str, str]]:
         return {}
     where = f"{target.path}:{target.line}" if target.line else target.path
     return _parse_ignores(text, where)
+
+
+def _exact_lines(findings: list[Finding]) -> list[Finding]:
+    """Move Kubernetes YAML findings from their document's first line to the field's."""
+    from seawall.hardening.yamllines import field_line
+
+    texts: dict[str, list[str] | None] = {}
+    memos: dict[str, dict[Any, Any]] = {}
+    out: list[Finding] = []
+    for finding in findings:
+        loc = finding.location
+        if (
+            loc is None
+            or not loc.field
+            or not loc.line
+            or finding.details.get("source_format") != "k8s"
+            or not loc.path.lower().endswith((".yaml", ".yml"))
+        ):
+            out.append(finding)
+            continue
+        if loc.path not in texts:
+            from seawall.inventory.sources._files import read_text
+
+            try:
+                texts[loc.path] = read_text(Path(loc.path)).splitlines()
+            except InputError:
+                texts[loc.path] = None
+        lines = texts[loc.path]
+        memo = memos.setdefault(loc.path, {})
+        line = field_line(lines, loc.line, loc.field, memo) if lines else None
+        if line is not None and line != loc.line:
+            location = msgspec.structs.replace(loc, line=line)
+            finding = msgspec.structs.replace(finding, location=location)
+        out.append(finding)
+    return out
 
 
 def _suppression(
@@ -368,6 +418,7 @@ class HardenReport:
     pss_version: tuple[int, int]
     policy: str | None = None
     expired_exceptions: list[dict[str, Any]] = field(default_factory=list)
+    checked_assets: list[str] = field(default_factory=list)
 
 
 def harden(
@@ -401,6 +452,7 @@ def harden_targets(
         if suppression is not None:
             finding = msgspec.structs.replace(finding, suppressed=suppression)
         findings.append(finding)
+    findings = _exact_lines(findings)
     warnings = list(collected.warnings)
     warnings.extend(context.parameters.get("_cel_errors") or [])
     expired: list[dict[str, Any]] = []
@@ -428,4 +480,5 @@ def harden_targets(
         pss_version=pss_version,
         policy=policy.source if policy else None,
         expired_exceptions=expired,
+        checked_assets=sorted({t.asset for t in collected.targets}),
     )

@@ -31,6 +31,10 @@ def targets_for(obj: SourceObject, asset_id: str | None = None) -> list[Target]:
         from seawall.hardening.normalize.k8s import k8s_targets
 
         return k8s_targets(obj, asset_id)
+    if obj.format.startswith("terraform") and obj.kind.startswith("kubernetes_"):
+        from seawall.hardening.normalize.terraform_k8s import terraform_k8s_targets
+
+        return terraform_k8s_targets(obj, asset_id)
     if obj.format in CLOUD_FORMATS:
         from seawall.hardening.normalize.cloud import cloud_targets
 

@@ -214,7 +214,29 @@ def _tf_ecr(body: dict[str, Any], rtype: str) -> dict[str, Any]:
     )
 
 
+def _jsonencode_literal(expression: str) -> Any:
+    """The HCL literal inside `${jsonencode(...)}` as data (None when it is not one)."""
+    prefix, suffix = "${jsonencode(", ")}"
+    if not (expression.startswith(prefix) and expression.endswith(suffix)):
+        return None
+    import hcl2
+    from hcl2.utils import SerializationOptions
+
+    options = SerializationOptions(
+        with_comments=False, strip_string_quotes=True, preserve_heredocs=False
+    )
+    try:
+        parsed = hcl2.loads(
+            "x = " + expression[len(prefix) : -len(suffix)], serialization_options=options
+        )
+    except Exception:  # any parse failure: the value stays unknown
+        return None
+    return parsed.get("x") if isinstance(parsed, dict) else None
+
+
 def _ecs_containers(definitions: Any) -> list[dict[str, Any]] | None:
+    if isinstance(definitions, str) and definitions.startswith("${jsonencode("):
+        definitions = _jsonencode_literal(definitions)
     if isinstance(definitions, str):
         if unresolved(definitions):
             return None

@@ -20,7 +20,8 @@ POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
     "PodTemplate": ("template",),
-    "DeploymentConfig": ("spec", "template"),
+    "DeploymentConfig": ("spec", "template"),  # OpenShift
+    "Rollout": ("spec", "template"),  # Argo Rollouts
 }
 RBAC_ROLES = ("Role", "ClusterRole")
 RBAC_BINDINGS = ("RoleBinding", "ClusterRoleBinding")

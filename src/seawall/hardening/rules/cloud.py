@@ -327,7 +327,10 @@ _register(
 def _eks_public(target: Target, ctx: Context) -> Iterator[Violation]:
     if target.obj.get("endpoint_public") is True:
         cidrs = target.obj.get("public_cidrs") or ["0.0.0.0/0"]
-        yield Violation("endpoint_public", f"public endpoint open to {', '.join(cidrs)}")
+        checks = ("CKV_AWS_39", "CKV_AWS_38") if "0.0.0.0/0" in cidrs else ("CKV_AWS_39",)
+        yield Violation(
+            "endpoint_public", f"public endpoint open to {', '.join(cidrs)}", checkov=checks
+        )
 
 
 _register(

@@ -81,9 +81,13 @@ def _r(check_id: str) -> str:
 )
 def host_namespaces(target: Target, ctx: Context) -> Iterator[Violation]:
     spec = spec_of(target.obj)
-    for key in ("hostNetwork", "hostPID", "hostIPC"):
+    for key, check in (
+        ("hostNetwork", "CKV_K8S_19"),
+        ("hostPID", "CKV_K8S_17"),
+        ("hostIPC", "CKV_K8S_18"),
+    ):
         if truthy(spec.get(key)):
-            yield Violation(f"spec.{key}", f"{key}=true")
+            yield Violation(f"spec.{key}", f"{key}=true", checkov=(check,))
 
 
 @rule(
@@ -137,7 +141,7 @@ BASELINE_CAPABILITIES = frozenset(
     nsa_cisa=NSA_POD,
     pss=_b("capabilities_baseline"),
     azure_policy="c26596ff-4d70-4e6a-9a30-c2506bd2f80c",
-    checkov=["CKV_K8S_25", "CKV_K8S_39"],
+    checkov="CKV_K8S_39",
     cis=["k8s-1.10:5.2.9"],
 )
 def capabilities_baseline(target: Target, ctx: Context) -> Iterator[Violation]:
@@ -612,8 +616,8 @@ def seccomp_restricted(target: Target, ctx: Context) -> Iterator[Violation]:
     nsa_cisa=NSA_POD,
     pss=_r("capabilities_restricted"),
     azure_policy="c26596ff-4d70-4e6a-9a30-c2506bd2f80c",
-    checkov="CKV_K8S_37",
-    cis="k8s-1.10:5.2.10",
+    checkov=["CKV_K8S_37", "CKV_K8S_25"],
+    cis=["k8s-1.10:5.2.10", "k8s-1.10:5.2.9"],
 )
 def capabilities_restricted(target: Target, ctx: Context) -> Iterator[Violation]:
     if ctx.pss_version < (1, 22):
@@ -629,6 +633,7 @@ def capabilities_restricted(target: Target, ctx: Context) -> Iterator[Violation]
             yield Violation(
                 f"{path}.securityContext.capabilities.drop",
                 f"container {name_of(c)!r} does not drop ALL",
+                checkov=("CKV_K8S_37",),
             )
         add_raw = caps.get("add")
         add: list[Any] = add_raw if isinstance(add_raw, list) else []
@@ -637,6 +642,7 @@ def capabilities_restricted(target: Target, ctx: Context) -> Iterator[Violation]
             yield Violation(
                 f"{path}.securityContext.capabilities.add",
                 f"container {name_of(c)!r} adds {', '.join(extra)}",
+                checkov=("CKV_K8S_25",),
             )
 
 

@@ -263,12 +263,13 @@ def resource_limits(target: Target, ctx: Context) -> Iterator[Violation]:
         if path.startswith("spec.ephemeralContainers"):
             continue  # ephemeral containers may not set resources
         limits = _resources(c, "limits")
-        missing = [k for k in ("cpu", "memory") if not limits.get(k)]
-        if missing:
-            yield Violation(
-                f"{path}.resources.limits",
-                f"container {name_of(c)!r} has no {' or '.join(missing)} limit",
-            )
+        for key, check in (("cpu", "CKV_K8S_11"), ("memory", "CKV_K8S_13")):
+            if not limits.get(key):
+                yield Violation(
+                    f"{path}.resources.limits.{key}",
+                    f"container {name_of(c)!r} has no {key} limit",
+                    checkov=(check,),
+                )
 
 
 @rule(
@@ -285,12 +286,13 @@ def resource_requests(target: Target, ctx: Context) -> Iterator[Violation]:
         if path.startswith("spec.ephemeralContainers"):
             continue
         requests = _resources(c, "requests")
-        missing = [k for k in ("cpu", "memory") if not requests.get(k)]
-        if missing:
-            yield Violation(
-                f"{path}.resources.requests",
-                f"container {name_of(c)!r} has no {' or '.join(missing)} request",
-            )
+        for key, check in (("cpu", "CKV_K8S_10"), ("memory", "CKV_K8S_12")):
+            if not requests.get(key):
+                yield Violation(
+                    f"{path}.resources.requests.{key}",
+                    f"container {name_of(c)!r} has no {key} request",
+                    checkov=(check,),
+                )
 
 
 @rule(

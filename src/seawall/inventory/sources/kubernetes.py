@@ -32,7 +32,8 @@ _POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "ReplicationController": ("spec", "template", "spec"),
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    "DeploymentConfig": ("spec", "template", "spec"),
+    "DeploymentConfig": ("spec", "template", "spec"),  # OpenShift apps.openshift.io/v1
+    "Rollout": ("spec", "template", "spec"),  # Argo Rollouts argoproj.io/v1alpha1
 }
 _TEMPLATE_RE = re.compile(r"\{\{.*?\}\}", re.S)
 _DOC_SEPARATOR = re.compile(r"^---(?:\s.*)?$")

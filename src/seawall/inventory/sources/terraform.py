@@ -275,9 +275,6 @@ def _app_service_images(body: dict[str, Any]) -> list[str]:
         )
         if image:
             images.append(image)
-    for container in _blocks(body.get("sitecontainers")):  # site containers (sidecars)
-        if isinstance(container.get("image"), str):
-            images.append(container["image"])
     return images
 
 
@@ -329,6 +326,21 @@ class _Classified:
         self.images = images or []
         self.container = container
         self.public = public
+
+
+# Terraform kubernetes provider resources that run pods (with or without the _v1 suffix)
+_TF_K8S_WORKLOADS = frozenset(
+    {
+        "kubernetes_deployment",
+        "kubernetes_stateful_set",
+        "kubernetes_daemon_set",
+        "kubernetes_daemonset",
+        "kubernetes_job",
+        "kubernetes_cron_job",
+        "kubernetes_pod",
+        "kubernetes_replication_controller",
+    }
+)
 
 
 def classify(obj: SourceObject, task_definitions: dict[str, dict[str, Any]]) -> _Classified | None:
@@ -426,6 +438,21 @@ def classify(obj: SourceObject, task_definitions: dict[str, dict[str, Any]]) -> 
     if t in ("azurerm_spring_cloud_app", "azurerm_spring_cloud_container_deployment"):
         image = b.get("image")
         return _Classified("workload", "azure.springapps", [image] if image else [])
+    if t.startswith("kubernetes_") and t.removesuffix("_v1") in _TF_K8S_WORKLOADS:
+        spec = _first(b.get("spec"))
+        if t.removesuffix("_v1") == "kubernetes_cron_job":
+            spec = _first(_first(spec.get("job_template")).get("spec"))
+        pod = (
+            spec
+            if t.removesuffix("_v1") == "kubernetes_pod"
+            else _first(_first(spec.get("template")).get("spec"))
+        )
+        images = [
+            str(c["image"])
+            for c in _blocks(pod.get("init_container")) + _blocks(pod.get("container"))
+            if c.get("image")
+        ]
+        return _Classified("workload", "kubernetes.self-managed", images)
     if t == "google_container_cluster":
         autopilot = b.get("enable_autopilot") is True
         return _Classified("cluster", "gcp.gke-autopilot" if autopilot else "gcp.gke-standard")
@@ -525,6 +552,26 @@ def _public_run_services(objs: Iterable[SourceObject]) -> set[str]:
             if isinstance(target, str):
                 names.add(target.rsplit("/", 1)[-1])
     return names
+
+
+def _site_containers(objs: Iterable[SourceObject]) -> dict[str, list[str]]:
+    """Images of App Service site containers declared with azapi (`Microsoft.Web/sites/
+    sitecontainers`), by the `<type>.<name>` of the web/function app in `parent_id`."""
+    found: dict[str, list[str]] = {}
+    for o in objs:
+        b = o.body if isinstance(o.body, dict) else {}
+        rtype = str(b.get("type") or "")
+        if o.kind != "azapi_resource" or not rtype.lower().startswith(
+            "microsoft.web/sites/sitecontainers"
+        ):
+            continue
+        match = re.search(r"\$\{(azurerm_[a-z_]+)\.([A-Za-z0-9_-]+)\.id\}", str(b.get("parent_id")))
+        body = _json_field(b.get("body"))
+        props = body.get("properties") if isinstance(body, dict) else None
+        image = props.get("image") if isinstance(props, dict) else None
+        if match and isinstance(image, str) and image:
+            found.setdefault(f"{match.group(1)}.{match.group(2)}", []).append(image)
+    return found
 
 
 def _asset_id(obj: SourceObject, provider: str, root: str) -> str:
@@ -633,6 +680,7 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
                     task_definitions[str(o.body[key])] = o.body
     ids_by_address: dict[str, str] = {}
     public_run = _public_run_services(objs)
+    site_containers = _site_containers(objs)
     for o in objs:
         provider = _provider(o.kind)
         account, region = _account_region(o, provider)
@@ -640,6 +688,10 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
         found = classify(o, task_definitions)
         if found is None:
             continue
+        extra = site_containers.get(f"{o.kind}.{o.name}", [])
+        if extra and found.service in ("azure.webapp", "azure.functionapp"):
+            found.images = found.images + [i for i in extra if i not in found.images]
+            found.container = True
         asset_id = _asset_id(o, provider, root)
         ids_by_address[f"{o.kind}.{o.name}"] = asset_id
         images = [i for i in found.images if isinstance(i, str) and i]

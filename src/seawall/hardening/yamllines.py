@@ -1,0 +1,178 @@
+"""Find the line of a field path (`spec.containers[0].securityContext.privileged`) in a
+block-style YAML document, by indentation, without parsing it again.
+
+Manifests are read by a loader that records only each document's first line; this walks
+the text from there. Flow style (`{...}`, `[...]`), anchors or anything unexpected gives
+None, and the caller keeps the document's line.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+_TOKEN = re.compile(r"\[(\d+)\]|\['([^']*)'\]|([^.\[\]]+)")
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokens(path: str) -> tuple[str | int, ...] | None:
+    out: list[str | int] = []
+    pos = 0
+    for match in _TOKEN.finditer(path):
+        if match.start() != pos and path[pos] != ".":
+            return None
+        if match.group(1) is not None:
+            out.append(int(match.group(1)))
+        else:
+            out.append(match.group(2) if match.group(2) is not None else match.group(3))
+        pos = match.end()
+        if pos < len(path) and path[pos] == ".":
+            pos += 1
+    return tuple(out)
+
+
+def _key_of(text: str) -> str | None:
+    """The mapping key a (stripped) line starts with, unquoted."""
+    if text.startswith(("'", '"')):
+        quote = text[0]
+        end = text.find(quote, 1)
+        if end < 0 or not text[end + 1 :].lstrip().startswith(":"):
+            return None
+        return text[1:end]
+    key, sep, _ = text.partition(":")
+    if not sep or key.strip() != key:
+        return None
+    return key
+
+
+State = tuple[int, int, int | None]  # (line index, parent indent, inline key column)
+_FLOW = -2  # parent indent marking "value continues in flow style: stop here"
+
+
+def field_line(
+    lines: list[str],
+    start: int,
+    path: str,
+    memo: dict[Any, Any] | None = None,
+) -> int | None:
+    """1-based line of `path` in the document starting at 1-based `start`; for a field
+    that is absent, the line of its deepest present parent (where it would be added).
+    None when even the first step is not found. `memo` caches shared path prefixes."""
+    tokens = _tokens(path)
+    if not tokens:
+        return None
+    memo = {} if memo is None else memo
+    info = memo.get((-1, ()))
+    if info is None:
+        info = [_line_info(line) for line in lines]
+        memo[(-1, ())] = info
+    end_key = (start, ())
+    cached_end = memo.get(end_key)
+    if cached_end is not None:
+        end = cached_end[0]
+    else:
+        end = len(lines)
+        for i in range(start, len(lines)):
+            if lines[i].startswith("---"):
+                end = i
+                break
+        memo[end_key] = (end, 0, None)
+    state: State = (start - 1, -1, None)
+    best: int | None = None
+    for depth in range(1, len(tokens) + 1):
+        key = (start, tokens[:depth])
+        if key in memo:
+            found = memo[key]
+        else:
+            found = _step(lines, info, end, state, tokens[depth - 1], depth == len(tokens))
+            memo[key] = found
+        if found is None:
+            return best
+        state = found
+        best = state[0] + 1
+        if state[1] == _FLOW:
+            return best
+    return best
+
+
+def _line_info(line: str) -> tuple[int, str, bool]:
+    stripped = line.strip()
+    content = bool(stripped) and not stripped.startswith("#")
+    return len(line) - len(line.lstrip(" ")), stripped, content
+
+
+Info = list[tuple[int, str, bool]]
+
+
+def _step(
+    lines: list[str], info: Info, end: int, state: State, token: str | int, last: bool
+) -> State | None:
+    pos, parent, inline_col = state
+    if isinstance(token, int):
+        found = _nth_item(info, pos, end, parent, token)
+        if found is None:
+            return None
+        line, dash_col = found
+        return line, dash_col, dash_col + 2
+    found_key = _find_key(lines, info, pos, end, parent, token, inline_col)
+    if found_key is None:
+        return None
+    line, indent = found_key
+    rest = info[line][1]
+    value = rest.split(":", 1)[1].strip() if ":" in rest else ""
+    if value.startswith(("{", "[", "&", "*")) and not last:
+        return line, _FLOW, None  # flow style or anchors below: stop at this line
+    return line, indent, None
+
+
+def _find_key(
+    lines: list[str],
+    info: Info,
+    pos: int,
+    end: int,
+    parent: int,
+    key: str,
+    inline_col: int | None,
+) -> tuple[int, int] | None:
+    child: int | None = None
+    for i in range(pos, end):
+        indent, text, content = info[i]
+        if not content:
+            continue
+        if inline_col is not None and i == pos:
+            # "- key: value": the first key of a list item sits on the dash line
+            line = lines[i]
+            text = line[inline_col:].strip() if len(line) > inline_col else ""
+            indent = inline_col
+        elif indent <= parent and i > pos:
+            return None
+        elif indent <= parent:
+            continue
+        if child is None:
+            child = indent
+        if indent == child and _key_of(text) == key:
+            return i, indent
+    return None
+
+
+def _nth_item(info: Info, pos: int, end: int, parent: int, n: int) -> tuple[int, int] | None:
+    """The n-th `- ` item of the sequence value under the key on line `pos`."""
+    count = -1
+    item_col: int | None = None
+    for i in range(pos + 1, end):
+        indent, stripped, content = info[i]
+        if not content:
+            continue
+        if indent < parent or (indent == parent and not stripped.startswith("-")):
+            return None
+        if stripped.startswith("- ") or stripped == "-":
+            if item_col is None:
+                item_col = indent
+            if indent == item_col:
+                count += 1
+                if count == n:
+                    return i, indent
+        elif item_col is not None and indent <= item_col:
+            return None
+    return None
