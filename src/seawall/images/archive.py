@@ -243,6 +243,35 @@ def _platform_matches(want: str, have: str) -> bool:
     return have == want or (want.count("/") == 1 and have.rsplit("/", 1)[0] == want)
 
 
+def _find_digest(
+    store: Store, descs: list[dict[str, Any]], digest: str, label: str, depth: int
+) -> dict[str, Any] | None:
+    """The descriptor with `digest` in an index or, depth first, in its nested indexes."""
+    for desc in descs:
+        if desc.get("digest") == digest:
+            return desc
+    if depth >= 4:
+        return None
+    for desc in descs:
+        if desc.get("mediaType") not in _INDEX_TYPES or not isinstance(desc.get("digest"), str):
+            continue
+        name = f"blobs/sha256/{_sha256_hex(desc['digest'], label, 'index')}"
+        raw = store.read(name)
+        _check_digest(raw, desc["digest"], label, f"index {desc['digest']}")
+        try:
+            nested = json.loads(raw)
+        except ValueError:
+            raise InputError(f"{label}: index {desc['digest']} is not valid JSON") from None
+        inner = nested.get("manifests") if isinstance(nested, dict) else None
+        if isinstance(inner, list):
+            hit = _find_digest(
+                store, [m for m in inner if isinstance(m, dict)], digest, label, depth + 1
+            )
+            if hit is not None:
+                return hit
+    return None
+
+
 def _pick_manifest(
     store: Store, index: dict[str, Any], ref: ImageRef, platform: str | None, label: str, depth: int
 ) -> tuple[dict[str, Any], str]:
@@ -253,8 +282,11 @@ def _pick_manifest(
     if not isinstance(manifests, list) or not manifests:
         raise InputError(f"{label}: index lists no manifests")
     candidates = [m for m in manifests if isinstance(m, dict)]
-    if ref.digest:
-        candidates = [m for m in candidates if m.get("digest") == ref.digest] or candidates
+    if ref.digest and depth == 0:
+        found = _find_digest(store, candidates, ref.digest, label, depth)
+        if found is None:
+            raise InputError(f"{label}: no manifest or index with digest {ref.digest}")
+        candidates = [found]
     if ref.tag and depth == 0:
         named = [
             m
@@ -350,6 +382,12 @@ def _open_oci(store: Store, ref: ImageRef, platform: str | None, label: str) -> 
         name = f"blobs/sha256/{lhex}"
         if not store.exists(name):
             raise InputError(f"{label}: layer {ldigest} is missing ({name})")
+        declared = ld.get("size")
+        if isinstance(declared, int) and declared != store.size(name):
+            raise InputError(
+                f"{label}: layer {i} ({diff_id}): {name} is {store.size(name)} bytes but the "
+                f"manifest says {declared} (truncated or replaced?)"
+            )
         layers.append(
             LayerBlob(
                 index=i,

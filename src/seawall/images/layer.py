@@ -23,6 +23,9 @@ RATIO_CAP = 200
 RATIO_ALLOWANCE = 256 * MiB
 MAX_LAYER_BYTES = 64 * 1024 * MiB
 MAX_META = 1 * MiB  # pax / GNU long-name records
+# Wanted files' bytes are kept for later hard links to them only up to this much per layer;
+# links to files beyond it are reported in `LayerWalk.links` (the caller reuses the result).
+KEEP_BUDGET = 64 * MiB
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -44,6 +47,8 @@ class LayerWalk:
     # Non-file entries (symlinks, directories, unreadable links) at paths a cataloger would
     # want: they replace whatever file lower layers had there.
     replaced: list[str] = field(default_factory=list)
+    # (link path, target path): hard links to wanted files whose bytes were not kept
+    links: list[tuple[str, str]] = field(default_factory=list)
     members: int = 0
     uncompressed: int = 0
     raw_sha256: str = ""
@@ -241,7 +246,9 @@ def _pax_records(data: bytes) -> dict[str, str]:
 
 def normalise(name: str) -> str:
     """An absolute, normalised path inside the image; `..` cannot climb above `/`."""
-    return posixpath.normpath("/" + name) if name else "/"
+    # normpath keeps a leading "//" (POSIX allows it a meaning): an absolute member name
+    # "/var/lib/dpkg/status" must still land on /var/lib/dpkg/status
+    return "/" + posixpath.normpath("/" + name).lstrip("/") if name else "/"
 
 
 def walk_layer(
@@ -272,6 +279,8 @@ def walk_layer(
     blocks = _Blocks(stream, cap)
     walk = LayerWalk()
     kept: dict[str, bytes] = {}  # wanted files of this layer, for hard links to them
+    kept_bytes = 0
+    wanted_sizes: dict[str, int] = {}  # every wanted file of this layer (data maybe not kept)
     long_name: str | None = None
     long_link: str | None = None
     pax: dict[str, str] = {}
@@ -334,7 +343,11 @@ def walk_layer(
                 if token:
                     data = blocks.read(size)
                     blocks.skip(padded - size)
-                    kept[path] = data
+                    wanted_sizes[path] = size
+                    kept.pop(path, None)
+                    if kept_bytes + size <= KEEP_BUDGET:
+                        kept[path] = data
+                        kept_bytes += size
                     handle(path, mode, size, data, token)
                 else:
                     blocks.skip(padded)
@@ -350,6 +363,11 @@ def walk_layer(
                     token = want(path, mode, len(data))
                     if token:
                         handle(path, mode, len(data), data, token)
+                elif target in wanted_sizes:
+                    mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
+                    token = want(path, mode, wanted_sizes[target])
+                    if token:
+                        walk.links.append((path, target))
                 if not token and shadow is not None and shadow(path):
                     walk.replaced.append(path)
             else:

@@ -28,7 +28,7 @@ from seawall.model import ImageRef, Package
 from seawall.packages.catalogers import all_catalogers
 from seawall.packages.catalogers.base import Cataloger, CatalogResult, FileEntry, OSRelease
 
-WALKER_VERSION = 2  # bump when the walk or the cached layout changes
+WALKER_VERSION = 3  # bump when the walk or the cached layout changes
 MAX_COLLECT_FILE = 256 * 1024 * 1024
 OS_PACKAGE_TYPES = ("deb", "apk", "rpm")
 
@@ -60,6 +60,9 @@ class LayerResult(msgspec.Struct):
     # paths where this layer put something no cataloger reads (a symlink, a directory, an
     # oversized file): lower layers' files there are gone
     replaced: list[str] = []
+    # sha256 of the stored blob bytes this result was made from; a cache hit is only used
+    # when the blob on disk still hashes to it (a corrupted or truncated copy is an error)
+    stored_sha256: str = ""
 
 
 _ENC = msgspec.msgpack.Encoder()
@@ -163,13 +166,13 @@ def _scan_layer(
     on_bytes: Callable[[int], None] | None = None,
 ) -> LayerResult:
     cpath = _cache_path(layer.digest, catalogers)
+    what = f"{source.label}: layer {layer.index} ({layer.diff_id})"
     if use_cache:
         cached = _cache_load(cpath)
-        if cached is not None:
-            if on_bytes is not None:
-                on_bytes(layer.size)
+        if cached is not None and cached.stored_sha256:
+            if _stored_sha256(layer, what, on_bytes) != cached.stored_sha256:
+                raise InputError(f"{what}: {layer.name} does not match its digest {layer.digest}")
             return cached
-    what = f"{source.label}: layer {layer.index} ({layer.diff_id})"
     dispatch = _Dispatch(catalogers, what)
     try:
         with layer.open() as raw:
@@ -185,6 +188,20 @@ def _scan_layer(
         raise InputError(f"{what}: {exc}") from None
     except OSError as exc:
         raise InputError(f"{what}: cannot read {layer.name} ({exc})") from None
+    for path, target in walk.links:  # hard links to files whose bytes were not kept
+        if target in dispatch.files:
+            dispatch.files[path] = [
+                FileResult(
+                    fr.cataloger,
+                    [
+                        msgspec.structs.replace(p, path=path) if p.path == target else p
+                        for p in fr.packages
+                    ],
+                    fr.os,
+                    fr.warnings,
+                )
+                for fr in dispatch.files[target]
+            ]
     # A legacy docker layer.tar may be stored compressed; then only its diff ID is known.
     legacy_compressed = layer.digest == layer.diff_id and walk.uncompressed != layer.size
     if layer.verifiable and walk.raw_sha256 != layer.digest and not legacy_compressed:
@@ -197,10 +214,29 @@ def _scan_layer(
         replaced=sorted(
             set(walk.replaced) | {p for p in dispatch.replaced if p not in dispatch.files}
         ),
+        stored_sha256=walk.raw_sha256,
     )
     if use_cache:
         _cache_store(cpath, result)
     return result
+
+
+def _stored_sha256(layer: LayerBlob, what: str, on_bytes: Callable[[int], None] | None) -> str:
+    """Hash a layer blob's stored bytes (cheap next to decompressing and walking it)."""
+    digest = hashlib.sha256()
+    count = 0
+    try:
+        with layer.open() as raw:
+            while chunk := raw.read(1024 * 1024):
+                digest.update(chunk)
+                count += len(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
+    except OSError as exc:
+        raise InputError(f"{what}: cannot read {layer.name} ({exc})") from None
+    if count != layer.size:
+        raise InputError(f"{what}: read {count} bytes but the layer is {layer.size} bytes")
+    return "sha256:" + digest.hexdigest()
 
 
 def _under(path: str, directory: str) -> bool:
@@ -428,6 +464,9 @@ def collect_files(
                 )
         except LayerError as exc:
             raise InputError(f"{what}: {exc}") from None
+        for path, target in walk.links:
+            if target in layer_files:
+                layer_files[path] = layer_files[target]
         for directory in walk.opaque:
             for path in [p for p in files if _under(p, directory)]:
                 del files[path]

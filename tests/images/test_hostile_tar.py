@@ -1,0 +1,155 @@
+"""Hostile layers: nothing escapes the image, nothing outside it is read, sizes are bounded."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import resource
+import tarfile
+from pathlib import Path
+
+import pytest
+from images_build import DEBIAN_OS_RELEASE, docker_archive, dpkg_record, dpkg_status, oci_layout
+
+import seawall.images.layer as layer_mod
+from seawall.errors import InputError
+from seawall.images.scan import catalog_image
+
+STATUS = "var/lib/dpkg/status"
+HOST_STATUS = dpkg_status(dpkg_record("host-secret", "6.6.6"))
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEAWALL_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _tar(entries: list[tarfile.TarInfo | tuple[tarfile.TarInfo, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for item in entries:
+            if isinstance(item, tuple):
+                info, data = item
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            else:
+                tar.addfile(item)
+    return buf.getvalue()
+
+
+def _file(name: str, data: bytes, mode: int = 0o644) -> tuple[tarfile.TarInfo, bytes]:
+    info = tarfile.TarInfo(name)
+    info.mode = mode
+    return info, data
+
+
+def _link(name: str, target: str, *, hard: bool = False) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.LNKTYPE if hard else tarfile.SYMTYPE
+    info.linkname = target
+    return info
+
+
+def _names(tmp_path: Path, layers: list[bytes]) -> list[str]:
+    image = docker_archive(tmp_path / "a.tar", layers)
+    return sorted(p.name for p in catalog_image(f"docker-archive:{image}").packages)
+
+
+def test_dotdot_and_absolute_members_stay_inside_the_image(tmp_path: Path) -> None:
+    victim = tmp_path / "outside"
+    victim.mkdir()
+    layer = _tar(
+        [
+            _file("../../../../etc/os-release", DEBIAN_OS_RELEASE),
+            _file("/" + STATUS, dpkg_status(dpkg_record("curl", "1.0"))),
+            _file(f"../../../..{victim}/planted", b"x"),
+        ]
+    )
+    before = sorted(tmp_path.rglob("*"))
+    image = docker_archive(tmp_path / "a.tar", [layer])
+    cat = catalog_image(f"docker-archive:{image}")
+    assert [p.name for p in cat.packages] == ["curl"]
+    assert cat.packages[0].path == "/var/lib/dpkg/status"
+    assert cat.os is not None and cat.os.source == "/etc/os-release"
+    assert list(victim.iterdir()) == []  # nothing is ever extracted
+    after = {p for p in tmp_path.rglob("*") if "cache" not in p.parts}
+    assert after == set(before) | {image}
+
+
+def test_symlinks_pointing_outside_are_never_followed(tmp_path: Path) -> None:
+    host = tmp_path / "host-status"
+    host.write_bytes(HOST_STATUS)
+    layer = _tar(
+        [
+            _link(STATUS, str(host)),
+            _link("var/lib/dpkg/status.d/evil", f"../../../../../..{host}"),
+            _link("etc/os-release", "/etc/os-release"),  # the host's own file
+        ]
+    )
+    image = docker_archive(tmp_path / "a.tar", [layer])
+    cat = catalog_image(f"docker-archive:{image}")
+    assert cat.packages == [] and cat.os is None
+    # the same on a dir: root filesystem with real symlinks on disk
+    root = tmp_path / "rootfs"
+    (root / "var/lib/dpkg").mkdir(parents=True)
+    (root / "etc").mkdir()
+    (root / STATUS).symlink_to(host)
+    (root / "etc/os-release").symlink_to("/etc/os-release")
+    cat = catalog_image(f"dir:{root}")
+    assert cat.packages == [] and cat.os is None
+
+
+def test_hard_link_tricks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    status = dpkg_status(dpkg_record("curl", "1.0"))
+    # a hard link to a path outside the image, or to nothing earlier, reads nothing
+    layer = _tar(
+        [
+            _link(STATUS, "../../../../etc/passwd", hard=True),
+            _link("var/lib/dpkg/status.d/x", "var/lib/dpkg/status.d/later", hard=True),
+            _file("var/lib/dpkg/status.d/later", status),
+        ]
+    )
+    assert _names(tmp_path, [layer]) == ["curl"]  # only the real file
+    # a hard link to a wanted file is catalogued at its own path, even when the walker
+    # did not keep the target's bytes (over its keep budget)
+    monkeypatch.setattr(layer_mod, "KEEP_BUDGET", 0)
+    layer = _tar(
+        [
+            _file("var/lib/dpkg/status.d/a", status),
+            _link(STATUS, "/var/lib/dpkg/status.d/a", hard=True),
+        ]
+    )
+    image = docker_archive(tmp_path / "b.tar", [layer])
+    paths = sorted(p.path for p in catalog_image(f"docker-archive:{image}").packages)
+    assert paths == ["/var/lib/dpkg/status", "/var/lib/dpkg/status.d/a"]
+
+
+def test_huge_declared_sizes_are_bounded(tmp_path: Path) -> None:
+    # A header claiming a 1 TiB status file (GNU base-256 size) with 1 KiB behind it: the
+    # dpkg cataloger's limit refuses it and the walk ends at the truncated member.
+    info = tarfile.TarInfo(STATUS)
+    info.size = 1 << 40
+    header = bytearray(info.tobuf(format=tarfile.GNU_FORMAT))
+    layer = bytes(header) + b"Package: x\n" * 100
+    image = docker_archive(tmp_path / "a.tar", [layer + b"\0" * (-len(layer) % 512)])
+    with pytest.raises(InputError, match=r"layer 0 .*truncated"):
+        catalog_image(f"docker-archive:{image}")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1024 * 1024  # KiB: < 1 GiB
+
+
+def test_gzip_bomb_is_refused_at_the_ratio_cap(tmp_path: Path) -> None:
+    # ~1 MiB of gzip that would expand to 1 GiB of zeros inside one unwanted member.
+    info = tarfile.TarInfo("opt/zeros")
+    info.size = 1 << 30
+    head = info.tobuf(format=tarfile.GNU_FORMAT)
+    comp = gzip.GzipFile(fileobj=(buf := io.BytesIO()), mode="wb", compresslevel=9, mtime=0)
+    comp.write(head)
+    chunk = b"\0" * (1 << 20)
+    for _ in range(1024):
+        comp.write(chunk)
+    comp.close()
+    stored = buf.getvalue()
+    assert len(stored) < 2 * 1024 * 1024
+    root = oci_layout(tmp_path / "l", [stored], compression="none")  # already gzip bytes
+    with pytest.raises(InputError, match=r"layer 0 .*decompression bomb"):
+        catalog_image(f"oci-layout:{root}")
