@@ -16,10 +16,11 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pytest
 from images_build import compress, docker_archive, layer_tar, oci_layout
 from images_real import app_layer_files, require_fixtures
-from seawall_testlib import run_seawall
+from seawall_testlib import DATA, run_seawall
 
 ROCKY_OS_RELEASE = b"""NAME="Rocky Linux"
 VERSION="9.3 (Blue Onyx)"
@@ -182,6 +183,8 @@ def test_spdx_and_table(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "250")  # xdist workers export COLUMNS=80
     doc = json.loads(_sbom(tmp_path, images["docker"], "spdx"))
+    schema = json.loads((DATA / "images" / "spdx-2.3-schema.json").read_text())
+    jsonschema.Draft201909Validator(schema).validate(doc)
     refs = {
         r["referenceLocator"]: p
         for p in doc["packages"]

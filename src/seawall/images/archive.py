@@ -471,6 +471,17 @@ def open_image(ref: ImageRef, platform: str | None = None) -> ImageSource:
     manifest/config that does not match its digest.
     """
     label = str(ref)
+    source = _open_source(ref, platform, label)
+    want = platform or ref.platform
+    have = source.platform
+    # A single-platform image read with --platform must be that platform, not silently
+    # another one (linux/arm64 matches linux/arm64/v8 and the other way round).
+    if want and have and not (_platform_matches(want, have) or _platform_matches(have, want)):
+        raise InputError(f"{label}: the image is {have}, not {want}")
+    return source
+
+
+def _open_source(ref: ImageRef, platform: str | None, label: str) -> ImageSource:
     if ref.transport == "dir":
         raise InputError(f"{label}: a dir: source has no layers")
     if not os.path.exists(ref.location):
