@@ -138,18 +138,29 @@ def test_huge_declared_sizes_are_bounded(tmp_path: Path) -> None:
 
 
 def test_gzip_bomb_is_refused_at_the_ratio_cap(tmp_path: Path) -> None:
-    # ~1 MiB of gzip that would expand to 1 GiB of zeros inside one unwanted member.
+    # ~1 MiB of gzip (concatenated gzip members, as gzip allows) that would expand to 1 GiB
+    # of zeros inside one unwanted member: refused at the default cap (200x past 256 MiB).
     info = tarfile.TarInfo("opt/zeros")
     info.size = 1 << 30
-    head = info.tobuf(format=tarfile.GNU_FORMAT)
-    comp = gzip.GzipFile(fileobj=(buf := io.BytesIO()), mode="wb", compresslevel=9, mtime=0)
-    comp.write(head)
-    chunk = b"\0" * (1 << 20)
-    for _ in range(1024):
-        comp.write(chunk)
-    comp.close()
-    stored = buf.getvalue()
+    zeros = gzip.compress(b"\0" * (64 << 20), compresslevel=9, mtime=0)
+    stored = gzip.compress(info.tobuf(format=tarfile.GNU_FORMAT), mtime=0) + zeros * 16
     assert len(stored) < 2 * 1024 * 1024
     root = oci_layout(tmp_path / "l", [stored], compression="none")  # already gzip bytes
+    with pytest.raises(InputError, match=r"layer 0 .*decompression bomb"):
+        catalog_image(f"oci-layout:{root}")
+
+
+def test_zstd_bomb_is_refused_at_the_ratio_cap(tmp_path: Path) -> None:
+    import zstandard
+
+    info = tarfile.TarInfo("opt/zeros")
+    info.size = 1 << 30
+    comp = zstandard.ZstdCompressor(level=1).compressobj()
+    parts = [comp.compress(info.tobuf(format=tarfile.GNU_FORMAT))]
+    chunk = b"\0" * (4 << 20)
+    parts += [comp.compress(chunk) for _ in range(256)]
+    stored = b"".join(parts) + comp.flush()
+    assert len(stored) < 1024 * 1024
+    root = oci_layout(tmp_path / "l", [stored], compression="none")  # already zstd bytes
     with pytest.raises(InputError, match=r"layer 0 .*decompression bomb"):
         catalog_image(f"oci-layout:{root}")
