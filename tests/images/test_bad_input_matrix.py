@@ -276,3 +276,15 @@ def test_malformed_records_of_every_kind_are_warnings(tmp_path: Path) -> None:
     for where in ("broken", "bad-1.0.dist-info/METADATA", "wrong/package.json", "broken.jar"):
         assert where in err, where
         assert any(where in w for w in doc["warnings"]), where
+
+
+def test_collect_files_verifies_layer_digests(tmp_path: Path) -> None:
+    from seawall.errors import InputError
+    from seawall.images.scan import collect_files
+
+    root = oci_layout(tmp_path / "lay", [LAYER], compression="none")
+    ref = f"oci-layout:{root}"
+    assert b"curl" in collect_files(ref, lambda p, m, s: p == "/" + STATUS)["/" + STATUS]
+    _flip(_oci_layer_blob(root), at=0.9)
+    with pytest.raises(InputError, match=r"layer 0 .*does not match its digest"):
+        collect_files(ref, lambda p, m, s: p == "/" + STATUS)

@@ -196,3 +196,27 @@ def test_spdx_and_table(
     table = _sbom(tmp_path, images["docker"], "table")
     assert "(Rocky Linux 9.3 (Blue Onyx))" in table and "6 packages in 2 layers" in table
     assert "hello-seawall" in table and "gofmt" in table and NESTED in table
+
+
+def test_later_layers_remove_and_upgrade_language_packages(tmp_path: Path) -> None:
+    """pip uninstall (a whiteout of the dist-info dir), an npm reinstall (an opaque
+    node_modules) and a removed jar: gone from the SBOM; the new lodash is the top layer's."""
+    require_fixtures()
+    files = app_layer_files()
+    files["app/app.jar"] = _fat_jar()
+    lower = layer_tar(dict(files))
+    upper = layer_tar(
+        {
+            "usr/lib/python3/dist-packages/.wh.six-1.16.0.dist-info": b"",
+            "app/node_modules/.wh..wh..opq": b"",
+            "app/node_modules/lodash/package.json": b'{"name": "lodash", "version": "4.17.21"}',
+            "app/.wh.app.jar": b"",
+        }
+    )
+    root = oci_layout(tmp_path / "l", [lower, upper], compression="gzip", tag="t")
+    res = run_seawall("sbom", f"oci-layout:{root}:t", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert [(p["name"], p["version"], p["layer"]) for p in doc["packages"]] == [
+        ("lodash", "4.17.21", doc["layers"][1])
+    ]

@@ -202,10 +202,7 @@ def _scan_layer(
                 )
                 for fr in dispatch.files[target]
             ]
-    # A legacy docker layer.tar may be stored compressed; then only its diff ID is known.
-    legacy_compressed = layer.digest == layer.diff_id and walk.uncompressed != layer.size
-    if layer.verifiable and walk.raw_sha256 != layer.digest and not legacy_compressed:
-        raise InputError(f"{what}: {layer.name} does not match its digest {layer.digest}")
+    _verify(layer, walk, what)
     result = LayerResult(
         files=dispatch.files,
         whiteouts=walk.whiteouts,
@@ -219,6 +216,14 @@ def _scan_layer(
     if use_cache:
         _cache_store(cpath, result)
     return result
+
+
+def _verify(layer: LayerBlob, walk: LayerWalk, what: str) -> None:
+    """The stored bytes just walked must hash to the layer's digest."""
+    # A legacy docker layer.tar may be stored compressed; then only its diff ID is known.
+    legacy_compressed = layer.digest == layer.diff_id and walk.uncompressed != layer.size
+    if layer.verifiable and walk.raw_sha256 != layer.digest and not legacy_compressed:
+        raise InputError(f"{what}: {layer.name} does not match its digest {layer.digest}")
 
 
 def _stored_sha256(layer: LayerBlob, what: str, on_bytes: Callable[[int], None] | None) -> str:
@@ -464,6 +469,7 @@ def collect_files(
                 )
         except LayerError as exc:
             raise InputError(f"{what}: {exc}") from None
+        _verify(layer, walk, what)
         for path, target in walk.links:
             if target in layer_files:
                 layer_files[path] = layer_files[target]
