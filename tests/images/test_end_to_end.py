@@ -220,3 +220,33 @@ def test_later_layers_remove_and_upgrade_language_packages(tmp_path: Path) -> No
     assert [(p["name"], p["version"], p["layer"]) for p in doc["packages"]] == [
         ("lodash", "4.17.21", doc["layers"][1])
     ]
+
+
+def test_a_binary_or_jar_replaced_by_a_script_or_symlink_is_gone(tmp_path: Path) -> None:
+    """An upper layer that puts a small wrapper script over a Go binary and a symlink over a
+    jar hides both: their packages are no longer in the image."""
+    lower = io.BytesIO()
+    with tarfile.open(fileobj=lower, mode="w") as tar:
+        for name, data, mode in (
+            ("usr/local/bin/tool", GOFMT.read_bytes(), 0o755),
+            ("app/app.jar", _fat_jar(), 0o644),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), mode
+            tar.addfile(info, io.BytesIO(data))
+    upper = io.BytesIO()
+    with tarfile.open(fileobj=upper, mode="w") as tar:
+        script = b'#!/bin/sh\nexec /opt/tool-2/bin/tool "$@"\n'
+        info = tarfile.TarInfo("usr/local/bin/tool")
+        info.size, info.mode = len(script), 0o755
+        tar.addfile(info, io.BytesIO(script))
+        link = tarfile.TarInfo("app/app.jar")
+        link.type, link.linkname = tarfile.SYMTYPE, "/opt/app-2.jar"
+        tar.addfile(link)
+    image = docker_archive(tmp_path / "a.tar", [lower.getvalue(), upper.getvalue()])
+    only_lower = docker_archive(tmp_path / "b.tar", [lower.getvalue()])
+    res = run_seawall("sbom", f"docker-archive:{only_lower}", "--format", "json")
+    assert {p["type"] for p in json.loads(res.stdout)["packages"]} == {"golang", "maven"}
+    res = run_seawall("sbom", f"docker-archive:{image}", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["packages"] == []

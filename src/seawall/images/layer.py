@@ -351,6 +351,10 @@ def walk_layer(
                     handle(path, mode, size, data, token)
                 else:
                     blocks.skip(padded)
+                    # an executable no cataloger reads (a wrapper script) still replaces
+                    # the binary lower layers had at its path
+                    if mode & 0o111 and shadow is not None and shadow(path):
+                        walk.replaced.append(path)
             elif typeflag == b"1":
                 if linkname is None:
                     linkname = header[157:257].split(b"\0", 1)[0].decode("utf-8", "replace")

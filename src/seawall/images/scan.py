@@ -28,8 +28,9 @@ from seawall.model import ImageRef, Package
 from seawall.packages.catalogers import all_catalogers
 from seawall.packages.catalogers.base import Cataloger, CatalogResult, FileEntry, OSRelease
 
-WALKER_VERSION = 3  # bump when the walk or the cached layout changes
+WALKER_VERSION = 4  # bump when the walk or the cached layout changes
 MAX_COLLECT_FILE = 256 * 1024 * 1024
+SHADOW_SIZE = 1024 * 1024
 OS_PACKAGE_TYPES = ("deb", "apk", "rpm")
 
 
@@ -116,9 +117,14 @@ class _Dispatch:
         self.replaced: list[str] = []
 
     def shadow(self, path: str) -> bool:
-        """Would any cataloger read a regular file at `path`?"""
-        mode = stat.S_IFREG | 0o644
-        return any(cat.wants(path, mode, 0) for cat in self.catalogers)
+        """Could a cataloger have read a regular file at `path` in a lower layer?
+
+        Asked for entries that are not handed on (symlinks, directories, unwanted
+        executables): they replace whatever file lower layers had there. A plausible
+        executable of a plausible size stands for the lower file (so a jar or Go binary
+        replaced by a symlink or a small wrapper script is gone)."""
+        mode = stat.S_IFREG | 0o755
+        return any(cat.wants(path, mode, SHADOW_SIZE) for cat in self.catalogers)
 
     def want(self, path: str, mode: int, size: int) -> list[Cataloger] | None:
         chosen: list[Cataloger] | None = None
