@@ -113,10 +113,15 @@ def _app_layer() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def rpmdb(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return _rpmdb(tmp_path_factory.mktemp("rpmdb"))
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory, rpmdb: bytes) -> dict[str, str]:
     require_fixtures()
     root = tmp_path_factory.mktemp("e2e")
-    base = layer_tar({"etc/os-release": ROCKY_OS_RELEASE, "var/lib/rpm/rpmdb.sqlite": _rpmdb(root)})
+    base = layer_tar({"etc/os-release": ROCKY_OS_RELEASE, "var/lib/rpm/rpmdb.sqlite": rpmdb})
     app = _app_layer()
     assert compress(app, "zstd")[:4] == b"\x28\xb5\x2f\xfd"
     oci_layout(root / "layout", [base, app], compression="zstd", tag="9.3")
@@ -250,3 +255,14 @@ def test_a_binary_or_jar_replaced_by_a_script_or_symlink_is_gone(tmp_path: Path)
     res = run_seawall("sbom", f"docker-archive:{image}", "--format", "json")
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["packages"] == []
+
+
+def test_red_hat_rpms_get_the_redhat_purl_namespace(tmp_path: Path, rpmdb: bytes) -> None:
+    os_release = b'NAME="Red Hat Enterprise Linux"\nID="rhel"\nVERSION_ID="9.3"\n'
+    layer = layer_tar({"etc/os-release": os_release, "usr/lib/sysimage/rpm/rpmdb.sqlite": rpmdb})
+    image = docker_archive(tmp_path / "ubi.tar", [layer])
+    res = run_seawall("sbom", f"docker-archive:{image}", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    (pkg,) = json.loads(res.stdout)["packages"]
+    assert pkg["purl"].startswith("pkg:rpm/redhat/hello-seawall@1.2.3-4.el9?")
+    assert "distro=rhel-9.3" in pkg["purl"] and pkg["ecosystem"] == "Red Hat"

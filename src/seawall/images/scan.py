@@ -32,6 +32,8 @@ WALKER_VERSION = 4  # bump when the walk or the cached layout changes
 MAX_COLLECT_FILE = 256 * 1024 * 1024
 SHADOW_SIZE = 1024 * 1024
 OS_PACKAGE_TYPES = ("deb", "apk", "rpm")
+# purl namespaces where the vendor's usual name differs from the os-release ID
+PURL_NAMESPACE = {"rhel": "redhat"}
 
 
 class ImageCatalog(msgspec.Struct, kw_only=True):
@@ -304,7 +306,7 @@ def _distro_purl(p: Package, os_: OSRelease) -> Package:
         qualifiers.setdefault("distro", f"{os_.id}-{os_.version_id}")
     new = PackageURL(
         type=p.type,
-        namespace=os_.id or (purl.namespace if purl else None),
+        namespace=PURL_NAMESPACE.get(os_.id, os_.id) or (purl.namespace if purl else None),
         name=p.name,
         version=p.version,
         qualifiers=qualifiers or None,
