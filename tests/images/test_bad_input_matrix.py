@@ -288,3 +288,44 @@ def test_collect_files_verifies_layer_digests(tmp_path: Path) -> None:
     _flip(_oci_layer_blob(root), at=0.9)
     with pytest.raises(InputError, match=r"layer 0 .*does not match its digest"):
         collect_files(ref, lambda p, m, s: p == "/" + STATUS)
+
+
+def _two_image_archive(tmp: Path) -> Path:
+    """`docker save app:1.0 tools/debug:2.0`: two manifest entries in one archive."""
+    merged: list[object] = []
+    out = tmp / "two.tar"
+    with tarfile.open(out, "w") as dest:
+        for name, pkg in (("app:1.0", "curl"), ("tools/debug:2.0", "strace")):
+            layer = layer_tar({STATUS: dpkg_status(dpkg_record(pkg, "1.0"))})
+            one = docker_archive(tmp / f"{pkg}.tar", [layer], tag=name)
+            with tarfile.open(one) as src:
+                for info in src.getmembers():
+                    data = src.extractfile(info)
+                    assert data is not None
+                    if info.name == "manifest.json":
+                        merged += json.loads(data.read())
+                    else:
+                        dest.addfile(info, data)
+        blob = json.dumps(merged).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(blob)
+        dest.addfile(info, io.BytesIO(blob))
+    return out
+
+
+def test_an_archive_of_several_images_needs_a_tag(tmp_path: Path) -> None:
+    archive = _two_image_archive(tmp_path)
+    res = run_seawall("sbom", f"docker-archive:{archive}")
+    assert res.returncode == 2
+    err = res.stderr.decode()
+    assert "2 images in the archive" in err and "app:1.0, tools/debug:2.0" in err
+    for ref, pkg in (
+        (f"docker-archive:{archive}:2.0", "strace"),
+        (f"docker-archive:{archive}:tools/debug:2.0", "strace"),  # skopeo's spelling
+        (f"docker-archive:{archive}:app:1.0", "curl"),
+    ):
+        res = run_seawall("sbom", ref, "--format", "json")
+        assert res.returncode == 0, res.stderr
+        assert [p["name"] for p in json.loads(res.stdout)["packages"]] == [pkg]
+    res = run_seawall("sbom", f"docker-archive:{archive}:app:9")
+    assert res.returncode == 2 and "no image tagged 'app:9' (tags: app:1.0" in res.stderr.decode()

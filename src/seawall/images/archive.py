@@ -412,6 +412,9 @@ def _open_docker_archive(ref: ImageRef, label: str) -> ImageSource:
     if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
         raise InputError(f"{label}: manifest.json lists no images")
     entry = manifest[0]
+    tags = [
+        str(t) for item in manifest if isinstance(item, dict) for t in item.get("RepoTags") or []
+    ]
     if ref.tag:
         for item in manifest:
             if isinstance(item, dict) and any(
@@ -420,7 +423,13 @@ def _open_docker_archive(ref: ImageRef, label: str) -> ImageSource:
                 entry = item
                 break
         else:
-            raise InputError(f"{label}: no image tagged {ref.tag!r}")
+            have = ", ".join(tags) or "none"
+            raise InputError(f"{label}: no image tagged {ref.tag!r} (tags: {have})")
+    elif len(manifest) > 1:
+        raise InputError(
+            f"{label}: {len(manifest)} images in the archive; name one as "
+            f"docker-archive:FILE:TAG (tags: {', '.join(tags) or 'none'})"
+        )
     cname = entry.get("Config")
     if not isinstance(cname, str):
         raise InputError(f"{label}: manifest.json entry has no Config")
