@@ -164,3 +164,12 @@ def test_zstd_bomb_is_refused_at_the_ratio_cap(tmp_path: Path) -> None:
     root = oci_layout(tmp_path / "l", [stored], compression="none")  # already zstd bytes
     with pytest.raises(InputError, match=r"layer 0 .*decompression bomb"):
         catalog_image(f"oci-layout:{root}")
+
+
+def test_negative_pax_size_is_a_corrupt_layer(tmp_path: Path) -> None:
+    info = tarfile.TarInfo(STATUS)
+    info.pax_headers = {"size": "-4096"}
+    layer = info.tobuf(format=tarfile.PAX_FORMAT) + b"\0" * 1024
+    image = docker_archive(tmp_path / "a.tar", [layer])
+    with pytest.raises(InputError, match=r"layer 0 .*negative member size"):
+        catalog_image(f"docker-archive:{image}")

@@ -324,6 +324,8 @@ def walk_layer(
             if "size" in pax:
                 size = int(pax["size"])
                 padded = (size + 511) & ~511
+            if size < 0:
+                raise LayerError(f"negative member size after {walk.members - 1} members")
             linkname = long_link if long_link is not None else pax.get("linkpath")
             long_name = long_link = None
             pax = {}
