@@ -172,7 +172,25 @@ def digest_not_in_layout(tmp: Path) -> tuple[str, list[str]]:
     return f"oci-layout:{root}@{missing}", ["lay", f"no manifest or index with digest {missing}"]
 
 
+def json_recursion_bomb(tmp: Path) -> tuple[str, list[str]]:
+    root = tmp / "lay"
+    root.mkdir()
+    (root / "index.json").write_text("[" * 100_000 + "]" * 100_000)
+    return f"oci-layout:{root}", ["lay", "index.json is not valid JSON"]
+
+
+def manifest_recursion_bomb(tmp: Path) -> tuple[str, list[str]]:
+    blob = b'{"a":' * 50_000 + b"1" + b"}" * 50_000
+    with tarfile.open(tmp / "m.tar", "w") as tar:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(blob)
+        tar.addfile(info, io.BytesIO(blob))
+    return f"docker-archive:{tmp / 'm.tar'}", ["m.tar", "manifest.json is not valid JSON"]
+
+
 CASES: list[Callable[[Path], tuple[str, list[str]]]] = [
+    json_recursion_bomb,
+    manifest_recursion_bomb,
     truncated_gzip_docker,
     corrupt_gzip_docker,
     truncated_plain_docker,

@@ -29,6 +29,14 @@ MEDIA_DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 _INDEX_TYPES = (MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST)
 
 
+def _json(raw: bytes) -> Any:
+    """json.loads, with too-deep nesting (a recursion bomb) as the ValueError it is."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 class _Bounded:
     """A read-only window [offset, offset+size) of a file."""
 
@@ -88,7 +96,7 @@ class Store:
 
     def read_json(self, name: str) -> Any:
         try:
-            return json.loads(self.read(name))
+            return _json(self.read(name))
         except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"{self.label}: {name} is not valid JSON ({exc})") from None
 
@@ -259,7 +267,7 @@ def _find_digest(
         raw = store.read(name)
         _check_digest(raw, desc["digest"], label, f"index {desc['digest']}")
         try:
-            nested = json.loads(raw)
+            nested = _json(raw)
         except ValueError:
             raise InputError(f"{label}: index {desc['digest']} is not valid JSON") from None
         inner = nested.get("manifests") if isinstance(nested, dict) else None
@@ -326,7 +334,7 @@ def _pick_manifest(
         raw = store.read(f"blobs/sha256/{hexpart}")
         _check_digest(raw, digest, label, f"index {digest}")
         try:
-            nested = json.loads(raw)
+            nested = _json(raw)
         except ValueError:
             raise InputError(f"{label}: index {digest} is not valid JSON") from None
         sub = ImageRef(transport=ref.transport, location=ref.location)
@@ -346,7 +354,7 @@ def _open_oci(store: Store, ref: ImageRef, platform: str | None, label: str) -> 
     raw = store.read(f"blobs/sha256/{hexpart}")
     _check_digest(raw, digest, label, f"manifest {digest}")
     try:
-        manifest = json.loads(raw)
+        manifest = _json(raw)
     except ValueError:
         raise InputError(f"{label}: manifest {digest} is not valid JSON") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("config"), dict):
@@ -356,7 +364,7 @@ def _open_oci(store: Store, ref: ImageRef, platform: str | None, label: str) -> 
     craw = store.read(f"blobs/sha256/{chex}")
     _check_digest(craw, cdigest, label, f"config {cdigest}")
     try:
-        config = json.loads(craw)
+        config = _json(craw)
     except ValueError:
         raise InputError(f"{label}: config {cdigest} is not valid JSON") from None
     if not isinstance(config, dict):
@@ -435,7 +443,7 @@ def _open_docker_archive(ref: ImageRef, label: str) -> ImageSource:
         raise InputError(f"{label}: manifest.json entry has no Config")
     craw = store.read(cname)
     try:
-        config = json.loads(craw)
+        config = _json(craw)
     except ValueError:
         raise InputError(f"{label}: config {cname} is not valid JSON") from None
     if not isinstance(config, dict):
