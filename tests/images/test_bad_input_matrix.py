@@ -92,6 +92,13 @@ def corrupt_gzip_docker(tmp: Path) -> tuple[str, list[str]]:
     return f"docker-archive:{image}", ["c.tar", "layer 0", DIFF_ID, "corrupt"]
 
 
+def invalid_deflate_docker(tmp: Path) -> tuple[str, list[str]]:
+    # a fixed-Huffman block whose first symbol copies from before the start of the stream
+    gz = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + bytes.fromhex("030200") + b"\0" * 8
+    image = _stored_docker_archive(tmp / "z.tar", gz)
+    return f"docker-archive:{image}", ["z.tar", "layer 0", DIFF_ID, "corrupt"]
+
+
 def truncated_plain_docker(tmp: Path) -> tuple[str, list[str]]:
     image = _stored_docker_archive(tmp / "p.tar", LAYER[:1536])
     return f"docker-archive:{image}", ["p.tar", "layer 0", DIFF_ID, "truncated"]
@@ -193,6 +200,7 @@ CASES: list[Callable[[Path], tuple[str, list[str]]]] = [
     manifest_recursion_bomb,
     truncated_gzip_docker,
     corrupt_gzip_docker,
+    invalid_deflate_docker,
     truncated_plain_docker,
     truncated_oci_blob,
     corrupt_zstd_blob,

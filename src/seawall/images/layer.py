@@ -386,7 +386,7 @@ def walk_layer(
         raise LayerError(f"corrupt or truncated ({exc})") from None
     except Exception as exc:
         # zstandard.ZstdError and isal errors have no common base class
-        if type(exc).__module__.split(".")[0] in ("zstandard", "isal", "gzip"):
+        if type(exc).__module__.split(".")[0] in ("zstandard", "isal", "igzip_lib", "isal_zlib", "gzip"):
             raise LayerError(f"corrupt or truncated ({exc})") from None
         raise
     # Drain what follows the end marker so the stored bytes can be hashed completely.
