@@ -28,6 +28,8 @@ MAX_META = 1 * MiB  # pax / GNU long-name records
 KEEP_BUDGET = 64 * MiB
 
 GZIP_MAGIC = b"\x1f\x8b"
+# modules whose exceptions mean a corrupt stream (isal raises igzip_lib.IsalError)
+_CODEC_MODULES = ("zstandard", "isal", "igzip_lib", "isal_zlib", "gzip")
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 # (path, mode incl. S_IFREG, size) -> token (truthy: wanted)
@@ -386,7 +388,7 @@ def walk_layer(
         raise LayerError(f"corrupt or truncated ({exc})") from None
     except Exception as exc:
         # zstandard.ZstdError and isal errors have no common base class
-        if type(exc).__module__.split(".")[0] in ("zstandard", "isal", "igzip_lib", "isal_zlib", "gzip"):
+        if type(exc).__module__.split(".")[0] in _CODEC_MODULES:
             raise LayerError(f"corrupt or truncated ({exc})") from None
         raise
     # Drain what follows the end marker so the stored bytes can be hashed completely.
