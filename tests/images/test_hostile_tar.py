@@ -13,7 +13,7 @@ from images_build import DEBIAN_OS_RELEASE, docker_archive, dpkg_record, dpkg_st
 
 import seawall.images.layer as layer_mod
 from seawall.errors import InputError
-from seawall.images.scan import catalog_image
+from seawall.images.scan import catalog_image, collect_files
 
 STATUS = "var/lib/dpkg/status"
 HOST_STATUS = dpkg_status(dpkg_record("host-secret", "6.6.6"))
@@ -173,3 +173,26 @@ def test_negative_pax_size_is_a_corrupt_layer(tmp_path: Path) -> None:
     image = docker_archive(tmp_path / "a.tar", [layer])
     with pytest.raises(InputError, match=r"layer 0 .*negative member size"):
         catalog_image(f"docker-archive:{image}")
+
+
+def test_a_status_file_hard_linked_from_an_unread_path_is_still_catalogued(
+    tmp_path: Path,
+) -> None:
+    """Extraction gives /var/lib/dpkg/status the bytes of /tmp/x: the packages are there."""
+    status = dpkg_status(dpkg_record("hidden", "1.0"), dpkg_record("also-hidden", "2.0"))
+    layer = _tar(
+        [
+            _file("tmp/x", status),
+            _link(STATUS, "tmp/x", hard=True),
+            _link("var/lib/dpkg/status.d/y", "tmp/nothing-before", hard=True),
+            _file("tmp/nothing-before", status),
+        ]
+    )
+    image = docker_archive(tmp_path / "a.tar", [layer])
+    cat = catalog_image(f"docker-archive:{image}")
+    assert [(p.name, p.path) for p in cat.packages] == [
+        ("also-hidden", "/" + STATUS),
+        ("hidden", "/" + STATUS),
+    ]
+    files = collect_files(f"docker-archive:{image}", lambda p, m, s: p == "/" + STATUS)
+    assert files == {"/" + STATUS: status}

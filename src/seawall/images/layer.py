@@ -51,6 +51,9 @@ class LayerWalk:
     replaced: list[str] = field(default_factory=list)
     # (link path, target path): hard links to wanted files whose bytes were not kept
     links: list[tuple[str, str]] = field(default_factory=list)
+    # (link path, target path, mode): hard links a cataloger may want whose target (an
+    # earlier file of this layer) was not read; the caller reads the targets in a second pass
+    unread_links: list[tuple[str, str, int]] = field(default_factory=list)
     members: int = 0
     uncompressed: int = 0
     raw_sha256: str = ""
@@ -283,6 +286,7 @@ def walk_layer(
     kept: dict[str, bytes] = {}  # wanted files of this layer, for hard links to them
     kept_bytes = 0
     wanted_sizes: dict[str, int] = {}  # every wanted file of this layer (data maybe not kept)
+    seen_files: dict[str, int] = {}  # every regular file so far -> size (hard-link targets)
     long_name: str | None = None
     long_link: str | None = None
     pax: dict[str, str] = {}
@@ -343,6 +347,7 @@ def walk_layer(
                 continue
             if typeflag in (b"0", b"\0", b"7"):
                 mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
+                seen_files[path] = size
                 token = want(path, mode, size)
                 if token:
                     data = blocks.read(size)
@@ -378,6 +383,10 @@ def walk_layer(
                         walk.links.append((path, target))
                 if not token and shadow is not None and shadow(path):
                     walk.replaced.append(path)
+                    if target in seen_files and target not in wanted_sizes:
+                        mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
+                        if want(path, mode, seen_files[target]):
+                            walk.unread_links.append((path, target, mode))
             else:
                 blocks.skip(padded)
                 if shadow is not None and shadow(path):

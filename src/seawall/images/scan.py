@@ -211,6 +211,7 @@ def _scan_layer(
                 for fr in dispatch.files[target]
             ]
     _verify(layer, walk, what)
+    _read_link_targets(layer, walk, what, dispatch.want, dispatch.handle)
     result = LayerResult(
         files=dispatch.files,
         whiteouts=walk.whiteouts,
@@ -224,6 +225,37 @@ def _scan_layer(
     if use_cache:
         _cache_store(cpath, result)
     return result
+
+
+def _read_link_targets(
+    layer: LayerBlob,
+    walk: LayerWalk,
+    what: str,
+    want: Callable[[str, int, int], Any],
+    handle: Callable[[str, int, int, bytes, Any], None],
+) -> None:
+    """Second pass, only for hard links whose target no cataloger read (a status file
+    hard-linked from /tmp): each target's bytes go to the links' catalogers, none kept."""
+    if not walk.unread_links:
+        return
+    by_target: dict[str, list[tuple[str, int]]] = {}
+    for path, target, mode in walk.unread_links:
+        by_target.setdefault(target, []).append((path, mode))
+
+    def want_target(path: str, mode: int, size: int) -> bool:
+        return path in by_target and size <= MAX_COLLECT_FILE
+
+    def deliver(target: str, mode: int, size: int, data: bytes, token: Any) -> None:
+        for path, link_mode in by_target[target]:
+            chosen = want(path, link_mode, size)
+            if chosen:
+                handle(path, link_mode, size, data, chosen)
+
+    try:
+        with layer.open() as raw:
+            walk_layer(raw, layer.size, want_target, deliver)
+    except LayerError as exc:
+        raise InputError(f"{what}: {exc}") from None
 
 
 def _verify(layer: LayerBlob, walk: LayerWalk, what: str) -> None:
@@ -478,6 +510,7 @@ def collect_files(
         except LayerError as exc:
             raise InputError(f"{what}: {exc}") from None
         _verify(layer, walk, what)
+        _read_link_targets(layer, walk, what, want, keep)
         for path, target in walk.links:
             if target in layer_files:
                 layer_files[path] = layer_files[target]
