@@ -28,7 +28,7 @@ from seawall.model import ImageRef, Package
 from seawall.packages.catalogers import all_catalogers
 from seawall.packages.catalogers.base import Cataloger, CatalogResult, FileEntry, OSRelease
 
-WALKER_VERSION = 4  # bump when the walk or the cached layout changes
+WALKER_VERSION = 5  # bump when the walk or the cached layout changes
 MAX_COLLECT_FILE = 256 * 1024 * 1024
 SHADOW_SIZE = 1024 * 1024
 OS_PACKAGE_TYPES = ("deb", "apk", "rpm")
