@@ -493,7 +493,8 @@ def open_image(ref: ImageRef, platform: str | None = None) -> ImageSource:
     have = source.platform
     # A single-platform image read with --platform must be that platform, not silently
     # another one (linux/arm64 matches linux/arm64/v8 and the other way round).
-    if want and have and not (_platform_matches(want, have) or _platform_matches(have, want)):
+    known = have.count("/") >= 1 and all(have.split("/"))  # config names os and architecture
+    if want and known and not (_platform_matches(want, have) or _platform_matches(have, want)):
         raise InputError(f"{label}: the image is {have}, not {want}")
     return source
 
