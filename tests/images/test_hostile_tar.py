@@ -196,3 +196,23 @@ def test_a_status_file_hard_linked_from_an_unread_path_is_still_catalogued(
     ]
     files = collect_files(f"docker-archive:{image}", lambda p, m, s: p == "/" + STATUS)
     assert files == {"/" + STATUS: status}
+
+
+def test_a_path_written_twice_in_one_layer_is_what_extraction_leaves(tmp_path: Path) -> None:
+    """Last entry wins: a status file later replaced in the same layer by a symlink or by
+    another file is gone (and hides the lower layer's); one re-added after a symlink stays."""
+    old = dpkg_status(dpkg_record("lower", "1.0"))
+    first = dpkg_status(dpkg_record("first", "1.0"))
+    again = dpkg_status(dpkg_record("again", "1.0"))
+    lower = _tar([_file(STATUS, old), _file("var/lib/dpkg/status.d/a", old)])
+    upper = _tar(
+        [
+            _file(STATUS, first),
+            _link(STATUS, "/dev/null"),
+            _file("var/lib/dpkg/status.d/a", first),
+            _file("var/lib/dpkg/status.d/a", b"not a status file\n" * 10, mode=0o600),
+            _link("var/lib/dpkg/status.d/b", "/dev/null"),
+            _file("var/lib/dpkg/status.d/b", again),
+        ]
+    )
+    assert _names(tmp_path, [lower, upper]) == ["again"]

@@ -54,6 +54,9 @@ class LayerWalk:
     # (link path, target path, mode): hard links a cataloger may want whose target (an
     # earlier file of this layer) was not read; the caller reads the targets in a second pass
     unread_links: list[tuple[str, str, int]] = field(default_factory=list)
+    # paths handed on earlier in this layer that a later entry of the same layer replaced
+    # (a tar may hold a path twice; the last entry is what extraction leaves)
+    dropped: list[str] = field(default_factory=list)
     members: int = 0
     uncompressed: int = 0
     raw_sha256: str = ""
@@ -287,6 +290,8 @@ def walk_layer(
     kept_bytes = 0
     wanted_sizes: dict[str, int] = {}  # every wanted file of this layer (data maybe not kept)
     seen_files: dict[str, int] = {}  # every regular file so far -> size (hard-link targets)
+    handled: set[str] = set()  # paths handed on (or linked) in this layer, last entry wins
+    dropped: set[str] = set()
     long_name: str | None = None
     long_link: str | None = None
     pax: dict[str, str] = {}
@@ -345,6 +350,7 @@ def walk_layer(
                     walk.whiteouts.append(posixpath.join(parent, base[4:]))
                 blocks.skip(padded)
                 continue
+            passed_on = False
             if typeflag in (b"0", b"\0", b"7"):
                 mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
                 seen_files[path] = size
@@ -358,6 +364,7 @@ def walk_layer(
                         kept[path] = data
                         kept_bytes += size
                     handle(path, mode, size, data, token)
+                    passed_on = True
                 else:
                     blocks.skip(padded)
                     # an executable no cataloger reads (a wrapper script) still replaces
@@ -376,21 +383,30 @@ def walk_layer(
                     token = want(path, mode, len(data))
                     if token:
                         handle(path, mode, len(data), data, token)
+                        passed_on = True
                 elif target in wanted_sizes:
                     mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
                     token = want(path, mode, wanted_sizes[target])
                     if token:
                         walk.links.append((path, target))
+                        passed_on = True
                 if not token and shadow is not None and shadow(path):
                     walk.replaced.append(path)
                     if target in seen_files and target not in wanted_sizes:
                         mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
                         if want(path, mode, seen_files[target]):
                             walk.unread_links.append((path, target, mode))
+                            passed_on = True
             else:
                 blocks.skip(padded)
                 if shadow is not None and shadow(path):
                     walk.replaced.append(path)
+            if passed_on:
+                handled.add(path)
+                dropped.discard(path)
+            elif path in handled:
+                handled.discard(path)
+                dropped.add(path)
     except LayerError:
         raise
     except (EOFError, zlib.error, OSError, ValueError) as exc:
@@ -408,6 +424,7 @@ def walk_layer(
             pass
     except Exception as exc:
         raise LayerError(f"corrupt or truncated ({exc})") from None
+    walk.dropped = sorted(dropped)
     walk.uncompressed = blocks.total
     walk.raw_sha256 = "sha256:" + hashing.hash.hexdigest()
     if hashing.count != stored_size:

@@ -28,7 +28,7 @@ from seawall.model import ImageRef, Package
 from seawall.packages.catalogers import all_catalogers
 from seawall.packages.catalogers.base import Cataloger, CatalogResult, FileEntry, OSRelease
 
-WALKER_VERSION = 5  # bump when the walk or the cached layout changes
+WALKER_VERSION = 6  # bump when the walk or the cached layout changes
 MAX_COLLECT_FILE = 256 * 1024 * 1024
 SHADOW_SIZE = 1024 * 1024
 OS_PACKAGE_TYPES = ("deb", "apk", "rpm")
@@ -212,13 +212,17 @@ def _scan_layer(
             ]
     _verify(layer, walk, what)
     _read_link_targets(layer, walk, what, dispatch.want, dispatch.handle)
+    for path in walk.dropped:
+        dispatch.files.pop(path, None)
     result = LayerResult(
         files=dispatch.files,
         whiteouts=walk.whiteouts,
         opaque=walk.opaque,
         warnings=dispatch.warnings,
         replaced=sorted(
-            set(walk.replaced) | {p for p in dispatch.replaced if p not in dispatch.files}
+            set(walk.replaced)
+            | set(walk.dropped)
+            | {p for p in dispatch.replaced if p not in dispatch.files}
         ),
         stored_sha256=walk.raw_sha256,
     )
@@ -511,6 +515,8 @@ def collect_files(
             raise InputError(f"{what}: {exc}") from None
         _verify(layer, walk, what)
         _read_link_targets(layer, walk, what, want, keep)
+        for path in walk.dropped:
+            layer_files.pop(path, None)
         for path, target in walk.links:
             if target in layer_files:
                 layer_files[path] = layer_files[target]
@@ -520,7 +526,7 @@ def collect_files(
         for gone in walk.whiteouts:
             for path in [p for p in files if p == gone or _under(p, gone)]:
                 del files[path]
-        for path in walk.replaced:
+        for path in [*walk.replaced, *walk.dropped]:
             files.pop(path, None)
         files.update(layer_files)
     return files
