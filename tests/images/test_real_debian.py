@@ -13,7 +13,6 @@ import pytest
 from images_real import ROOTFS, app_layer_files, layer_from_files, require_fixtures, rootfs_layer
 
 from seawall.images.scan import ImageCatalog, catalog_image, collect_files
-from seawall.packages.catalogers import all_catalogers
 
 
 def _docker_archive_from_tars(out: Path, layer_paths: list[Path]) -> Path:
@@ -108,14 +107,11 @@ def test_app_layer_files_reach_the_catalogers(real_image: tuple[Path, ImageCatal
     )
     assert files["/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA"] == wheel_meta
     assert b'"version": "4.17.20"' in files["/app/node_modules/lodash/package.json"]
-    names = {c.name for c in all_catalogers()}
     found = {(p.type, p.name, p.version): p for p in cat.packages}
-    # The language catalogers live on the `catalogers` branch; once merged, the real wheel
-    # and npm tarball must show up, attributed to the second layer.
-    if "python" in names:
-        assert found[("pypi", "six", "1.16.0")].layer == cat.layers[1]
-    if "npm" in names:
-        assert found[("npm", "lodash", "4.17.20")].layer == cat.layers[1]
+    # The real wheel and npm tarball show up, attributed to the second layer.
+    assert found[("pypi", "six", "1.16.0")].layer == cat.layers[1]
+    assert found[("npm", "lodash", "4.17.20")].layer == cat.layers[1]
+    assert found[("pypi", "six", "1.16.0")].purl == "pkg:pypi/six@1.16.0"
 
 
 def test_rescan_uses_the_layer_cache(

@@ -161,6 +161,17 @@ def test_platform_picks_one_manifest_of_a_multi_platform_index(tmp_path: Path) -
     assert "no manifest for platform linux/s390x" in res.stderr.decode()
 
 
+def test_platform_of_a_single_platform_image_is_checked(tmp_path: Path) -> None:
+    image = f"docker-archive:{_image(tmp_path)}"  # linux/amd64
+    out = tmp_path / "sbom.json"
+    res = run_seawall("sbom", image, "--platform", "linux/arm64", "-o", str(out))
+    assert res.returncode == 2
+    assert "the image is linux/amd64, not linux/arm64" in res.stderr.decode()
+    assert not out.exists()
+    res = run_seawall("sbom", image, "--platform", "linux/amd64", "--format", "json")
+    assert res.returncode == 0 and json.loads(res.stdout)["platform"] == "linux/amd64"
+
+
 def test_help_names_every_format_and_transport() -> None:
     res = run_seawall("sbom", "--help")
     assert res.returncode == 0, res.stderr

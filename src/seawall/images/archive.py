@@ -29,6 +29,14 @@ MEDIA_DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 _INDEX_TYPES = (MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST)
 
 
+def _json(raw: bytes) -> Any:
+    """json.loads, with too-deep nesting (a recursion bomb) as the ValueError it is."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 class _Bounded:
     """A read-only window [offset, offset+size) of a file."""
 
@@ -88,7 +96,7 @@ class Store:
 
     def read_json(self, name: str) -> Any:
         try:
-            return json.loads(self.read(name))
+            return _json(self.read(name))
         except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"{self.label}: {name} is not valid JSON ({exc})") from None
 
@@ -243,6 +251,35 @@ def _platform_matches(want: str, have: str) -> bool:
     return have == want or (want.count("/") == 1 and have.rsplit("/", 1)[0] == want)
 
 
+def _find_digest(
+    store: Store, descs: list[dict[str, Any]], digest: str, label: str, depth: int
+) -> dict[str, Any] | None:
+    """The descriptor with `digest` in an index or, depth first, in its nested indexes."""
+    for desc in descs:
+        if desc.get("digest") == digest:
+            return desc
+    if depth >= 4:
+        return None
+    for desc in descs:
+        if desc.get("mediaType") not in _INDEX_TYPES or not isinstance(desc.get("digest"), str):
+            continue
+        name = f"blobs/sha256/{_sha256_hex(desc['digest'], label, 'index')}"
+        raw = store.read(name)
+        _check_digest(raw, desc["digest"], label, f"index {desc['digest']}")
+        try:
+            nested = _json(raw)
+        except ValueError:
+            raise InputError(f"{label}: index {desc['digest']} is not valid JSON") from None
+        inner = nested.get("manifests") if isinstance(nested, dict) else None
+        if isinstance(inner, list):
+            hit = _find_digest(
+                store, [m for m in inner if isinstance(m, dict)], digest, label, depth + 1
+            )
+            if hit is not None:
+                return hit
+    return None
+
+
 def _pick_manifest(
     store: Store, index: dict[str, Any], ref: ImageRef, platform: str | None, label: str, depth: int
 ) -> tuple[dict[str, Any], str]:
@@ -253,8 +290,11 @@ def _pick_manifest(
     if not isinstance(manifests, list) or not manifests:
         raise InputError(f"{label}: index lists no manifests")
     candidates = [m for m in manifests if isinstance(m, dict)]
-    if ref.digest:
-        candidates = [m for m in candidates if m.get("digest") == ref.digest] or candidates
+    if ref.digest and depth == 0:
+        found = _find_digest(store, candidates, ref.digest, label, depth)
+        if found is None:
+            raise InputError(f"{label}: no manifest or index with digest {ref.digest}")
+        candidates = [found]
     if ref.tag and depth == 0:
         named = [
             m
@@ -294,7 +334,7 @@ def _pick_manifest(
         raw = store.read(f"blobs/sha256/{hexpart}")
         _check_digest(raw, digest, label, f"index {digest}")
         try:
-            nested = json.loads(raw)
+            nested = _json(raw)
         except ValueError:
             raise InputError(f"{label}: index {digest} is not valid JSON") from None
         sub = ImageRef(transport=ref.transport, location=ref.location)
@@ -314,7 +354,7 @@ def _open_oci(store: Store, ref: ImageRef, platform: str | None, label: str) -> 
     raw = store.read(f"blobs/sha256/{hexpart}")
     _check_digest(raw, digest, label, f"manifest {digest}")
     try:
-        manifest = json.loads(raw)
+        manifest = _json(raw)
     except ValueError:
         raise InputError(f"{label}: manifest {digest} is not valid JSON") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("config"), dict):
@@ -324,7 +364,7 @@ def _open_oci(store: Store, ref: ImageRef, platform: str | None, label: str) -> 
     craw = store.read(f"blobs/sha256/{chex}")
     _check_digest(craw, cdigest, label, f"config {cdigest}")
     try:
-        config = json.loads(craw)
+        config = _json(craw)
     except ValueError:
         raise InputError(f"{label}: config {cdigest} is not valid JSON") from None
     if not isinstance(config, dict):
@@ -350,6 +390,12 @@ def _open_oci(store: Store, ref: ImageRef, platform: str | None, label: str) -> 
         name = f"blobs/sha256/{lhex}"
         if not store.exists(name):
             raise InputError(f"{label}: layer {ldigest} is missing ({name})")
+        declared = ld.get("size")
+        if isinstance(declared, int) and declared != store.size(name):
+            raise InputError(
+                f"{label}: layer {i} ({diff_id}): {name} is {store.size(name)} bytes but the "
+                f"manifest says {declared} (truncated or replaced?)"
+            )
         layers.append(
             LayerBlob(
                 index=i,
@@ -374,6 +420,9 @@ def _open_docker_archive(ref: ImageRef, label: str) -> ImageSource:
     if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
         raise InputError(f"{label}: manifest.json lists no images")
     entry = manifest[0]
+    tags = [
+        str(t) for item in manifest if isinstance(item, dict) for t in item.get("RepoTags") or []
+    ]
     if ref.tag:
         for item in manifest:
             if isinstance(item, dict) and any(
@@ -382,13 +431,19 @@ def _open_docker_archive(ref: ImageRef, label: str) -> ImageSource:
                 entry = item
                 break
         else:
-            raise InputError(f"{label}: no image tagged {ref.tag!r}")
+            have = ", ".join(tags) or "none"
+            raise InputError(f"{label}: no image tagged {ref.tag!r} (tags: {have})")
+    elif len(manifest) > 1:
+        raise InputError(
+            f"{label}: {len(manifest)} images in the archive; name one as "
+            f"docker-archive:FILE:TAG (tags: {', '.join(tags) or 'none'})"
+        )
     cname = entry.get("Config")
     if not isinstance(cname, str):
         raise InputError(f"{label}: manifest.json entry has no Config")
     craw = store.read(cname)
     try:
-        config = json.loads(craw)
+        config = _json(craw)
     except ValueError:
         raise InputError(f"{label}: config {cname} is not valid JSON") from None
     if not isinstance(config, dict):
@@ -433,6 +488,18 @@ def open_image(ref: ImageRef, platform: str | None = None) -> ImageSource:
     manifest/config that does not match its digest.
     """
     label = str(ref)
+    source = _open_source(ref, platform, label)
+    want = platform or ref.platform
+    have = source.platform
+    # A single-platform image read with --platform must be that platform, not silently
+    # another one (linux/arm64 matches linux/arm64/v8 and the other way round).
+    known = have.count("/") >= 1 and all(have.split("/"))  # config names os and architecture
+    if want and known and not (_platform_matches(want, have) or _platform_matches(have, want)):
+        raise InputError(f"{label}: the image is {have}, not {want}")
+    return source
+
+
+def _open_source(ref: ImageRef, platform: str | None, label: str) -> ImageSource:
     if ref.transport == "dir":
         raise InputError(f"{label}: a dir: source has no layers")
     if not os.path.exists(ref.location):

@@ -23,8 +23,13 @@ RATIO_CAP = 200
 RATIO_ALLOWANCE = 256 * MiB
 MAX_LAYER_BYTES = 64 * 1024 * MiB
 MAX_META = 1 * MiB  # pax / GNU long-name records
+# Wanted files' bytes are kept for later hard links to them only up to this much per layer;
+# links to files beyond it are reported in `LayerWalk.links` (the caller reuses the result).
+KEEP_BUDGET = 64 * MiB
 
 GZIP_MAGIC = b"\x1f\x8b"
+# modules whose exceptions mean a corrupt stream (isal raises igzip_lib.IsalError)
+_CODEC_MODULES = ("zstandard", "isal", "igzip_lib", "isal_zlib", "gzip")
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 # (path, mode incl. S_IFREG, size) -> token (truthy: wanted)
@@ -44,6 +49,14 @@ class LayerWalk:
     # Non-file entries (symlinks, directories, unreadable links) at paths a cataloger would
     # want: they replace whatever file lower layers had there.
     replaced: list[str] = field(default_factory=list)
+    # (link path, target path): hard links to wanted files whose bytes were not kept
+    links: list[tuple[str, str]] = field(default_factory=list)
+    # (link path, target path, mode): hard links a cataloger may want whose target (an
+    # earlier file of this layer) was not read; the caller reads the targets in a second pass
+    unread_links: list[tuple[str, str, int]] = field(default_factory=list)
+    # paths handed on earlier in this layer that a later entry of the same layer replaced
+    # (a tar may hold a path twice; the last entry is what extraction leaves)
+    dropped: list[str] = field(default_factory=list)
     members: int = 0
     uncompressed: int = 0
     raw_sha256: str = ""
@@ -241,7 +254,9 @@ def _pax_records(data: bytes) -> dict[str, str]:
 
 def normalise(name: str) -> str:
     """An absolute, normalised path inside the image; `..` cannot climb above `/`."""
-    return posixpath.normpath("/" + name) if name else "/"
+    # normpath keeps a leading "//" (POSIX allows it a meaning): an absolute member name
+    # "/var/lib/dpkg/status" must still land on /var/lib/dpkg/status
+    return "/" + posixpath.normpath("/" + name).lstrip("/") if name else "/"
 
 
 def walk_layer(
@@ -272,6 +287,11 @@ def walk_layer(
     blocks = _Blocks(stream, cap)
     walk = LayerWalk()
     kept: dict[str, bytes] = {}  # wanted files of this layer, for hard links to them
+    kept_bytes = 0
+    wanted_sizes: dict[str, int] = {}  # every wanted file of this layer (data maybe not kept)
+    seen_files: dict[str, int] = {}  # every regular file so far -> size (hard-link targets)
+    handled: set[str] = set()  # paths handed on (or linked) in this layer, last entry wins
+    dropped: set[str] = set()
     long_name: str | None = None
     long_link: str | None = None
     pax: dict[str, str] = {}
@@ -315,6 +335,8 @@ def walk_layer(
             if "size" in pax:
                 size = int(pax["size"])
                 padded = (size + 511) & ~511
+            if size < 0:
+                raise LayerError(f"negative member size after {walk.members - 1} members")
             linkname = long_link if long_link is not None else pax.get("linkpath")
             long_name = long_link = None
             pax = {}
@@ -328,16 +350,27 @@ def walk_layer(
                     walk.whiteouts.append(posixpath.join(parent, base[4:]))
                 blocks.skip(padded)
                 continue
+            passed_on = False
             if typeflag in (b"0", b"\0", b"7"):
                 mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
+                seen_files[path] = size
                 token = want(path, mode, size)
                 if token:
                     data = blocks.read(size)
                     blocks.skip(padded - size)
-                    kept[path] = data
+                    wanted_sizes[path] = size
+                    kept.pop(path, None)
+                    if kept_bytes + size <= KEEP_BUDGET:
+                        kept[path] = data
+                        kept_bytes += size
                     handle(path, mode, size, data, token)
+                    passed_on = True
                 else:
                     blocks.skip(padded)
+                    # an executable no cataloger reads (a wrapper script) still replaces
+                    # the binary lower layers had at its path
+                    if mode & 0o111 and shadow is not None and shadow(path):
+                        walk.replaced.append(path)
             elif typeflag == b"1":
                 if linkname is None:
                     linkname = header[157:257].split(b"\0", 1)[0].decode("utf-8", "replace")
@@ -350,19 +383,37 @@ def walk_layer(
                     token = want(path, mode, len(data))
                     if token:
                         handle(path, mode, len(data), data, token)
+                        passed_on = True
+                elif target in wanted_sizes:
+                    mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
+                    token = want(path, mode, wanted_sizes[target])
+                    if token:
+                        walk.links.append((path, target))
+                        passed_on = True
                 if not token and shadow is not None and shadow(path):
                     walk.replaced.append(path)
+                    if target in seen_files and target not in wanted_sizes:
+                        mode = stat.S_IFREG | (_octal(header[100:108]) & 0o7777)
+                        if want(path, mode, seen_files[target]):
+                            walk.unread_links.append((path, target, mode))
+                            passed_on = True
             else:
                 blocks.skip(padded)
                 if shadow is not None and shadow(path):
                     walk.replaced.append(path)
+            if passed_on:
+                handled.add(path)
+                dropped.discard(path)
+            elif path in handled:
+                handled.discard(path)
+                dropped.add(path)
     except LayerError:
         raise
     except (EOFError, zlib.error, OSError, ValueError) as exc:
         raise LayerError(f"corrupt or truncated ({exc})") from None
     except Exception as exc:
         # zstandard.ZstdError and isal errors have no common base class
-        if type(exc).__module__.split(".")[0] in ("zstandard", "isal", "gzip"):
+        if type(exc).__module__.split(".")[0] in _CODEC_MODULES:
             raise LayerError(f"corrupt or truncated ({exc})") from None
         raise
     # Drain what follows the end marker so the stored bytes can be hashed completely.
@@ -373,6 +424,7 @@ def walk_layer(
             pass
     except Exception as exc:
         raise LayerError(f"corrupt or truncated ({exc})") from None
+    walk.dropped = sorted(dropped)
     walk.uncompressed = blocks.total
     walk.raw_sha256 = "sha256:" + hashing.hash.hexdigest()
     if hashing.count != stored_size:

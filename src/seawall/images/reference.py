@@ -45,6 +45,14 @@ def parse_reference(text: str) -> ImageRef:
         raise InputError(f"image reference {text!r}: missing path after {transport}:")
     if transport == "dir":
         return ImageRef(transport=transport, location=rest)
+    if transport == "docker-archive" and not os.path.exists(rest):
+        # skopeo's docker-archive:FILE:REPO/NAME:TAG: the file is the longest prefix that
+        # exists, the rest names the image (a tag may hold ':' and '/')
+        cut = rest.rfind(":")
+        while cut > 0:
+            if os.path.isfile(rest[:cut]):
+                return ImageRef(transport=transport, location=rest[:cut], tag=rest[cut + 1 :])
+            cut = rest.rfind(":", 0, cut)
     digest: str | None = None
     tag: str | None = None
     location = rest

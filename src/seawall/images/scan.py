@@ -28,9 +28,12 @@ from seawall.model import ImageRef, Package
 from seawall.packages.catalogers import all_catalogers
 from seawall.packages.catalogers.base import Cataloger, CatalogResult, FileEntry, OSRelease
 
-WALKER_VERSION = 2  # bump when the walk or the cached layout changes
+WALKER_VERSION = 6  # bump when the walk or the cached layout changes
 MAX_COLLECT_FILE = 256 * 1024 * 1024
+SHADOW_SIZE = 1024 * 1024
 OS_PACKAGE_TYPES = ("deb", "apk", "rpm")
+# purl namespaces where the vendor's usual name differs from the os-release ID
+PURL_NAMESPACE = {"rhel": "redhat"}
 
 
 class ImageCatalog(msgspec.Struct, kw_only=True):
@@ -60,6 +63,9 @@ class LayerResult(msgspec.Struct):
     # paths where this layer put something no cataloger reads (a symlink, a directory, an
     # oversized file): lower layers' files there are gone
     replaced: list[str] = []
+    # sha256 of the stored blob bytes this result was made from; a cache hit is only used
+    # when the blob on disk still hashes to it (a corrupted or truncated copy is an error)
+    stored_sha256: str = ""
 
 
 _ENC = msgspec.msgpack.Encoder()
@@ -113,9 +119,14 @@ class _Dispatch:
         self.replaced: list[str] = []
 
     def shadow(self, path: str) -> bool:
-        """Would any cataloger read a regular file at `path`?"""
-        mode = stat.S_IFREG | 0o644
-        return any(cat.wants(path, mode, 0) for cat in self.catalogers)
+        """Could a cataloger have read a regular file at `path` in a lower layer?
+
+        Asked for entries that are not handed on (symlinks, directories, unwanted
+        executables): they replace whatever file lower layers had there. A plausible
+        executable of a plausible size stands for the lower file (so a jar or Go binary
+        replaced by a symlink or a small wrapper script is gone)."""
+        mode = stat.S_IFREG | 0o755
+        return any(cat.wants(path, mode, SHADOW_SIZE) for cat in self.catalogers)
 
     def want(self, path: str, mode: int, size: int) -> list[Cataloger] | None:
         chosen: list[Cataloger] | None = None
@@ -163,13 +174,13 @@ def _scan_layer(
     on_bytes: Callable[[int], None] | None = None,
 ) -> LayerResult:
     cpath = _cache_path(layer.digest, catalogers)
+    what = f"{source.label}: layer {layer.index} ({layer.diff_id})"
     if use_cache:
         cached = _cache_load(cpath)
-        if cached is not None:
-            if on_bytes is not None:
-                on_bytes(layer.size)
+        if cached is not None and cached.stored_sha256:
+            if _stored_sha256(layer, what, on_bytes) != cached.stored_sha256:
+                raise InputError(f"{what}: {layer.name} does not match its digest {layer.digest}")
             return cached
-    what = f"{source.label}: layer {layer.index} ({layer.diff_id})"
     dispatch = _Dispatch(catalogers, what)
     try:
         with layer.open() as raw:
@@ -185,22 +196,96 @@ def _scan_layer(
         raise InputError(f"{what}: {exc}") from None
     except OSError as exc:
         raise InputError(f"{what}: cannot read {layer.name} ({exc})") from None
-    # A legacy docker layer.tar may be stored compressed; then only its diff ID is known.
-    legacy_compressed = layer.digest == layer.diff_id and walk.uncompressed != layer.size
-    if layer.verifiable and walk.raw_sha256 != layer.digest and not legacy_compressed:
-        raise InputError(f"{what}: {layer.name} does not match its digest {layer.digest}")
+    for path, target in walk.links:  # hard links to files whose bytes were not kept
+        if target in dispatch.files:
+            dispatch.files[path] = [
+                FileResult(
+                    fr.cataloger,
+                    [
+                        msgspec.structs.replace(p, path=path) if p.path == target else p
+                        for p in fr.packages
+                    ],
+                    fr.os,
+                    fr.warnings,
+                )
+                for fr in dispatch.files[target]
+            ]
+    _verify(layer, walk, what)
+    _read_link_targets(layer, walk, what, dispatch.want, dispatch.handle)
+    for path in walk.dropped:
+        dispatch.files.pop(path, None)
     result = LayerResult(
         files=dispatch.files,
         whiteouts=walk.whiteouts,
         opaque=walk.opaque,
         warnings=dispatch.warnings,
         replaced=sorted(
-            set(walk.replaced) | {p for p in dispatch.replaced if p not in dispatch.files}
+            set(walk.replaced)
+            | set(walk.dropped)
+            | {p for p in dispatch.replaced if p not in dispatch.files}
         ),
+        stored_sha256=walk.raw_sha256,
     )
     if use_cache:
         _cache_store(cpath, result)
     return result
+
+
+def _read_link_targets(
+    layer: LayerBlob,
+    walk: LayerWalk,
+    what: str,
+    want: Callable[[str, int, int], Any],
+    handle: Callable[[str, int, int, bytes, Any], None],
+) -> None:
+    """Second pass, only for hard links whose target no cataloger read (a status file
+    hard-linked from /tmp): each target's bytes go to the links' catalogers, none kept."""
+    if not walk.unread_links:
+        return
+    by_target: dict[str, list[tuple[str, int]]] = {}
+    for path, target, mode in walk.unread_links:
+        by_target.setdefault(target, []).append((path, mode))
+
+    def want_target(path: str, mode: int, size: int) -> bool:
+        return path in by_target and size <= MAX_COLLECT_FILE
+
+    def deliver(target: str, mode: int, size: int, data: bytes, token: Any) -> None:
+        for path, link_mode in by_target[target]:
+            chosen = want(path, link_mode, size)
+            if chosen:
+                handle(path, link_mode, size, data, chosen)
+
+    try:
+        with layer.open() as raw:
+            walk_layer(raw, layer.size, want_target, deliver)
+    except LayerError as exc:
+        raise InputError(f"{what}: {exc}") from None
+
+
+def _verify(layer: LayerBlob, walk: LayerWalk, what: str) -> None:
+    """The stored bytes just walked must hash to the layer's digest."""
+    # A legacy docker layer.tar may be stored compressed; then only its diff ID is known.
+    legacy_compressed = layer.digest == layer.diff_id and walk.uncompressed != layer.size
+    if layer.verifiable and walk.raw_sha256 != layer.digest and not legacy_compressed:
+        raise InputError(f"{what}: {layer.name} does not match its digest {layer.digest}")
+
+
+def _stored_sha256(layer: LayerBlob, what: str, on_bytes: Callable[[int], None] | None) -> str:
+    """Hash a layer blob's stored bytes (cheap next to decompressing and walking it)."""
+    digest = hashlib.sha256()
+    count = 0
+    try:
+        with layer.open() as raw:
+            while chunk := raw.read(1024 * 1024):
+                digest.update(chunk)
+                count += len(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
+    except OSError as exc:
+        raise InputError(f"{what}: cannot read {layer.name} ({exc})") from None
+    if count != layer.size:
+        raise InputError(f"{what}: read {count} bytes but the layer is {layer.size} bytes")
+    return "sha256:" + digest.hexdigest()
 
 
 def _under(path: str, directory: str) -> bool:
@@ -257,7 +342,7 @@ def _distro_purl(p: Package, os_: OSRelease) -> Package:
         qualifiers.setdefault("distro", f"{os_.id}-{os_.version_id}")
     new = PackageURL(
         type=p.type,
-        namespace=os_.id or (purl.namespace if purl else None),
+        namespace=PURL_NAMESPACE.get(os_.id, os_.id) or (purl.namespace if purl else None),
         name=p.name,
         version=p.version,
         qualifiers=qualifiers or None,
@@ -428,13 +513,20 @@ def collect_files(
                 )
         except LayerError as exc:
             raise InputError(f"{what}: {exc}") from None
+        _verify(layer, walk, what)
+        _read_link_targets(layer, walk, what, want, keep)
+        for path in walk.dropped:
+            layer_files.pop(path, None)
+        for path, target in walk.links:
+            if target in layer_files:
+                layer_files[path] = layer_files[target]
         for directory in walk.opaque:
             for path in [p for p in files if _under(p, directory)]:
                 del files[path]
         for gone in walk.whiteouts:
             for path in [p for p in files if p == gone or _under(p, gone)]:
                 del files[path]
-        for path in walk.replaced:
+        for path in [*walk.replaced, *walk.dropped]:
             files.pop(path, None)
         files.update(layer_files)
     return files

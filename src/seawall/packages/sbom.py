@@ -93,7 +93,7 @@ def to_cyclonedx(catalog: ImageCatalog) -> bytes:
         if pkg.layer:
             props.append(Property(name="seawall:layer-diff-id", value=pkg.layer))
         if pkg.path:
-            props.append(Property(name="seawall:location", value=pkg.path))
+            props.append(Property(name="seawall:location", value=location(pkg)))
         if pkg.ecosystem:
             props.append(Property(name="seawall:ecosystem", value=pkg.ecosystem))
         if pkg.source_name and pkg.source_name != pkg.name:
@@ -118,6 +118,15 @@ def to_cyclonedx(catalog: ImageCatalog) -> bytes:
     bom.register_dependency(image, comps)
     text = JsonV1Dot6(bom).output_as_string(indent=2)
     return text.encode() + b"\n"
+
+
+def location(pkg: Package) -> str:
+    """Where the package was found: its file, or the archive inside it
+    (`/app/app.jar!/BOOT-INF/lib/log4j-core-2.19.0.jar`) for nested Java archives."""
+    nested = pkg.metadata.get("location") if isinstance(pkg.metadata, dict) else None
+    if isinstance(nested, str) and nested.startswith(pkg.path + "!/"):
+        return nested
+    return pkg.path
 
 
 _SPDX_ID = re.compile(r"[^A-Za-z0-9.-]+")
@@ -155,7 +164,7 @@ def _spdx_package(pkg: Package, spdx_id: str) -> dict[str, Any]:
         ]
     info = []
     if pkg.path:
-        info.append(f"found in {pkg.path}")
+        info.append(f"found in {location(pkg)}")
     if pkg.layer:
         info.append(f"layer {pkg.layer}")
     if pkg.source_name and (pkg.source_name != pkg.name or pkg.source_version != pkg.version):
@@ -229,7 +238,8 @@ def to_table(catalog: ImageCatalog, *, width: int = 160) -> str:
 
     title = str(catalog.ref)
     if catalog.os is not None:
-        title += f"  ({catalog.os.pretty_name or catalog.os.id} {catalog.os.version_id})"
+        os_ = catalog.os
+        title += f"  ({os_.pretty_name or f'{os_.id} {os_.version_id}'.strip()})"
     table = Table(title=title, title_justify="left")
     for col in ("NAME", "VERSION", "TYPE", "SOURCE", "LAYER", "PATH"):
         table.add_column(col, overflow="fold")
@@ -239,7 +249,7 @@ def to_table(catalog: ImageCatalog, *, width: int = 160) -> str:
         if source == pkg.name:
             source = ""
         layer = f"{layer_no[pkg.layer]}" if pkg.layer in layer_no else ""
-        table.add_row(pkg.name, pkg.version, pkg.type, source, layer, pkg.path)
+        table.add_row(pkg.name, pkg.version, pkg.type, source, layer, location(pkg))
     buf = io.StringIO()
     console = Console(file=buf, width=width, no_color=True, highlight=False)
     console.print(table)
