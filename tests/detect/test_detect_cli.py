@@ -454,3 +454,93 @@ def test_table_output_lists_alerts() -> None:
     assert "Attach/Exec Pod" in text
     assert "NOTICE" in text
     assert "1 events, 1 alerts" in text
+
+
+def test_tetragon_file_write_kprobe_reads_as_open_write(tmp_path: Path) -> None:
+    exec_event = json.loads(
+        (TETRAGON / "02_persistance" / "merlin-agent-insert-pod-spec.json").read_text()
+    )
+    process = exec_event["process_exec"]["process"]
+    kprobe = {
+        "process_kprobe": {
+            "process": process,
+            "function_name": "security_file_permission",
+            "args": [
+                {"file_arg": {"path": "/etc/kubernetes/manifests/merlin-agent.yaml"}},
+                {"int_arg": 2},
+            ],
+            "action": "KPROBE_ACTION_POST",
+        },
+        "node_name": "minikube",
+        "time": "2022-01-19T11:26:12.600Z",
+    }
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps(kprobe) + "\n")
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        """
+- macro: open_write
+  condition: >
+    (evt.type in (open,openat,openat2) and evt.is_open_write=true
+    and fd.typechar='f' and fd.num>=0)
+- rule: Write Static Pod Manifest
+  desc: persistence through a static pod
+  condition: open_write and fd.directory = /etc/kubernetes/manifests and container.id != host
+  output: "%proc.name wrote %fd.name (file=%fd.filename pod=%k8s.pod.name)"
+  priority: CRITICAL
+  tags: [T1543]
+"""
+    )
+    doc = _json("--rules", str(rules), "--source", "tetragon", str(events))
+    (finding,) = doc["findings"]  # type: ignore[misc]
+    assert finding["evidence"] == (
+        "cat wrote /etc/kubernetes/manifests/merlin-agent.yaml "
+        "(file=merlin-agent.yaml pod=privileged-pod)"
+    )
+    assert finding["severity"] == "critical"
+
+
+def test_webhook_delivery_retries_until_accepted(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict[str, object]] = []
+    attempts = {"n": 0}
+
+    class Flaky(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_POST(self) -> None:
+            attempts["n"] += 1
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if attempts["n"] == 1:  # the first delivery fails: seawall retries
+                self.send_response(503)
+                self.end_headers()
+                return
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+    server = HTTPServer(("127.0.0.1", 0), Flaky)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        proc = run_seawall(
+            "detect",
+            "--rules",
+            str(RULES / "k8s_audit_rules.yaml"),
+            "--source",
+            "k8saudit",
+            str(K8S / "attach_pod.json"),
+            "--webhook",
+            f"http://127.0.0.1:{server.server_address[1]}/alerts",
+            "--format",
+            "json",
+        )
+    finally:
+        server.shutdown()
+    assert proc.returncode == 0, proc.stderr
+    assert attempts["n"] == 2
+    assert [r["rule"] for r in received] == ["Attach/Exec Pod"]
+    assert received[0]["type"] == "threat"

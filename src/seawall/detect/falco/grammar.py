@@ -55,7 +55,9 @@ _PARSER: Lark | None = None
 def _parser() -> Lark:
     global _PARSER
     if _PARSER is None:
-        _PARSER = Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True)
+        _PARSER = Lark(
+            GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True, cache=True
+        )
     return _PARSER
 
 

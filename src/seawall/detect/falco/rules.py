@@ -16,6 +16,9 @@ import yaml
 
 from seawall.errors import InputError
 
+# libyaml's safe loader when available (same safe semantics, ~10x faster)
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 MAX_RULES_FILE = 16 * 1024 * 1024
 ENGINE_VERSION = (0, 57, 0)
 
@@ -134,7 +137,7 @@ def _parse_version(value: Any) -> tuple[int, ...]:
 
 def _item_lines(text: str, name: str) -> list[int]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError:
         return []
     if not isinstance(node, yaml.SequenceNode):
@@ -198,7 +201,7 @@ def _priority(value: Any) -> str:
 def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
     """Add one rules file's content to `ruleset` (InputError if it is not a YAML list)."""
     try:
-        docs = yaml.safe_load(text)
+        docs = yaml.load(text, Loader=_SAFE_LOADER)  # safe_load semantics (CSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -146,6 +146,8 @@ def _evt_type(ev: Event, arg: str | None) -> Any:
     if kind in _KIND_EVT:
         return _KIND_EVT[kind]
     function = body.get("function_name") or body.get("event")
+    if function in _FILE_FUNCS:
+        return "openat"  # file access kprobes read as Falco's open events
     if isinstance(function, str):
         short = function
         for prefix in ("__x64_", "__arm64_", "__ia32_"):
@@ -154,8 +156,30 @@ def _evt_type(ev: Event, arg: str | None) -> Any:
     return MISSING
 
 
-def _kprobe_arg(key: str) -> list[Any]:
-    return []
+_MAY_WRITE = 2
+_MAY_READ = 4
+_FILE_FUNCS = ("security_file_permission", "security_file_open", "fd_install")
+
+
+def _access(ev: Event) -> int | None:
+    """For file kprobes: the MAY_* access mask (security_file_permission's int arg)."""
+    body = _body(ev)
+    if body.get("function_name") not in _FILE_FUNCS:
+        return None
+    for arg in body.get("args") or []:
+        if isinstance(arg, dict) and isinstance(arg.get("int_arg"), int):
+            return int(arg["int_arg"])
+    return 0
+
+
+def _is_open(mask: int) -> Extract:
+    def extract(ev: Event, arg: str | None) -> Any:
+        access = _access(ev)
+        if access is None:
+            return MISSING
+        return bool(access & mask)
+
+    return extract
 
 
 def _file_path(ev: Event) -> Any:
@@ -330,6 +354,9 @@ EXTRACTORS: dict[str, Extract] = {
     "evt.res": lambda ev, arg: "SUCCESS",
     "evt.rawres": lambda ev, arg: 0,
     "evt.args": _evt_args,
+    "evt.is_open_write": _is_open(_MAY_WRITE),
+    "evt.is_open_read": _is_open(_MAY_READ),
+    "fd.num": lambda ev, arg: 3 if _file_path(ev) is not MISSING else MISSING,
     "evt.arg": _evt_arg,
     "evt.source": lambda ev, arg: "syscall",
     "evt.hostname": lambda ev, arg: ev.get("node_name", MISSING),
