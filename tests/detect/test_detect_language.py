@@ -274,3 +274,26 @@ def test_rule_index_skips_rules_whose_constraints_the_event_misses() -> None:
     assert [program.slot_names[s] for s in program.index_slots] == ["t.s"]
     cache = program.new_cache({"s": "three", "n": 1})
     assert [r.name for r in program.candidates(cache)] == ["Two"]
+
+
+def test_skip_if_unknown_filter_skips_silently() -> None:
+    engine = _engine(
+        """
+        - rule: Newer Field
+          desc: uses a field this source does not have
+          condition: t.future = 1
+          output: o
+          priority: INFO
+          source: test
+          skip-if-unknown-filter: true
+        - rule: Known
+          desc: d
+          condition: t.s = a
+          output: o
+          priority: INFO
+          source: test
+        """,
+        strict=True,
+    )
+    assert engine.problems == []
+    assert [a.rule for a in engine.evaluate({"s": "a"})] == ["Known"]

@@ -147,6 +147,7 @@ def _handler(detector: Detector) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "seawall-detect"
         protocol_version = "HTTP/1.1"
+        timeout = 30  # seconds a client may stall mid-request before it is dropped
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: no request logs
             return

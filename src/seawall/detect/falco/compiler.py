@@ -704,6 +704,8 @@ def compile_rules(
             fmt = comp.output_formatter(rule.output)
             cons = comp.constraints(tree)
         except (ConditionSyntaxError, CompileError) as exc:
+            if rule.skip_if_unknown_filter and "unknown field" in str(exc):
+                continue  # the rule asked to be skipped silently (upstream semantics)
             problems.append(RuleProblem(rule.file, rule.line, rule.name, str(exc)))
             continue
         if rule.enabled:

@@ -110,6 +110,7 @@ class RuleDef:
     exceptions: list[Exception_]
     file: str
     line: int
+    skip_if_unknown_filter: bool = False
 
 
 @dataclass
@@ -343,6 +344,7 @@ def _load_rule(
         exceptions=_exceptions(item.get("exceptions")),
         file=file,
         line=line,
+        skip_if_unknown_filter=bool(item.get("skip-if-unknown-filter", False)),
     )
     rs.rules[name] = definition  # a redefinition keeps the original load-order slot
 
