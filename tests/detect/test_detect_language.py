@@ -297,3 +297,52 @@ def test_skip_if_unknown_filter_skips_silently() -> None:
     )
     assert engine.problems == []
     assert [a.rule for a in engine.evaluate({"s": "a"})] == ["Known"]
+
+
+def test_k8saudit_pod_fields_follow_the_plugin() -> None:
+    from seawall.detect.sources import get_source
+
+    source = get_source("k8saudit")
+    event = {
+        "kind": "Event",
+        "verb": "create",
+        "requestURI": "/api/v1/namespaces/ns/pods/p/exec?command=sh&command=-c&stdin=true",
+        "objectRef": {"resource": "pods", "namespace": "ns", "name": "p"},
+        "requestObject": {
+            "spec": {
+                "hostPID": True,
+                "securityContext": {"runAsUser": 1000},
+                "containers": [
+                    {
+                        "name": "a",
+                        "image": "registry.io:5000/team/app:1.2@sha256:abc",
+                        "securityContext": {
+                            "privileged": True,
+                            "capabilities": {"add": ["NET_ADMIN"]},
+                        },
+                        "ports": [{"containerPort": 80, "hostPort": 8080}],
+                    },
+                    {"name": "b", "image": "busybox", "securityContext": {"runAsUser": 0}},
+                ],
+                "volumes": [{"name": "v", "hostPath": {"path": "/var/run/docker.sock"}}],
+            }
+        },
+    }
+
+    def get(name: str, arg: str | None = None) -> Any:
+        return source.fields[name].extract(event, arg)
+
+    assert get("ka.req.pod.containers.image.repository") == ["registry.io:5000/team/app", "busybox"]
+    assert get("ka.req.pod.containers.image", "1") == "busybox"
+    assert get("ka.req.pod.containers.privileged") == ["true", "false"]
+    assert get("ka.req.container.privileged") == "true"
+    assert get("ka.req.pod.containers.add_capabilities") == ["NET_ADMIN"]
+    assert get("ka.req.pod.containers.host_port") == ["8080"]
+    assert get("ka.req.pod.containers.eff_run_as_user") == ["1000", "0"]
+    assert get("ka.req.pod.host_pid") == "true"
+    assert get("ka.req.pod.host_network") == "false"
+    assert get("ka.req.volume.hostpath", "/var/run/docker.sock") == "true"
+    assert get("ka.req.volume.hostpath", "/proc*") == "false"
+    assert get("ka.uri.param", "command") == "sh"
+    assert get("jevt.value", "/requestObject/spec/containers/1/name") == "b"
+    assert get("ka.target.subresource") is MISSING

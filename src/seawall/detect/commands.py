@@ -37,7 +37,8 @@ detect_app = typer.Typer(
         "Threat detection with Falco rules, anomaly baselines and drift.\n\n"
         "seawall detect [--rules FILE]... --source k8saudit|tetragon|falco|sysdig|cloudtrail|"
         "gcpaudit FILES... [--format table|json|jsonl|ocsf]\n\n"
-        "seawall detect serve --listen 127.0.0.1:PORT --rules FILE --sink ocsf:FILE"
+        "seawall detect serve --listen 127.0.0.1:PORT --rules FILE --sink ocsf:FILE\n\n"
+        "All options of the first form: seawall detect run --help."
     ),
 )
 

@@ -111,8 +111,13 @@ def _per_container(
         items = containers(ev)
         if not items:
             return MISSING
-        values = [pick(ev, c) for c in items]
-        values = [v for v in values if v is not MISSING]
+        values: list[Any] = []
+        for container in items:
+            value = pick(ev, container)
+            if isinstance(value, list):  # per-container lists (ports, capabilities) flatten
+                values.extend(value)
+            elif value is not MISSING:
+                values.append(value)
         return _index(values, arg)
 
     return extract
@@ -408,13 +413,12 @@ _PER_CONTAINER: dict[str, Callable[[Event, dict[str, Any]], Any]] = {
     "eff_run_as_group": lambda ev, c: _eff(ev, c, "runAsGroup"),
     "proc_mount": lambda ev, c: _sc(c, "procMount"),
     "add_capabilities": lambda ev, c: (
-        " ".join(map(str, _get(c, "securityContext", "capabilities", "add")))
+        [str(v) for v in _get(c, "securityContext", "capabilities", "add")]
         if isinstance(_get(c, "securityContext", "capabilities", "add"), list)
         else MISSING
     ),
     "host_port": lambda ev, c: (
-        " ".join(str(p["hostPort"]) for p in c["ports"] if isinstance(p, dict) and "hostPort" in p)
-        or MISSING
+        [str(p["hostPort"]) for p in c["ports"] if isinstance(p, dict) and "hostPort" in p]
         if isinstance(c.get("ports"), list)
         else MISSING
     ),
