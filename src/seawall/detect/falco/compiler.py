@@ -623,10 +623,13 @@ class _Compiler:
         for part in frozen:
             if isinstance(part, str):
                 terms.append(self.const(part))
+            elif (expr := _inline_expression(self, part)) is not None:
+                # plain JSON fields are read straight from the event, not via the cache
+                terms.append(f"(v if (v := {expr}).__class__ is str else _text(v))")
             else:
                 terms.append(f"(v if (v := c[{part}]).__class__ is str else _text(v))")
-        code = "def fmt(c):\n    return " + (" + ".join(terms) or "''") + "\n"
-        namespace: dict[str, Any] = {"_text": _to_text, **self.consts}
+        code = "def fmt(c):\n    ev = c.event\n    return " + (" + ".join(terms) or "''") + "\n"
+        namespace: dict[str, Any] = {"_text": _to_text, "M": MISSING, **self.consts}
         exec(compile(code, "<output>", "exec"), namespace)
         format_output: Callable[[FieldCache], str] = namespace["fmt"]
         return format_output
@@ -780,6 +783,24 @@ def _slots_of(node: Any, comp: _Compiler, out: set[int]) -> None:
         _slots_of(node[1], comp, out)
     elif kind == "cmp":
         out.add(comp.slot(node[1], node[2])[0])
+
+
+def _inline_expression(comp: _Compiler, slot: int) -> str | None:
+    """A Python expression over `ev` giving the raw value of a plain-JSON field, or None."""
+    if comp.posts[slot] is not None:
+        return None
+    inline = getattr(comp.extracts[slot], "inline_expr", None)
+    if inline is not None:
+        return f"({inline})"
+    path = _json_path(comp, slot)
+    if path is None or len(path) > 2:
+        return None
+    if len(path) == 1:
+        return f"(M if (w := ev.get({path[0]!r})) is None else w)"
+    return (
+        f"(M if (w := (w.get({path[1]!r}) if (w := ev.get({path[0]!r})).__class__ is dict "
+        f"else None)) is None else w)"
+    )
 
 
 def _prefetch_lines(comp: _Compiler, slot: int) -> list[str]:

@@ -257,10 +257,7 @@ def _simple(*keys: str) -> Callable[[Event, str | None], Any]:
 
 
 def _annotation(key: str) -> Callable[[Event, str | None], Any]:
-    def extract(ev: Event, arg: str | None) -> Any:
-        return _text(_get(ev, "annotations", key))
-
-    return extract
+    return _simple("annotations", key)
 
 
 def _first_container(pick: Callable[[dict[str, Any]], Any]) -> Callable[[Event, str | None], Any]:
