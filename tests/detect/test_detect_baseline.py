@@ -183,3 +183,16 @@ def test_drift_accepts_a_plain_file_list(tmp_path: Path) -> None:
     assert [f["evidence"].split("exe=")[1].split()[0] for f in doc["findings"]] == [  # type: ignore[attr-defined]
         "/bin/bash"
     ]
+
+
+def test_profiles_from_two_runs_merge_into_one(tmp_path: Path) -> None:
+    first, second, merged = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "m.json"
+    learn = ["--source", "tetragon", "--baseline", "learn", "--profile"]
+    _detect(*learn, str(first), str(HOST / "privileged-pod-init.json"))
+    _detect(*learn, str(second), str(HOST / "nginx-execution.json"))
+    proc = run_seawall("detect", "merge-profiles", str(first), str(second), "--output", str(merged))
+    assert proc.returncode == 0, proc.stderr.decode()
+    doc = json.loads(merged.read_text())
+    assert doc["version"] == 2
+    assert doc["workloads"][WORKLOAD]["process"] == ["/docker-entrypoint.sh", "/usr/sbin/nginx"]
+    assert doc["workloads"][WORKLOAD]["events"] == 2

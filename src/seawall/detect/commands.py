@@ -179,5 +179,25 @@ def serve_command(
     )
 
 
+@detect_app.command("merge-profiles")
+def merge_profiles_command(
+    profiles: Annotated[list[Path], typer.Argument(help="Baseline profiles to merge.")],
+    output: OutputOpt = None,
+) -> None:
+    """Merge baseline profiles (e.g. learned on several clusters) into one."""
+    from seawall.detect.anomaly import Profiles
+    from seawall.report.output import to_json, write_output
+
+    merged = Profiles()
+    for path in profiles:
+        if not path.exists():
+            raise InputError(f"{path}: profile does not exist")
+        loaded = Profiles.load(path)
+        merged.merge(loaded)
+        merged.version = max(merged.version, loaded.version)
+    merged.version += 1
+    write_output(to_json(merged.document()), output)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(detect_app, name="detect")
