@@ -544,3 +544,12 @@ def test_webhook_delivery_retries_until_accepted(tmp_path: Path) -> None:
     assert attempts["n"] == 2
     assert [r["rule"] for r in received] == ["Attach/Exec Pod"]
     assert received[0]["type"] == "threat"
+
+
+def test_a_bad_first_line_does_not_hide_the_events_after_it(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    log.write_text("garbage\n" + (K8S / "attach_pod.json").read_text())
+    doc = _json("--rules", str(RULES / "k8s_audit_rules.yaml"), "--source", "k8saudit", str(log))
+    assert doc["summary"]["events"] == 1  # type: ignore[index]
+    assert [b["line"] for b in doc["bad_lines"]] == [1]  # type: ignore[attr-defined]
+    assert [f["rule"] for f in doc["findings"]] == ["Attach/Exec Pod"]  # type: ignore[attr-defined]

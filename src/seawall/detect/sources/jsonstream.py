@@ -35,11 +35,17 @@ def read_json_values(stream: IO[bytes], name: str) -> Iterator[tuple[int, Any] |
         return
     try:
         value = _decode_line(first)
-    except msgspec.DecodeError:
-        rest = stream.read(MAX_DOCUMENT)
-        yield from _documents(first + rest)
-        return
-    yield 1, value
+    except msgspec.DecodeError as exc:
+        if first.lstrip()[:1] in (b"{", b"["):
+            # the start of a multi-line document (a pretty-printed export): read documents
+            rest = stream.read(MAX_DOCUMENT)
+            yield from _documents(first + rest)
+            if stream.read(1):
+                yield BadLine(0, f"input larger than {MAX_DOCUMENT} bytes; the rest was skipped")
+            return
+        yield BadLine(1, f"not JSON ({exc})")
+    else:
+        yield 1, value
     lineno = 1
     for raw in iter(lambda: stream.readline(MAX_LINE + 1), b""):
         lineno += 1
