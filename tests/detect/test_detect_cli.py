@@ -61,6 +61,21 @@ def test_k8saudit_json_report_is_pinned() -> None:
         str(K8S / "create_nginx_pod_privileged.json"),
     )
     assert doc["schema"] == "seawall.detect/v1"
+    # the documented top level (docs/json-schema.md, detect section)
+    assert set(doc) == {
+        "schema",
+        "source",
+        "rules_files",
+        "summary",
+        "findings",
+        "bad_lines",
+        "rule_errors",
+        "baseline",
+    }
+    assert doc["source"] == "k8saudit"
+    assert doc["rules_files"] == [str(RULES / "k8s_audit_rules.yaml")]
+    assert doc["bad_lines"] == doc["rule_errors"] == []
+    assert doc["baseline"] is None
     assert doc["summary"] == {
         "events": 1,
         "alerts": 1,
@@ -77,6 +92,18 @@ def test_k8saudit_json_report_is_pinned() -> None:
     assert finding["task"] == "threat-detection"
     assert finding["asset"].startswith("k8s:cluster/default/pods/")
     details = finding["details"]
+    assert set(details) == {
+        "rule",
+        "priority",
+        "output",
+        "time",
+        "source",
+        "tags",
+        "mitre",
+        "input",
+        "line",
+    }
+    assert details["mitre"] == {"techniques": [], "tactics": []}
     assert details["priority"] == "WARNING"
     assert details["source"] == "k8saudit"
     assert details["time"] == "2018-10-25T14:09:12.581541Z"
