@@ -196,3 +196,45 @@ def test_profiles_from_two_runs_merge_into_one(tmp_path: Path) -> None:
     assert doc["version"] == 2
     assert doc["workloads"][WORKLOAD]["process"] == ["/docker-entrypoint.sh", "/usr/sbin/nginx"]
     assert doc["workloads"][WORKLOAD]["events"] == 2
+
+
+def test_image_files_lists_the_final_file_system_for_drift(tmp_path: Path) -> None:
+    from detect_images import docker_archive
+
+    archive = tmp_path / "app.tar"
+    image_id = docker_archive(
+        archive,
+        [
+            {"/usr/bin/app": b"\x7fELF1", "/usr/bin/tool": b"\x7fELF2", "/etc/app.conf": b"x"},
+            {"/usr/bin/.wh.tool": b"", "/usr/local/bin/helper": b"\x7fELF3"},
+        ],
+    )
+    out = tmp_path / "image-files.json"
+    proc = run_seawall("detect", "image-files", f"docker-archive:{archive}", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr.decode()
+    doc = json.loads(out.read_text())
+    assert doc == {
+        "schema": "seawall.image-files/v1",
+        "images": {image_id: ["/etc/app.conf", "/usr/bin/app", "/usr/local/bin/helper"]},
+    }
+    # keyed by the digest the runtime reports, the list drives drift detection
+    proc = run_seawall(
+        "detect",
+        "image-files",
+        f"docker-archive:{archive}",
+        "--digest",
+        NGINX_DIGEST,
+        "--output",
+        str(out),
+    )
+    assert proc.returncode == 0
+    drift = _detect(
+        "--source", "tetragon", "--image-files", str(out), str(HOST / "privileged-pod-nsenter.json")
+    )
+    assert [f["rule"] for f in drift["findings"]] == ["Drift Detected (exec of new binary)"]  # type: ignore[attr-defined]
+
+
+def test_image_files_of_a_missing_image_is_an_input_error(tmp_path: Path) -> None:
+    proc = run_seawall("detect", "image-files", f"docker-archive:{tmp_path / 'none.tar'}")
+    assert proc.returncode == 2
+    assert len(proc.stderr.decode().strip().splitlines()) == 1

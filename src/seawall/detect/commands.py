@@ -179,6 +179,35 @@ def serve_command(
     )
 
 
+@detect_app.command("image-files")
+def image_files_command(
+    images: Annotated[list[str], typer.Argument(help="Images (docker-archive:, oci:, dir: ...).")],
+    output: OutputOpt = None,
+    digest: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--digest",
+            help="Key the list by this digest (the one the runtime reports), one per image.",
+        ),
+    ] = None,
+) -> None:
+    """Write the file lists of images (seawall.image-files/v1) for drift detection."""
+    from seawall.detect.drift import IMAGE_FILES_SCHEMA, image_files
+    from seawall.report.output import to_json, write_output
+
+    digests = list(digest or [])
+    if digests and len(digests) != len(images):
+        raise typer.BadParameter("give one --digest per image", param_hint="--digest")
+    listed: dict[str, list[str]] = {}
+    for index, ref in enumerate(images):
+        found, paths = image_files(ref)
+        key = digests[index] if digests else found
+        if not key:
+            raise InputError(f"{ref}: the image has no digest; name it with --digest")
+        listed[key] = paths
+    write_output(to_json({"schema": IMAGE_FILES_SCHEMA, "images": listed}), output)
+
+
 @detect_app.command("merge-profiles")
 def merge_profiles_command(
     profiles: Annotated[list[Path], typer.Argument(help="Baseline profiles to merge.")],
