@@ -346,3 +346,27 @@ def test_k8saudit_pod_fields_follow_the_plugin() -> None:
     assert get("ka.uri.param", "command") == "sh"
     assert get("jevt.value", "/requestObject/spec/containers/1/name") == "b"
     assert get("ka.target.subresource") is MISSING
+
+
+def test_absurdly_nested_condition_is_a_rule_error_not_a_crash() -> None:
+    parens = "(" * 3000 + "t.s = a" + ")" * 3000  # redundant parentheses collapse
+    negations = "not " * 4000 + "t.s = a"  # a 4000-deep tree does not
+    engine = _engine(
+        f"""
+        - rule: Parens
+          desc: d
+          condition: "{parens}"
+          output: o
+          priority: INFO
+          source: test
+        - rule: Deep
+          desc: d
+          condition: "{negations}"
+          output: o
+          priority: INFO
+          source: test
+        """,
+        strict=False,
+    )
+    assert [p.name for p in engine.problems] == ["Deep"]
+    assert [a.rule for a in engine.evaluate({"s": "a"})] == ["Parens"]

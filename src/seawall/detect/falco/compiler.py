@@ -706,6 +706,9 @@ def compile_rules(
             code = comp.gen(tree)  # validates fields even for disabled rules
             fmt = comp.output_formatter(rule.output)
             cons = comp.constraints(tree)
+        except RecursionError:
+            problems.append(RuleProblem(rule.file, rule.line, rule.name, "condition too deep"))
+            continue
         except (ConditionSyntaxError, CompileError) as exc:
             if rule.skip_if_unknown_filter and "unknown field" in str(exc):
                 continue  # the rule asked to be skipped silently (upstream semantics)

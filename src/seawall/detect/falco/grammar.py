@@ -144,4 +144,9 @@ def parse_condition(text: str) -> Any:
         where = f" at line {line} column {column}" if line is not None else ""
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConditionSyntaxError(f"condition syntax error{where}: {first}") from None
-    return _ToAst().transform(tree)
+    except RecursionError:
+        raise ConditionSyntaxError("condition nested too deeply") from None
+    try:
+        return _ToAst().transform(tree)
+    except RecursionError:
+        raise ConditionSyntaxError("condition nested too deeply") from None
