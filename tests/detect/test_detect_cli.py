@@ -580,3 +580,12 @@ def test_a_bad_first_line_does_not_hide_the_events_after_it(tmp_path: Path) -> N
     assert doc["summary"]["events"] == 1  # type: ignore[index]
     assert [b["line"] for b in doc["bad_lines"]] == [1]  # type: ignore[attr-defined]
     assert [f["rule"] for f in doc["findings"]] == ["Attach/Exec Pod"]  # type: ignore[attr-defined]
+
+
+def test_hostile_nesting_is_a_bad_line_not_a_crash(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    deep = "[" * 100_000 + "]" * 100_000
+    log.write_text(deep + "\n" + (K8S / "attach_pod.json").read_text())
+    doc = _json("--rules", str(RULES / "k8s_audit_rules.yaml"), "--source", "k8saudit", str(log))
+    assert doc["summary"]["events"] == 1  # type: ignore[index]
+    assert doc["bad_lines"][0]["line"] == 1  # type: ignore[index]

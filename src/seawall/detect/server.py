@@ -122,6 +122,8 @@ class Detector:
             value = msgspec.json.decode(body)
         except msgspec.DecodeError as exc:
             return 400, {"error": f"body is not JSON ({exc})"}
+        except RecursionError:
+            return 400, {"error": "body is JSON nested too deeply"}
         events = audit_events(value)
         if events is None:
             return 400, {"error": "body is not an audit.k8s.io Event or EventList"}

@@ -76,7 +76,7 @@ class FieldCache(dict[int, Any]):
     def __missing__(self, slot: int) -> Any:
         try:
             value = self.extracts[slot](self.event, self.args[slot])
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError):
             value = MISSING
         if value is None:
             value = MISSING

@@ -35,7 +35,7 @@ def read_json_values(stream: IO[bytes], name: str) -> Iterator[tuple[int, Any] |
         return
     try:
         value = _decode_line(first)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         if first.lstrip()[:1] in (b"{", b"["):
             # the start of a multi-line document (a pretty-printed export): read documents
             rest = stream.read(MAX_DOCUMENT)
@@ -57,9 +57,14 @@ def read_json_values(stream: IO[bytes], name: str) -> Iterator[tuple[int, Any] |
         if not raw.strip():
             continue
         try:
-            yield lineno, _decode_line(raw)
+            value = _decode_line(raw)
         except msgspec.DecodeError as exc:
             yield BadLine(lineno, f"not JSON ({exc})")
+            continue
+        except RecursionError:
+            yield BadLine(lineno, "JSON nested too deeply")
+            continue
+        yield lineno, value
 
 
 def _documents(data: bytes) -> Iterator[tuple[int, Any] | BadLine]:
@@ -79,8 +84,9 @@ def _documents(data: bytes) -> Iterator[tuple[int, Any] | BadLine]:
         line = text.count("\n", 0, pos) + 1
         try:
             value, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield BadLine(line, f"not JSON ({exc.msg})")
+        except (json.JSONDecodeError, RecursionError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            yield BadLine(line, f"not JSON ({reason})")
             # resynchronise on the next line
             nxt = text.find("\n", pos)
             if nxt < 0:
