@@ -589,3 +589,17 @@ def test_hostile_nesting_is_a_bad_line_not_a_crash(tmp_path: Path) -> None:
     doc = _json("--rules", str(RULES / "k8s_audit_rules.yaml"), "--source", "k8saudit", str(log))
     assert doc["summary"]["events"] == 1  # type: ignore[index]
     assert doc["bad_lines"][0]["line"] == 1  # type: ignore[index]
+
+
+def test_gzip_input_is_read_and_a_gzip_bomb_is_refused(tmp_path: Path) -> None:
+    import gzip
+
+    log = tmp_path / "audit.log.gz"
+    log.write_bytes(gzip.compress((K8S / "attach_pod.json").read_bytes()))
+    doc = _json("--rules", str(RULES / "k8s_audit_rules.yaml"), "--source", "k8saudit", str(log))
+    assert [f["rule"] for f in doc["findings"]] == ["Attach/Exec Pod"]  # type: ignore[attr-defined]
+    bomb = tmp_path / "bomb.log.gz"
+    bomb.write_bytes(gzip.compress(b" " * (64 * 1024 * 1024), compresslevel=9))
+    proc = run_seawall("detect", "--source", "k8saudit", str(bomb))
+    assert proc.returncode == 2
+    assert "decompresses to more than" in proc.stderr.decode()

@@ -17,6 +17,8 @@ from seawall.errors import InputError
 
 FORMATS = ("table", "json", "jsonl", "ocsf")
 MAX_DECOMPRESSED = 1024 * 1024 * 1024
+MAX_RATIO = 200  # decompressed / compressed; real audit logs compress ~10-30x
+MIN_ALLOWANCE = 16 * 1024 * 1024
 
 
 class _DetectGroup(TyperGroup):
@@ -54,15 +56,22 @@ class _BoundedGzip(io.RawIOBase):
     def __init__(self, raw: IO[bytes], limit: int, name: str) -> None:
         self._inner = gzip.GzipFile(fileobj=raw)
         self._left = limit
+        self._limit = limit
         self._name = name
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._inner.read(min(len(buffer), self._left + 1))
+        try:
+            data = self._inner.read(min(len(buffer), self._left + 1))
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{self._name}: corrupt gzip data ({exc})") from None
         if len(data) > self._left:
-            raise InputError(f"{self._name}: decompresses to more than {MAX_DECOMPRESSED} bytes")
+            raise InputError(
+                f"{self._name}: decompresses to more than {self._limit} bytes "
+                f"(limit: {MAX_RATIO}x the compressed size, at most {MAX_DECOMPRESSED})"
+            )
         self._left -= len(data)
         buffer[: len(data)] = data
         return len(data)
@@ -81,7 +90,9 @@ def open_events(path: Path) -> Iterator[IO[bytes]]:
     with raw:
         if raw.read(2) == b"\x1f\x8b":
             raw.seek(0)
-            yield io.BufferedReader(_BoundedGzip(raw, MAX_DECOMPRESSED, str(path)))
+            size = path.stat().st_size
+            limit = min(MAX_DECOMPRESSED, max(size * MAX_RATIO, MIN_ALLOWANCE))
+            yield io.BufferedReader(_BoundedGzip(raw, limit, str(path)))
         else:
             raw.seek(0)
             yield raw
