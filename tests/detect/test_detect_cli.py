@@ -603,3 +603,56 @@ def test_gzip_input_is_read_and_a_gzip_bomb_is_refused(tmp_path: Path) -> None:
     proc = run_seawall("detect", "--source", "k8saudit", str(bomb))
     assert proc.returncode == 2
     assert "decompresses to more than" in proc.stderr.decode()
+
+
+def test_falco_and_sysdig_json_events_run_syscall_rules(tmp_path: Path) -> None:
+    falco_alert = {
+        "hostname": "node-1",
+        "output": "...",
+        "priority": "Notice",
+        "rule": "Terminal shell in container",
+        "source": "syscall",
+        "time": "2024-05-01T10:00:00.000000000Z",
+        "output_fields": {
+            "evt.type": "execve",
+            "evt.dir": "<",
+            "proc.name": "bash",
+            "proc.exepath": "/usr/bin/bash",
+            "proc.pname": "runc",
+            "proc.aname[2]": "containerd-shim",
+            "container.id": "3ad7b26ded6d",
+            "k8s.ns.name": "prod",
+            "k8s.pod.name": "web-7d4b9c-x2x9z",
+            "fd.sport": 443,
+        },
+    }
+    sysdig_record = {"evt.type": "connect", "evt.dir": "<", "fd.sport": 4444, "proc.name": "nc"}
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps(falco_alert) + "\n" + json.dumps(sysdig_record) + "\n")
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        """
+- list: shell_binaries
+  items: [bash, sh, zsh]
+- rule: Shell Under Runc
+  desc: d
+  condition: >
+    evt.type = execve and proc.name in (shell_binaries) and proc.aname[2] = containerd-shim
+    and container.id != host
+  output: "%proc.exepath in %k8s.ns.name/%k8s.pod.name (parent=%proc.pname)"
+  priority: NOTICE
+- rule: Reverse Shell Port
+  desc: d
+  condition: evt.type = connect and fd.sport in (4444, 1337)
+  output: "%proc.name -> %fd.sport"
+  priority: CRITICAL
+"""
+    )
+    for source in ("falco", "sysdig"):
+        doc = _json("--rules", str(rules), "--source", source, str(events))
+        got = [(f["rule"], f["evidence"]) for f in doc["findings"]]  # type: ignore[attr-defined]
+        assert got == [
+            ("Shell Under Runc", "/usr/bin/bash in prod/web-7d4b9c-x2x9z (parent=runc)"),
+            ("Reverse Shell Port", "nc -> 4444"),
+        ]
+        assert doc["findings"][0]["asset"] == "k8s:cluster/prod/pod/web-7d4b9c-x2x9z"  # type: ignore[index]
