@@ -370,3 +370,25 @@ def test_absurdly_nested_condition_is_a_rule_error_not_a_crash() -> None:
     )
     assert [p.name for p in engine.problems] == ["Deep"]
     assert [a.rule for a in engine.evaluate({"s": "a"})] == ["Parens"]
+
+
+def test_rules_may_use_lists_and_macros_defined_later() -> None:
+    # upstream collects every file before compiling: falco_rules.yaml's "Run shell
+    # untrusted" uses user_shell_container_exclusions and known_shell_spawn_cmdlines,
+    # both defined further down the file
+    engine = _engine(
+        """
+        - rule: Early
+          desc: d
+          condition: later_macro and t.s in (later_list)
+          output: o
+          priority: INFO
+          source: test
+        - macro: later_macro
+          condition: t.n > 1
+        - list: later_list
+          items: [a, b]
+        """
+    )
+    assert [a.rule for a in engine.evaluate({"s": "b", "n": 2})] == ["Early"]
+    assert engine.evaluate({"s": "later_list", "n": 2}) == []
