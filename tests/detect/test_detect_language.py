@@ -392,3 +392,22 @@ def test_rules_may_use_lists_and_macros_defined_later() -> None:
     )
     assert [a.rule for a in engine.evaluate({"s": "b", "n": 2})] == ["Early"]
     assert engine.evaluate({"s": "later_list", "n": 2}) == []
+
+
+def test_output_renders_json_values_as_the_extractor_does() -> None:
+    from seawall_testlib import DATA
+
+    from seawall.detect.falco.rules import load_rules_files
+    from seawall.detect.sources import get_source
+
+    rules = DATA / "detect" / "rules" / "k8s_audit_rules.yaml"
+    engine = Engine(load_rules_files([rules]), get_source("k8saudit"), rule_matching="all")
+    line = DATA / "detect" / "events" / "k8s_audit" / "create_nginx_pod_sensitive_mount.json"
+    import json as _json
+
+    event = _json.loads(line.read_text())
+    (alert,) = [a for a in engine.evaluate(event) if a.rule == "Create Sensitive Mount Pod"]
+    volumes = event["requestObject"]["spec"]["volumes"]
+    assert alert.output.endswith("volumes=" + _json.dumps(volumes, separators=(",", ":")) + ")"), (
+        alert.output
+    )

@@ -625,11 +625,16 @@ class _Compiler:
                 terms.append(self.const(part))
             elif (expr := _inline_expression(self, part)) is not None:
                 # plain JSON fields are read straight from the event, not via the cache
-                terms.append(f"(v if (v := {expr}).__class__ is str else _text(v))")
+                terms.append(f"(v if (v := {expr}).__class__ is str else _jtext(v))")
             else:
                 terms.append(f"(v if (v := c[{part}]).__class__ is str else _text(v))")
         code = "def fmt(c):\n    ev = c.event\n    return " + (" + ".join(terms) or "''") + "\n"
-        namespace: dict[str, Any] = {"_text": _to_text, "M": MISSING, **self.consts}
+        namespace: dict[str, Any] = {
+            "_text": _to_text,
+            "_jtext": _json_text,
+            "M": MISSING,
+            **self.consts,
+        }
         exec(compile(code, "<output>", "exec"), namespace)
         format_output: Callable[[FieldCache], str] = namespace["fmt"]
         return format_output
@@ -772,9 +777,32 @@ def _json_path(comp: _Compiler, slot: int) -> tuple[str, ...] | None:
     if path is not None and comp.posts[slot] is None:
         return tuple(path)
     arg = comp.args[slot]
-    if getattr(extract, "json_pointer", False) and arg and arg.count("/") == 1:
-        return (arg[1:],) if "~" not in arg else None
+    if getattr(extract, "json_pointer", False) and arg and arg.startswith("/"):
+        parts = tuple(arg[1:].split("/"))
+        # plain object keys only: list indexes and escapes take the extractor's path
+        if "~" in arg or len(parts) > MAX_INLINE_DEPTH or any(p.isdigit() for p in parts):
+            return None
+        return parts
     return None
+
+
+MAX_INLINE_DEPTH = 4
+
+
+def _walk_lines(var: str, path: tuple[str, ...], indent: str = "    ") -> list[str]:
+    """Statements setting `var` to the value at `path` under `ev` (None when absent)."""
+    lines = [f"{indent}{var} = ev.get({path[0]!r})"]
+    for key in path[1:]:
+        lines.append(f"{indent}{var} = {var}.get({key!r}) if {var}.__class__ is dict else None")
+    return lines
+
+
+def _walk_expression(path: tuple[str, ...]) -> str:
+    """An expression for the value at `path` under `ev` (None when absent)."""
+    expr = f"ev.get({path[0]!r})"
+    for key in path[1:]:
+        expr = f"(w.get({key!r}) if (w := {expr}).__class__ is dict else None)"
+    return expr
 
 
 def _slots_of(node: Any, comp: _Compiler, out: set[int]) -> None:
@@ -796,14 +824,9 @@ def _inline_expression(comp: _Compiler, slot: int) -> str | None:
     if inline is not None:
         return f"({inline})"
     path = _json_path(comp, slot)
-    if path is None or len(path) > 2:
+    if path is None or len(path) > MAX_INLINE_DEPTH:
         return None
-    if len(path) == 1:
-        return f"(M if (w := ev.get({path[0]!r})) is None else w)"
-    return (
-        f"(M if (w := (w.get({path[1]!r}) if (w := ev.get({path[0]!r})).__class__ is dict "
-        f"else None)) is None else w)"
-    )
+    return f"(M if (w := {_walk_expression(path)}) is None else w)"
 
 
 def _prefetch_lines(comp: _Compiler, slot: int) -> list[str]:
@@ -812,11 +835,9 @@ def _prefetch_lines(comp: _Compiler, slot: int) -> list[str]:
         lines = [f"    v = {inline}"]
     else:
         path = _json_path(comp, slot)
-        if path is None or len(path) > 2:
+        if path is None or len(path) > MAX_INLINE_DEPTH:
             return []
-        lines = [f"    v = ev.get({path[0]!r})"]
-        if len(path) == 2:
-            lines.append(f"    v = v.get({path[1]!r}) if v.__class__ is dict else None")
+        lines = _walk_lines("v", path)
     lines.append(f"    f{slot} = M if v is None else (v if v.__class__ is str else _text(v))")
     return lines
 
@@ -835,12 +856,10 @@ def _key_function(
         path = _json_path(comp, slot)
         var = f"v{i}"
         names.append(var)
-        if path is None or len(path) > 2:
+        if path is None or len(path) > MAX_INLINE_DEPTH:
             lines.append(f"    {var} = c[{slot}]")
             continue
-        lines.append(f"    {var} = ev.get({path[0]!r})")
-        if len(path) == 2:
-            lines.append(f"    {var} = {var}.get({path[1]!r}) if {var}.__class__ is dict else None")
+        lines.extend(_walk_lines(var, path))
         lines.append(f"    if {var} is None:")
         lines.append(f"        {var} = M")
         lines.append(f"    elif {var}.__class__ is not str:")
@@ -859,6 +878,11 @@ def _key_function(
     exec(compile("\n".join(lines) + "\n", "<index>", "exec"), namespace)
     key: Callable[[FieldCache], Any] = namespace["key"]
     return key
+
+
+def _json_text(value: Any) -> str:
+    """Output text of a raw JSON value, as the field's extractor would give it."""
+    return "<NA>" if value is MISSING else str(_plain_text(value))
 
 
 def _plain_text(value: Any) -> Any:

@@ -253,6 +253,7 @@ def _simple(*keys: str) -> Callable[[Event, str | None], Any]:
     def extract(ev: Event, arg: str | None) -> Any:
         return _text(_get(ev, *keys))
 
+    extract.json_path = keys  # type: ignore[attr-defined]
     return extract
 
 
