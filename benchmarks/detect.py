@@ -160,8 +160,8 @@ def tetragon_lines(count: int, seed: int = 11) -> Iterator[list[bytes]]:
     while made < count:
         chunk = []
         for _ in range(min(CHUNK, count - made)):
-            event = msgspec.json.decode(msgspec.json.encode(rng.choice(templates)))
-            event.pop("_kind", None)
+            template = {k: v for k, v in rng.choice(templates).items() if isinstance(k, str)}
+            event = msgspec.json.decode(msgspec.json.encode(template))
             proc = event["process_exec"]["process"]
             proc["binary"] = rng.choice(binaries)
             proc["arguments"] = rng.choice(["", "-c id", "-la /", "--version", "-v host:22"])

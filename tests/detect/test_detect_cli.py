@@ -61,6 +61,21 @@ def test_k8saudit_json_report_is_pinned() -> None:
         str(K8S / "create_nginx_pod_privileged.json"),
     )
     assert doc["schema"] == "seawall.detect/v1"
+    # the documented top level (docs/json-schema.md, detect section)
+    assert set(doc) == {
+        "schema",
+        "source",
+        "rules_files",
+        "summary",
+        "findings",
+        "bad_lines",
+        "rule_errors",
+        "baseline",
+    }
+    assert doc["source"] == "k8saudit"
+    assert doc["rules_files"] == [str(RULES / "k8s_audit_rules.yaml")]
+    assert doc["bad_lines"] == doc["rule_errors"] == []
+    assert doc["baseline"] is None
     assert doc["summary"] == {
         "events": 1,
         "alerts": 1,
@@ -77,6 +92,18 @@ def test_k8saudit_json_report_is_pinned() -> None:
     assert finding["task"] == "threat-detection"
     assert finding["asset"].startswith("k8s:cluster/default/pods/")
     details = finding["details"]
+    assert set(details) == {
+        "rule",
+        "priority",
+        "output",
+        "time",
+        "source",
+        "tags",
+        "mitre",
+        "input",
+        "line",
+    }
+    assert details["mitre"] == {"techniques": [], "tactics": []}
     assert details["priority"] == "WARNING"
     assert details["source"] == "k8saudit"
     assert details["time"] == "2018-10-25T14:09:12.581541Z"
@@ -454,3 +481,178 @@ def test_table_output_lists_alerts() -> None:
     assert "Attach/Exec Pod" in text
     assert "NOTICE" in text
     assert "1 events, 1 alerts" in text
+
+
+def test_tetragon_file_write_kprobe_reads_as_open_write(tmp_path: Path) -> None:
+    exec_event = json.loads(
+        (TETRAGON / "02_persistance" / "merlin-agent-insert-pod-spec.json").read_text()
+    )
+    process = exec_event["process_exec"]["process"]
+    kprobe = {
+        "process_kprobe": {
+            "process": process,
+            "function_name": "security_file_permission",
+            "args": [
+                {"file_arg": {"path": "/etc/kubernetes/manifests/merlin-agent.yaml"}},
+                {"int_arg": 2},
+            ],
+            "action": "KPROBE_ACTION_POST",
+        },
+        "node_name": "minikube",
+        "time": "2022-01-19T11:26:12.600Z",
+    }
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps(kprobe) + "\n")
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        """
+- macro: open_write
+  condition: >
+    (evt.type in (open,openat,openat2) and evt.is_open_write=true
+    and fd.typechar='f' and fd.num>=0)
+- rule: Write Static Pod Manifest
+  desc: persistence through a static pod
+  condition: open_write and fd.directory = /etc/kubernetes/manifests and container.id != host
+  output: "%proc.name wrote %fd.name (file=%fd.filename pod=%k8s.pod.name)"
+  priority: CRITICAL
+  tags: [T1543]
+"""
+    )
+    doc = _json("--rules", str(rules), "--source", "tetragon", str(events))
+    (finding,) = doc["findings"]  # type: ignore[misc]
+    assert finding["evidence"] == (
+        "cat wrote /etc/kubernetes/manifests/merlin-agent.yaml "
+        "(file=merlin-agent.yaml pod=privileged-pod)"
+    )
+    assert finding["severity"] == "critical"
+
+
+def test_webhook_delivery_retries_until_accepted(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict[str, object]] = []
+    attempts = {"n": 0}
+
+    class Flaky(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_POST(self) -> None:
+            attempts["n"] += 1
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if attempts["n"] == 1:  # the first delivery fails: seawall retries
+                self.send_response(503)
+                self.end_headers()
+                return
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+    server = HTTPServer(("127.0.0.1", 0), Flaky)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        proc = run_seawall(
+            "detect",
+            "--rules",
+            str(RULES / "k8s_audit_rules.yaml"),
+            "--source",
+            "k8saudit",
+            str(K8S / "attach_pod.json"),
+            "--webhook",
+            f"http://127.0.0.1:{server.server_address[1]}/alerts",
+            "--format",
+            "json",
+        )
+    finally:
+        server.shutdown()
+    assert proc.returncode == 0, proc.stderr
+    assert attempts["n"] == 2
+    assert [r["rule"] for r in received] == ["Attach/Exec Pod"]
+    assert received[0]["type"] == "threat"
+
+
+def test_a_bad_first_line_does_not_hide_the_events_after_it(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    log.write_text("garbage\n" + (K8S / "attach_pod.json").read_text())
+    doc = _json("--rules", str(RULES / "k8s_audit_rules.yaml"), "--source", "k8saudit", str(log))
+    assert doc["summary"]["events"] == 1  # type: ignore[index]
+    assert [b["line"] for b in doc["bad_lines"]] == [1]  # type: ignore[attr-defined]
+    assert [f["rule"] for f in doc["findings"]] == ["Attach/Exec Pod"]  # type: ignore[attr-defined]
+
+
+def test_hostile_nesting_is_a_bad_line_not_a_crash(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    deep = "[" * 100_000 + "]" * 100_000
+    log.write_text(deep + "\n" + (K8S / "attach_pod.json").read_text())
+    doc = _json("--rules", str(RULES / "k8s_audit_rules.yaml"), "--source", "k8saudit", str(log))
+    assert doc["summary"]["events"] == 1  # type: ignore[index]
+    assert doc["bad_lines"][0]["line"] == 1  # type: ignore[index]
+
+
+def test_gzip_input_is_read_and_a_gzip_bomb_is_refused(tmp_path: Path) -> None:
+    import gzip
+
+    log = tmp_path / "audit.log.gz"
+    log.write_bytes(gzip.compress((K8S / "attach_pod.json").read_bytes()))
+    doc = _json("--rules", str(RULES / "k8s_audit_rules.yaml"), "--source", "k8saudit", str(log))
+    assert [f["rule"] for f in doc["findings"]] == ["Attach/Exec Pod"]  # type: ignore[attr-defined]
+    bomb = tmp_path / "bomb.log.gz"
+    bomb.write_bytes(gzip.compress(b" " * (64 * 1024 * 1024), compresslevel=9))
+    proc = run_seawall("detect", "--source", "k8saudit", str(bomb))
+    assert proc.returncode == 2
+    assert "decompresses to more than" in proc.stderr.decode()
+
+
+def test_falco_and_sysdig_json_events_run_syscall_rules(tmp_path: Path) -> None:
+    falco_alert = {
+        "hostname": "node-1",
+        "output": "...",
+        "priority": "Notice",
+        "rule": "Terminal shell in container",
+        "source": "syscall",
+        "time": "2024-05-01T10:00:00.000000000Z",
+        "output_fields": {
+            "evt.type": "execve",
+            "evt.dir": "<",
+            "proc.name": "bash",
+            "proc.exepath": "/usr/bin/bash",
+            "proc.pname": "runc",
+            "proc.aname[2]": "containerd-shim",
+            "container.id": "3ad7b26ded6d",
+            "k8s.ns.name": "prod",
+            "k8s.pod.name": "web-7d4b9c-x2x9z",
+            "fd.sport": 443,
+        },
+    }
+    sysdig_record = {"evt.type": "connect", "evt.dir": "<", "fd.sport": 4444, "proc.name": "nc"}
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps(falco_alert) + "\n" + json.dumps(sysdig_record) + "\n")
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        """
+- list: shell_binaries
+  items: [bash, sh, zsh]
+- rule: Shell Under Runc
+  desc: d
+  condition: >
+    evt.type = execve and proc.name in (shell_binaries) and proc.aname[2] = containerd-shim
+    and container.id != host
+  output: "%proc.exepath in %k8s.ns.name/%k8s.pod.name (parent=%proc.pname)"
+  priority: NOTICE
+- rule: Reverse Shell Port
+  desc: d
+  condition: evt.type = connect and fd.sport in (4444, 1337)
+  output: "%proc.name -> %fd.sport"
+  priority: CRITICAL
+"""
+    )
+    for source in ("falco", "sysdig"):
+        doc = _json("--rules", str(rules), "--source", source, str(events))
+        got = [(f["rule"], f["evidence"]) for f in doc["findings"]]  # type: ignore[attr-defined]
+        assert got == [
+            ("Shell Under Runc", "/usr/bin/bash in prod/web-7d4b9c-x2x9z (parent=runc)"),
+            ("Reverse Shell Port", "nc -> 4444"),
+        ]
+        assert doc["findings"][0]["asset"] == "k8s:cluster/prod/pod/web-7d4b9c-x2x9z"  # type: ignore[index]

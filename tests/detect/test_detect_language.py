@@ -274,3 +274,140 @@ def test_rule_index_skips_rules_whose_constraints_the_event_misses() -> None:
     assert [program.slot_names[s] for s in program.index_slots] == ["t.s"]
     cache = program.new_cache({"s": "three", "n": 1})
     assert [r.name for r in program.candidates(cache)] == ["Two"]
+
+
+def test_skip_if_unknown_filter_skips_silently() -> None:
+    engine = _engine(
+        """
+        - rule: Newer Field
+          desc: uses a field this source does not have
+          condition: t.future = 1
+          output: o
+          priority: INFO
+          source: test
+          skip-if-unknown-filter: true
+        - rule: Known
+          desc: d
+          condition: t.s = a
+          output: o
+          priority: INFO
+          source: test
+        """,
+        strict=True,
+    )
+    assert engine.problems == []
+    assert [a.rule for a in engine.evaluate({"s": "a"})] == ["Known"]
+
+
+def test_k8saudit_pod_fields_follow_the_plugin() -> None:
+    from seawall.detect.sources import get_source
+
+    source = get_source("k8saudit")
+    event = {
+        "kind": "Event",
+        "verb": "create",
+        "requestURI": "/api/v1/namespaces/ns/pods/p/exec?command=sh&command=-c&stdin=true",
+        "objectRef": {"resource": "pods", "namespace": "ns", "name": "p"},
+        "requestObject": {
+            "spec": {
+                "hostPID": True,
+                "securityContext": {"runAsUser": 1000},
+                "containers": [
+                    {
+                        "name": "a",
+                        "image": "registry.io:5000/team/app:1.2@sha256:abc",
+                        "securityContext": {
+                            "privileged": True,
+                            "capabilities": {"add": ["NET_ADMIN"]},
+                        },
+                        "ports": [{"containerPort": 80, "hostPort": 8080}],
+                    },
+                    {"name": "b", "image": "busybox", "securityContext": {"runAsUser": 0}},
+                ],
+                "volumes": [{"name": "v", "hostPath": {"path": "/var/run/docker.sock"}}],
+            }
+        },
+    }
+
+    def get(name: str, arg: str | None = None) -> Any:
+        return source.fields[name].extract(event, arg)
+
+    assert get("ka.req.pod.containers.image.repository") == ["registry.io:5000/team/app", "busybox"]
+    assert get("ka.req.pod.containers.image", "1") == "busybox"
+    assert get("ka.req.pod.containers.privileged") == ["true", "false"]
+    assert get("ka.req.container.privileged") == "true"
+    assert get("ka.req.pod.containers.add_capabilities") == ["NET_ADMIN"]
+    assert get("ka.req.pod.containers.host_port") == ["8080"]
+    assert get("ka.req.pod.containers.eff_run_as_user") == ["1000", "0"]
+    assert get("ka.req.pod.host_pid") == "true"
+    assert get("ka.req.pod.host_network") == "false"
+    assert get("ka.req.volume.hostpath", "/var/run/docker.sock") == "true"
+    assert get("ka.req.volume.hostpath", "/proc*") == "false"
+    assert get("ka.uri.param", "command") == "sh"
+    assert get("jevt.value", "/requestObject/spec/containers/1/name") == "b"
+    assert get("ka.target.subresource") is MISSING
+
+
+def test_absurdly_nested_condition_is_a_rule_error_not_a_crash() -> None:
+    parens = "(" * 3000 + "t.s = a" + ")" * 3000  # redundant parentheses collapse
+    negations = "not " * 4000 + "t.s = a"  # a 4000-deep tree does not
+    engine = _engine(
+        f"""
+        - rule: Parens
+          desc: d
+          condition: "{parens}"
+          output: o
+          priority: INFO
+          source: test
+        - rule: Deep
+          desc: d
+          condition: "{negations}"
+          output: o
+          priority: INFO
+          source: test
+        """,
+        strict=False,
+    )
+    assert [p.name for p in engine.problems] == ["Deep"]
+    assert [a.rule for a in engine.evaluate({"s": "a"})] == ["Parens"]
+
+
+def test_rules_may_use_lists_and_macros_defined_later() -> None:
+    # upstream collects every file before compiling: falco_rules.yaml's "Run shell
+    # untrusted" uses user_shell_container_exclusions and known_shell_spawn_cmdlines,
+    # both defined further down the file
+    engine = _engine(
+        """
+        - rule: Early
+          desc: d
+          condition: later_macro and t.s in (later_list)
+          output: o
+          priority: INFO
+          source: test
+        - macro: later_macro
+          condition: t.n > 1
+        - list: later_list
+          items: [a, b]
+        """
+    )
+    assert [a.rule for a in engine.evaluate({"s": "b", "n": 2})] == ["Early"]
+    assert engine.evaluate({"s": "later_list", "n": 2}) == []
+
+
+def test_output_renders_json_values_as_the_extractor_does() -> None:
+    from seawall_testlib import DATA
+
+    from seawall.detect.falco.rules import load_rules_files
+    from seawall.detect.sources import get_source
+
+    rules = DATA / "detect" / "rules" / "k8s_audit_rules.yaml"
+    engine = Engine(load_rules_files([rules]), get_source("k8saudit"), rule_matching="all")
+    line = DATA / "detect" / "events" / "k8s_audit" / "create_nginx_pod_sensitive_mount.json"
+    import json as _json
+
+    event = _json.loads(line.read_text())
+    (alert,) = [a for a in engine.evaluate(event) if a.rule == "Create Sensitive Mount Pod"]
+    volumes = event["requestObject"]["spec"]["volumes"]
+    assert alert.output.endswith("volumes=" + _json.dumps(volumes, separators=(",", ":")) + ")"), (
+        alert.output
+    )

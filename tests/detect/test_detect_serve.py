@@ -44,19 +44,23 @@ def test_webhook_batches_are_evaluated_and_alerts_reach_the_ocsf_sink(tmp_path: 
         assert doc["received"] == len(events)
         single = (K8S / "attach_pod.json").read_bytes()
         assert _post(port, single)[0] == 200
+        # JSON lines of Events (as log shippers send them) are accepted too
+        lines = (K8S / "create_configmap_sensitive_values.json").read_bytes()
+        status, doc = _post(port, lines)
+        assert (status, doc["received"]) == (200, 6)
         # bad requests: 400 and a counter, the server keeps serving
         assert _post(port, b"not json")[0] == 400
         assert _post(port, b'{"kind": 0}')[0] == 400
         assert _post(port, single, path="/elsewhere")[0] == 404
         stats = _get(port, "/stats")
-        assert stats["received"] == stats["evaluated"] == len(events) + 1
+        assert stats["received"] == stats["evaluated"] == len(events) + 7
         assert stats["bad_requests"] == 3
     finally:
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=60)
     assert server.returncode == 0
     summary = err.decode().strip().splitlines()[-1]
-    assert f"received {len(events) + 1} events, evaluated {len(events) + 1}" in summary
+    assert f"received {len(events) + 7} events, evaluated {len(events) + 7}" in summary
     records = [json.loads(line) for line in sink.read_text().splitlines()]
     assert records, "alerts were written"
     assert all(r["class_uid"] == 2004 for r in records)

@@ -81,7 +81,7 @@ def observe(source: str, event: dict[str, Any]) -> tuple[str, list[tuple[str, st
 
 
 def _observe_tetragon(event: dict[str, Any]) -> tuple[str, list[tuple[str, str]]] | None:
-    kind = next((k for k in event if k.startswith("process_")), None)
+    kind = next((k for k in event if isinstance(k, str) and k.startswith("process_")), None)
     if kind is None:
         return None
     body = _obj(event[kind])

@@ -17,6 +17,8 @@ from seawall.errors import InputError
 
 FORMATS = ("table", "json", "jsonl", "ocsf")
 MAX_DECOMPRESSED = 1024 * 1024 * 1024
+MAX_RATIO = 200  # decompressed / compressed; real audit logs compress ~10-30x
+MIN_ALLOWANCE = 16 * 1024 * 1024
 
 
 class _DetectGroup(TyperGroup):
@@ -37,7 +39,8 @@ detect_app = typer.Typer(
         "Threat detection with Falco rules, anomaly baselines and drift.\n\n"
         "seawall detect [--rules FILE]... --source k8saudit|tetragon|falco|sysdig|cloudtrail|"
         "gcpaudit FILES... [--format table|json|jsonl|ocsf]\n\n"
-        "seawall detect serve --listen 127.0.0.1:PORT --rules FILE --sink ocsf:FILE"
+        "seawall detect serve --listen 127.0.0.1:PORT --rules FILE --sink ocsf:FILE\n\n"
+        "All options of the first form: seawall detect run --help."
     ),
 )
 
@@ -53,15 +56,22 @@ class _BoundedGzip(io.RawIOBase):
     def __init__(self, raw: IO[bytes], limit: int, name: str) -> None:
         self._inner = gzip.GzipFile(fileobj=raw)
         self._left = limit
+        self._limit = limit
         self._name = name
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._inner.read(min(len(buffer), self._left + 1))
+        try:
+            data = self._inner.read(min(len(buffer), self._left + 1))
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{self._name}: corrupt gzip data ({exc})") from None
         if len(data) > self._left:
-            raise InputError(f"{self._name}: decompresses to more than {MAX_DECOMPRESSED} bytes")
+            raise InputError(
+                f"{self._name}: decompresses to more than {self._limit} bytes "
+                f"(limit: {MAX_RATIO}x the compressed size, at most {MAX_DECOMPRESSED})"
+            )
         self._left -= len(data)
         buffer[: len(data)] = data
         return len(data)
@@ -80,7 +90,9 @@ def open_events(path: Path) -> Iterator[IO[bytes]]:
     with raw:
         if raw.read(2) == b"\x1f\x8b":
             raw.seek(0)
-            yield io.BufferedReader(_BoundedGzip(raw, MAX_DECOMPRESSED, str(path)))
+            size = path.stat().st_size
+            limit = min(MAX_DECOMPRESSED, max(size * MAX_RATIO, MIN_ALLOWANCE))
+            yield io.BufferedReader(_BoundedGzip(raw, limit, str(path)))
         else:
             raw.seek(0)
             yield raw
@@ -176,6 +188,55 @@ def serve_command(
         strict=strict,
         dedupe=dedupe,
     )
+
+
+@detect_app.command("image-files")
+def image_files_command(
+    images: Annotated[list[str], typer.Argument(help="Images (docker-archive:, oci:, dir: ...).")],
+    output: OutputOpt = None,
+    digest: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--digest",
+            help="Key the list by this digest (the one the runtime reports), one per image.",
+        ),
+    ] = None,
+) -> None:
+    """Write the file lists of images (seawall.image-files/v1) for drift detection."""
+    from seawall.detect.drift import IMAGE_FILES_SCHEMA, image_files
+    from seawall.report.output import to_json, write_output
+
+    digests = list(digest or [])
+    if digests and len(digests) != len(images):
+        raise typer.BadParameter("give one --digest per image", param_hint="--digest")
+    listed: dict[str, list[str]] = {}
+    for index, ref in enumerate(images):
+        found, paths = image_files(ref)
+        key = digests[index] if digests else found
+        if not key:
+            raise InputError(f"{ref}: the image has no digest; name it with --digest")
+        listed[key] = paths
+    write_output(to_json({"schema": IMAGE_FILES_SCHEMA, "images": listed}), output)
+
+
+@detect_app.command("merge-profiles")
+def merge_profiles_command(
+    profiles: Annotated[list[Path], typer.Argument(help="Baseline profiles to merge.")],
+    output: OutputOpt = None,
+) -> None:
+    """Merge baseline profiles (e.g. learned on several clusters) into one."""
+    from seawall.detect.anomaly import Profiles
+    from seawall.report.output import to_json, write_output
+
+    merged = Profiles()
+    for path in profiles:
+        if not path.exists():
+            raise InputError(f"{path}: profile does not exist")
+        loaded = Profiles.load(path)
+        merged.merge(loaded)
+        merged.version = max(merged.version, loaded.version)
+    merged.version += 1
+    write_output(to_json(merged.document()), output)
 
 
 def register(app: typer.Typer) -> None:

@@ -52,6 +52,56 @@ def load_image_files(path: Path) -> tuple[dict[str, frozenset[str]], frozenset[s
     raise InputError(f"{path}: expected a JSON list of paths or a {IMAGE_FILES_SCHEMA} document")
 
 
+def image_files(ref: str, *, platform: str | None = None) -> tuple[str, list[str]]:
+    """(image digest, sorted paths of every regular file in the final image file system).
+
+    Uses the image stage's readers (seawall.images): each layer is walked once, file bytes
+    are not kept, and whiteouts, opaque directories and replacements by later layers apply.
+    """
+    import stat
+
+    from seawall.images.archive import open_image
+    from seawall.images.layer import LayerError, walk_layer
+    from seawall.images.reference import parse_reference
+
+    image = parse_reference(ref)
+    if image.transport == "dir":
+        from seawall.images.scan import collect_files
+
+        seen: set[str] = set()
+
+        def want_dir(path: str, mode: int, size: int) -> bool:
+            if stat.S_ISREG(mode):
+                seen.add(_normal(path))
+            return False
+
+        collect_files(image, want_dir)
+        return image.digest or "", sorted(seen)
+    source = open_image(image, platform)
+    files: set[str] = set()
+    for layer in source.layers:
+        layer_files: set[str] = set()
+
+        def want(path: str, mode: int, size: int, into: set[str] = layer_files) -> bool:
+            if stat.S_ISREG(mode):
+                into.add(_normal(path))
+            return False
+
+        try:
+            with layer.open() as raw:
+                walk = walk_layer(raw, layer.size, want, lambda *a: None, shadow=lambda p: True)
+        except LayerError as exc:
+            raise InputError(f"{source.label}: layer {layer.index}: {exc}") from None
+        for directory in walk.opaque:
+            prefix = _normal(directory).rstrip("/") + "/"
+            files = {f for f in files if not f.startswith(prefix)}
+        for gone in [*walk.whiteouts, *walk.replaced]:
+            gone = _normal(gone)
+            files = {f for f in files if f != gone and not f.startswith(gone + "/")}
+        files |= layer_files
+    return source.digest, sorted(files)
+
+
 def _normal(path: str) -> str:
     return posixpath.normpath("/" + path.lstrip("./"))
 

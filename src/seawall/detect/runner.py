@@ -89,6 +89,14 @@ def build_engine(
 ) -> tuple[Engine, RuleSet]:
     check_source(source)
     ruleset = load_rules_files(rules)
+    falco_source = get_source(source).falco_source
+    others = sorted({r.source for r in ruleset.rules.values() if r.source != falco_source})
+    if others:
+        count = sum(1 for r in ruleset.rules.values() if r.source != falco_source)
+        warn(
+            f"{count} rule(s) are for source {', '.join(others)}, not {falco_source} "
+            f"(--source {source}); they are not used"
+        )
     engine = Engine(
         ruleset,
         get_source(source),

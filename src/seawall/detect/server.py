@@ -119,10 +119,13 @@ class Detector:
 
     def handle(self, body: bytes) -> tuple[int, dict[str, Any]]:
         try:
-            value = msgspec.json.decode(body)
+            events = audit_events(msgspec.json.decode(body))
         except msgspec.DecodeError as exc:
-            return 400, {"error": f"body is not JSON ({exc})"}
-        events = audit_events(value)
+            events = _json_lines(body)  # log shippers POST JSON lines of Events
+            if events is None:
+                return 400, {"error": f"body is not JSON ({exc})"}
+        except RecursionError:
+            return 400, {"error": "body is JSON nested too deeply"}
         if events is None:
             return 400, {"error": "body is not an audit.k8s.io Event or EventList"}
         with self.lock:
@@ -143,10 +146,28 @@ class Detector:
         return 200, {"received": len(events), "alerts": len(alerts)}
 
 
+def _json_lines(body: bytes) -> list[dict[str, Any]] | None:
+    """Events from a body of JSON lines (Events or EventLists), or None if any line is bad."""
+    events: list[dict[str, Any]] = []
+    lines = [line for line in body.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return None
+    for line in lines:
+        try:
+            found = audit_events(msgspec.json.decode(line))
+        except (msgspec.DecodeError, RecursionError):
+            return None
+        if found is None:
+            return None
+        events.extend(found)
+    return events
+
+
 def _handler(detector: Detector) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "seawall-detect"
         protocol_version = "HTTP/1.1"
+        timeout = 30  # seconds a client may stall mid-request before it is dropped
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: no request logs
             return

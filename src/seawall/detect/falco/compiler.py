@@ -76,7 +76,7 @@ class FieldCache(dict[int, Any]):
     def __missing__(self, slot: int) -> Any:
         try:
             value = self.extracts[slot](self.event, self.args[slot])
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError):
             value = MISSING
         if value is None:
             value = MISSING
@@ -623,10 +623,18 @@ class _Compiler:
         for part in frozen:
             if isinstance(part, str):
                 terms.append(self.const(part))
+            elif (expr := _inline_expression(self, part)) is not None:
+                # plain JSON fields are read straight from the event, not via the cache
+                terms.append(f"(v if (v := {expr}).__class__ is str else _jtext(v))")
             else:
                 terms.append(f"(v if (v := c[{part}]).__class__ is str else _text(v))")
-        code = "def fmt(c):\n    return " + (" + ".join(terms) or "''") + "\n"
-        namespace: dict[str, Any] = {"_text": _to_text, **self.consts}
+        code = "def fmt(c):\n    ev = c.event\n    return " + (" + ".join(terms) or "''") + "\n"
+        namespace: dict[str, Any] = {
+            "_text": _to_text,
+            "_jtext": _json_text,
+            "M": MISSING,
+            **self.consts,
+        }
         exec(compile(code, "<output>", "exec"), namespace)
         format_output: Callable[[FieldCache], str] = namespace["fmt"]
         return format_output
@@ -703,7 +711,12 @@ def compile_rules(
             code = comp.gen(tree)  # validates fields even for disabled rules
             fmt = comp.output_formatter(rule.output)
             cons = comp.constraints(tree)
+        except RecursionError:
+            problems.append(RuleProblem(rule.file, rule.line, rule.name, "condition too deep"))
+            continue
         except (ConditionSyntaxError, CompileError) as exc:
+            if rule.skip_if_unknown_filter and "unknown field" in str(exc):
+                continue  # the rule asked to be skipped silently (upstream semantics)
             problems.append(RuleProblem(rule.file, rule.line, rule.name, str(exc)))
             continue
         if rule.enabled:
@@ -764,9 +777,32 @@ def _json_path(comp: _Compiler, slot: int) -> tuple[str, ...] | None:
     if path is not None and comp.posts[slot] is None:
         return tuple(path)
     arg = comp.args[slot]
-    if getattr(extract, "json_pointer", False) and arg and arg.count("/") == 1:
-        return (arg[1:],) if "~" not in arg else None
+    if getattr(extract, "json_pointer", False) and arg and arg.startswith("/"):
+        parts = tuple(arg[1:].split("/"))
+        # plain object keys only: list indexes and escapes take the extractor's path
+        if "~" in arg or len(parts) > MAX_INLINE_DEPTH or any(p.isdigit() for p in parts):
+            return None
+        return parts
     return None
+
+
+MAX_INLINE_DEPTH = 4
+
+
+def _walk_lines(var: str, path: tuple[str, ...], indent: str = "    ") -> list[str]:
+    """Statements setting `var` to the value at `path` under `ev` (None when absent)."""
+    lines = [f"{indent}{var} = ev.get({path[0]!r})"]
+    for key in path[1:]:
+        lines.append(f"{indent}{var} = {var}.get({key!r}) if {var}.__class__ is dict else None")
+    return lines
+
+
+def _walk_expression(path: tuple[str, ...]) -> str:
+    """An expression for the value at `path` under `ev` (None when absent)."""
+    expr = f"ev.get({path[0]!r})"
+    for key in path[1:]:
+        expr = f"(w.get({key!r}) if (w := {expr}).__class__ is dict else None)"
+    return expr
 
 
 def _slots_of(node: Any, comp: _Compiler, out: set[int]) -> None:
@@ -780,17 +816,28 @@ def _slots_of(node: Any, comp: _Compiler, out: set[int]) -> None:
         out.add(comp.slot(node[1], node[2])[0])
 
 
+def _inline_expression(comp: _Compiler, slot: int) -> str | None:
+    """A Python expression over `ev` giving the raw value of a plain-JSON field, or None."""
+    if comp.posts[slot] is not None:
+        return None
+    inline = getattr(comp.extracts[slot], "inline_expr", None)
+    if inline is not None:
+        return f"({inline})"
+    path = _json_path(comp, slot)
+    if path is None or len(path) > MAX_INLINE_DEPTH:
+        return None
+    return f"(M if (w := {_walk_expression(path)}) is None else w)"
+
+
 def _prefetch_lines(comp: _Compiler, slot: int) -> list[str]:
     inline = getattr(comp.extracts[slot], "inline_expr", None)
     if inline is not None and comp.posts[slot] is None:
         lines = [f"    v = {inline}"]
     else:
         path = _json_path(comp, slot)
-        if path is None or len(path) > 2:
+        if path is None or len(path) > MAX_INLINE_DEPTH:
             return []
-        lines = [f"    v = ev.get({path[0]!r})"]
-        if len(path) == 2:
-            lines.append(f"    v = v.get({path[1]!r}) if v.__class__ is dict else None")
+        lines = _walk_lines("v", path)
     lines.append(f"    f{slot} = M if v is None else (v if v.__class__ is str else _text(v))")
     return lines
 
@@ -809,12 +856,10 @@ def _key_function(
         path = _json_path(comp, slot)
         var = f"v{i}"
         names.append(var)
-        if path is None or len(path) > 2:
+        if path is None or len(path) > MAX_INLINE_DEPTH:
             lines.append(f"    {var} = c[{slot}]")
             continue
-        lines.append(f"    {var} = ev.get({path[0]!r})")
-        if len(path) == 2:
-            lines.append(f"    {var} = {var}.get({path[1]!r}) if {var}.__class__ is dict else None")
+        lines.extend(_walk_lines(var, path))
         lines.append(f"    if {var} is None:")
         lines.append(f"        {var} = M")
         lines.append(f"    elif {var}.__class__ is not str:")
@@ -833,6 +878,11 @@ def _key_function(
     exec(compile("\n".join(lines) + "\n", "<index>", "exec"), namespace)
     key: Callable[[FieldCache], Any] = namespace["key"]
     return key
+
+
+def _json_text(value: Any) -> str:
+    """Output text of a raw JSON value, as the field's extractor would give it."""
+    return "<NA>" if value is MISSING else str(_plain_text(value))
 
 
 def _plain_text(value: Any) -> Any:

@@ -55,7 +55,9 @@ _PARSER: Lark | None = None
 def _parser() -> Lark:
     global _PARSER
     if _PARSER is None:
-        _PARSER = Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True)
+        _PARSER = Lark(
+            GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True, cache=True
+        )
     return _PARSER
 
 
@@ -142,4 +144,9 @@ def parse_condition(text: str) -> Any:
         where = f" at line {line} column {column}" if line is not None else ""
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConditionSyntaxError(f"condition syntax error{where}: {first}") from None
-    return _ToAst().transform(tree)
+    except RecursionError:
+        raise ConditionSyntaxError("condition nested too deeply") from None
+    try:
+        return _ToAst().transform(tree)
+    except RecursionError:
+        raise ConditionSyntaxError("condition nested too deeply") from None

@@ -35,11 +35,17 @@ def read_json_values(stream: IO[bytes], name: str) -> Iterator[tuple[int, Any] |
         return
     try:
         value = _decode_line(first)
-    except msgspec.DecodeError:
-        rest = stream.read(MAX_DOCUMENT)
-        yield from _documents(first + rest)
-        return
-    yield 1, value
+    except (msgspec.DecodeError, RecursionError) as exc:
+        if first.lstrip()[:1] in (b"{", b"["):
+            # the start of a multi-line document (a pretty-printed export): read documents
+            rest = stream.read(MAX_DOCUMENT)
+            yield from _documents(first + rest)
+            if stream.read(1):
+                yield BadLine(0, f"input larger than {MAX_DOCUMENT} bytes; the rest was skipped")
+            return
+        yield BadLine(1, f"not JSON ({exc})")
+    else:
+        yield 1, value
     lineno = 1
     for raw in iter(lambda: stream.readline(MAX_LINE + 1), b""):
         lineno += 1
@@ -51,9 +57,14 @@ def read_json_values(stream: IO[bytes], name: str) -> Iterator[tuple[int, Any] |
         if not raw.strip():
             continue
         try:
-            yield lineno, _decode_line(raw)
+            value = _decode_line(raw)
         except msgspec.DecodeError as exc:
             yield BadLine(lineno, f"not JSON ({exc})")
+            continue
+        except RecursionError:
+            yield BadLine(lineno, "JSON nested too deeply")
+            continue
+        yield lineno, value
 
 
 def _documents(data: bytes) -> Iterator[tuple[int, Any] | BadLine]:
@@ -73,8 +84,9 @@ def _documents(data: bytes) -> Iterator[tuple[int, Any] | BadLine]:
         line = text.count("\n", 0, pos) + 1
         try:
             value, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield BadLine(line, f"not JSON ({exc.msg})")
+        except (json.JSONDecodeError, RecursionError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            yield BadLine(line, f"not JSON ({reason})")
             # resynchronise on the next line
             nxt = text.find("\n", pos)
             if nxt < 0:

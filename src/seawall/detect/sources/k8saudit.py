@@ -111,8 +111,13 @@ def _per_container(
         items = containers(ev)
         if not items:
             return MISSING
-        values = [pick(ev, c) for c in items]
-        values = [v for v in values if v is not MISSING]
+        values: list[Any] = []
+        for container in items:
+            value = pick(ev, container)
+            if isinstance(value, list):  # per-container lists (ports, capabilities) flatten
+                values.extend(value)
+            elif value is not MISSING:
+                values.append(value)
         return _index(values, arg)
 
     return extract
@@ -248,14 +253,12 @@ def _simple(*keys: str) -> Callable[[Event, str | None], Any]:
     def extract(ev: Event, arg: str | None) -> Any:
         return _text(_get(ev, *keys))
 
+    extract.json_path = keys  # type: ignore[attr-defined]
     return extract
 
 
 def _annotation(key: str) -> Callable[[Event, str | None], Any]:
-    def extract(ev: Event, arg: str | None) -> Any:
-        return _text(_get(ev, "annotations", key))
-
-    return extract
+    return _simple("annotations", key)
 
 
 def _first_container(pick: Callable[[dict[str, Any]], Any]) -> Callable[[Event, str | None], Any]:
@@ -408,13 +411,12 @@ _PER_CONTAINER: dict[str, Callable[[Event, dict[str, Any]], Any]] = {
     "eff_run_as_group": lambda ev, c: _eff(ev, c, "runAsGroup"),
     "proc_mount": lambda ev, c: _sc(c, "procMount"),
     "add_capabilities": lambda ev, c: (
-        " ".join(map(str, _get(c, "securityContext", "capabilities", "add")))
+        [str(v) for v in _get(c, "securityContext", "capabilities", "add")]
         if isinstance(_get(c, "securityContext", "capabilities", "add"), list)
         else MISSING
     ),
     "host_port": lambda ev, c: (
-        " ".join(str(p["hostPort"]) for p in c["ports"] if isinstance(p, dict) and "hostPort" in p)
-        or MISSING
+        [str(p["hostPort"]) for p in c["ports"] if isinstance(p, dict) and "hostPort" in p]
         if isinstance(c.get("ports"), list)
         else MISSING
     ),

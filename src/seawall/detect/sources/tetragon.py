@@ -60,33 +60,52 @@ def kind_of(ev: Event) -> str | None:
     return None
 
 
+_EMPTY: dict[str, Any] = {}
+# per-event cache key: not a string, so no JSON input can forge it
+CTX_KEY: Any = ("seawall", "tetragon-ctx")
+
+
+def _ctx(
+    ev: Event,
+) -> tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(kind, body, process, parent, pod, container) of an event, computed once per event."""
+    ctx = ev.get(CTX_KEY)
+    if ctx is not None:
+        return ctx  # type: ignore[no-any-return]
+    kind = "process_exec" if "process_exec" in ev else (kind_of(ev) or "")
+    body = ev.get(kind) if kind else None
+    body = body if body.__class__ is dict else _EMPTY
+    proc = body.get("process")
+    proc = proc if proc.__class__ is dict else _EMPTY
+    parent = body.get("parent")
+    parent = parent if parent.__class__ is dict else _EMPTY
+    pod = proc.get("pod")
+    pod = pod if pod.__class__ is dict else _EMPTY
+    container = pod.get("container")
+    container = container if container.__class__ is dict else _EMPTY
+    ctx = (kind, body, proc, parent, pod, container)
+    ev[CTX_KEY] = ctx
+    return ctx
+
+
 def _body(ev: Event) -> dict[str, Any]:
-    cached = ev.get("_kind")
-    if cached is None:
-        cached = kind_of(ev) or ""
-        ev["_kind"] = cached
-    body = ev.get(cached) if cached else None
-    return body if isinstance(body, dict) else {}
+    return _ctx(ev)[1]
 
 
 def _proc(ev: Event) -> dict[str, Any]:
-    proc = _body(ev).get("process")
-    return proc if isinstance(proc, dict) else {}
+    return _ctx(ev)[2]
 
 
 def _parent(ev: Event) -> dict[str, Any]:
-    parent = _body(ev).get("parent")
-    return parent if isinstance(parent, dict) else {}
+    return _ctx(ev)[3]
 
 
 def _pod(ev: Event) -> dict[str, Any]:
-    pod = _proc(ev).get("pod")
-    return pod if isinstance(pod, dict) else {}
+    return _ctx(ev)[4]
 
 
 def _container(ev: Event) -> dict[str, Any]:
-    container = _pod(ev).get("container")
-    return container if isinstance(container, dict) else {}
+    return _ctx(ev)[5]
 
 
 def _image_name(ev: Event) -> Any:
@@ -103,7 +122,7 @@ def _repository(image: str) -> str:
 
 def _name(proc: dict[str, Any]) -> Any:
     binary = proc.get("binary")
-    return posixpath.basename(binary) if isinstance(binary, str) and binary else MISSING
+    return binary.rpartition("/")[2] if binary.__class__ is str and binary else MISSING
 
 
 def _cmdline(proc: dict[str, Any]) -> Any:
@@ -142,10 +161,12 @@ def _ancestor(pick: Any) -> Extract:
 
 def _evt_type(ev: Event, arg: str | None) -> Any:
     body = _body(ev)
-    kind = ev.get("_kind") or ""
+    kind = _ctx(ev)[0]
     if kind in _KIND_EVT:
         return _KIND_EVT[kind]
     function = body.get("function_name") or body.get("event")
+    if function in _FILE_FUNCS:
+        return "openat"  # file access kprobes read as Falco's open events
     if isinstance(function, str):
         short = function
         for prefix in ("__x64_", "__arm64_", "__ia32_"):
@@ -154,8 +175,30 @@ def _evt_type(ev: Event, arg: str | None) -> Any:
     return MISSING
 
 
-def _kprobe_arg(key: str) -> list[Any]:
-    return []
+_MAY_WRITE = 2
+_MAY_READ = 4
+_FILE_FUNCS = ("security_file_permission", "security_file_open", "fd_install")
+
+
+def _access(ev: Event) -> int | None:
+    """For file kprobes: the MAY_* access mask (security_file_permission's int arg)."""
+    body = _body(ev)
+    if body.get("function_name") not in _FILE_FUNCS:
+        return None
+    for arg in body.get("args") or []:
+        if isinstance(arg, dict) and isinstance(arg.get("int_arg"), int):
+            return int(arg["int_arg"])
+    return 0
+
+
+def _is_open(mask: int) -> Extract:
+    def extract(ev: Event, arg: str | None) -> Any:
+        access = _access(ev)
+        if access is None:
+            return MISSING
+        return bool(access & mask)
+
+    return extract
 
 
 def _file_path(ev: Event) -> Any:
@@ -287,7 +330,7 @@ def _time(ev: Event) -> str | None:
 
 def _evt_args(ev: Event, arg: str | None) -> Any:
     proc = _proc(ev)
-    if ev.get("_kind") == "process_exec":
+    if _ctx(ev)[0] == "process_exec":
         return f"filename={proc.get('binary', '')}"
     return MISSING
 
@@ -330,6 +373,9 @@ EXTRACTORS: dict[str, Extract] = {
     "evt.res": lambda ev, arg: "SUCCESS",
     "evt.rawres": lambda ev, arg: 0,
     "evt.args": _evt_args,
+    "evt.is_open_write": _is_open(_MAY_WRITE),
+    "evt.is_open_read": _is_open(_MAY_READ),
+    "fd.num": lambda ev, arg: 3 if _file_path(ev) is not MISSING else MISSING,
     "evt.arg": _evt_arg,
     "evt.source": lambda ev, arg: "syscall",
     "evt.hostname": lambda ev, arg: ev.get("node_name", MISSING),
@@ -383,7 +429,7 @@ EXTRACTORS: dict[str, Extract] = {
     "fd.rnet": _sock_field("daddr"),
     "fd.cnet": _sock_field("saddr"),
     "fd.lnet": _sock_field("saddr"),
-    "fd.connected": lambda ev, arg: True if ev.get("_kind") == "process_connect" else MISSING,
+    "fd.connected": lambda ev, arg: True if _ctx(ev)[0] == "process_connect" else MISSING,
     "container.id": _container_id,
     "container.name": _get(_container, "name"),
     "container.image": lambda ev, arg: _image_name(ev),
