@@ -253,7 +253,7 @@ def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
 
 def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]) -> None:
     """Parse only the resource blocks some rule checks (see hclblocks.py)."""
-    from seawall.hardening.hclblocks import relevant_text
+    from seawall.hardening.hclblocks import hcl_syntax_error, split_text
     from seawall.inventory.sources._files import read_text
     from seawall.inventory.sources.terraform import read_hcl_text
 
@@ -263,7 +263,13 @@ def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]
         collected.warnings.append(f"{exc} (file skipped)")
         collected.stats.skipped += 1
         return
-    kept = relevant_text(text, kinds)
+    kept, rest = split_text(text, kinds)
+    if rest.strip():
+        error = hcl_syntax_error(rest, path)
+        if error is not None:  # the whole file is skipped, as when it is parsed at once
+            collected.warnings.append(error)
+            collected.stats.skipped += 1
+            return
     if kept is None:
         return  # no resource seawall checks in this file
     objects, warnings = read_hcl_text(kept, path)
