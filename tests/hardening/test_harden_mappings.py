@@ -57,7 +57,7 @@ def test_all_pss_controls_are_rules() -> None:
         "restricted/runAsUser", "restricted/seccompProfile_restricted",
         "restricted/capabilities_restricted", "restricted/procMount",
     }  # fmt: skip
-    assert PSS_VERSIONS[-1] == (1, 35)
+    assert PSS_VERSIONS[-1] == (1, 37)
 
 
 def test_reference_copies_match_provenance() -> None:

@@ -21,7 +21,7 @@ RBAC_BINDING = "k8s.rbac-binding"
 K8S_OBJECT = "k8s.object"  # every Kubernetes object (metadata-level rules)
 DOCKERFILE = "dockerfile"
 
-LATEST_PSS_VERSION = (1, 35)
+LATEST_PSS_VERSION = (1, 37)
 
 
 @dataclass(slots=True)
