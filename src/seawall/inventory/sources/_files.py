@@ -13,6 +13,7 @@ from seawall.errors import InputError
 MAX_FILE_BYTES = 64 * 1024 * 1024  # one manifest, plan or export file
 MAX_FILES = 20_000  # files taken from one directory tree
 MAX_YAML_ALIASES = 200  # anchors/aliases expand on encoding: bound them (billion laughs)
+MAX_YAML_EXPANSION = 100  # expanded nodes per 16 bytes of YAML text, at most
 
 
 def read_text(path: Path, limit: int | None = None) -> str:
@@ -70,6 +71,35 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Nodes the document has once every alias is expanded (what a consumer walking the
+    loaded data visits), counted without expanding; stops just past `limit`."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if not children_done:
+            if id(node) in open_nodes:
+                return limit + 1  # a recursive alias: infinite once expanded
+            open_nodes.add(id(node))
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        total = 1 + sum(sizes[id(child)] for child in children)
+        sizes[id(node)] = min(total, limit + 1)
+        open_nodes.discard(id(node))
+    return sizes[id(root)]
+
+
 def load_yaml(text: str) -> Any:
     """yaml.safe_load with a bound on alias expansion; raises yaml.YAMLError."""
     if "&" not in text and getattr(yaml, "__with_libyaml__", False):
@@ -77,6 +107,14 @@ def load_yaml(text: str) -> Any:
         return yaml.load(text, Loader=yaml.CSafeLoader)
     loader = _BoundedSafeLoader(text)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+        if node is None:
+            return None
+        # Fewer aliases than MAX_YAML_ALIASES still nest (10 lists of 10 aliases each
+        # expand to 10**10 values): bound what the aliases add, like a decompression ratio.
+        limit = MAX_YAML_EXPANSION * (len(text) // 16 + 1)
+        if _expanded_size(node, limit) > limit:
+            raise yaml.YAMLError("YAML aliases expand the document too much (alias bomb)")
+        return loader.construct_document(node)  # type: ignore[no-untyped-call]
     finally:
         loader.dispose()  # type: ignore[no-untyped-call]
