@@ -119,3 +119,18 @@ def test_inventory_document_gives_the_same_findings_as_the_sources(tmp_path: Pat
     assert ("azure-app-https-only", "tf:hcl/azurerm_linux_web_app.shop") in inventoried
     # everything found through the inventory is found on the sources, for the same ids
     assert inventoried <= pairs(direct)
+
+
+def test_a_truncated_inventory_document_is_skipped_and_the_rest_checked(tmp_path: Path) -> None:
+    target = tmp_path / "estate"
+    target.mkdir()
+    (target / "inventory.json").write_text('{"schema": "seawall.inventory/v1", "assets": [')
+    (target / "shop.yaml").write_text((H / "k8s" / "shop.yaml").read_text())
+    out = tmp_path / "out.json"
+    done = run_seawall("harden", str(target), "-f", "json", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert b"inventory.json: cannot read inventory document" in done.stderr
+    doc = json.loads(out.read_text())
+    assert doc["summary"]["skipped"] >= 1
+    assert any("inventory.json" in w for w in doc["warnings"])
+    assert any(f["rule"] == "pss-baseline-privileged" for f in doc["findings"])

@@ -286,7 +286,11 @@ def _read_file(
         _dockerfile_targets(path, collected)
         return
     if kind == "inventory":
-        _inventory_targets(path, collected)
+        try:
+            _inventory_targets(path, collected)
+        except InputError as exc:  # one bad document does not stop the batch
+            collected.warnings.append(f"{exc} (file skipped)")
+            collected.stats.skipped += 1
         return
     if kind == "terraform" and path.name.endswith(".tf"):
         # A Terraform root module is a directory: ids as `seawall inventory` makes them.
