@@ -119,6 +119,13 @@ def test_inventory_document_gives_the_same_findings_as_the_sources(tmp_path: Pat
     assert ("azure-app-https-only", "tf:hcl/azurerm_linux_web_app.shop") in inventoried
     # everything found through the inventory is found on the sources, for the same ids
     assert inventoried <= pairs(direct)
+    # and points at the file and line that declare the resource, not at inventory.json
+    where = {
+        f["asset"]: (f["location"]["path"], f["location"]["line"])
+        for f in json.loads(via_inventory.read_text())["findings"]
+    }
+    assert where["tf:hcl/azurerm_linux_web_app.shop"] == (str(H / "cloud" / "hcl" / "main.tf"), 1)
+    assert where["k8s:default/shop/Deployment/web"][0] == str(H / "k8s" / "shop.yaml")
 
 
 def test_a_truncated_inventory_document_is_skipped_and_the_rest_checked(tmp_path: Path) -> None:

@@ -69,6 +69,7 @@ class Collected:
     warnings: list[str] = field(default_factory=list)
     stats: ScanStats = field(default_factory=ScanStats)
     sources: list[str] = field(default_factory=list)
+    read: set[str] = field(default_factory=set)  # files this run read itself
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -224,13 +225,23 @@ def _inventory_targets(path: Path, collected: Collected) -> None:
         raw = props["raw"]
         metadata = raw.get("metadata") if isinstance(raw, dict) else None
         namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+        # The declaring file and line the inventory recorded (properties.location), else
+        # the inventory document itself. Never opened: only named in findings.
+        where = props.get("location")
+        location = Location(path=str(path), line=None, field=f"assets[{index}]")
+        if (
+            isinstance(where, dict)
+            and isinstance(where.get("path"), str)
+            and isinstance(where.get("line"), int)
+        ):
+            location = Location(path=where["path"], line=where["line"], field=location.field)
         objects.append(
             SourceObject(
                 format=fmt,
                 kind=rtype,
                 name=str(asset.get("name", "")),
                 body=raw,
-                location=Location(path=str(path), line=None, field=f"assets[{index}]"),
+                location=location,
                 namespace=namespace,
                 address=str(asset.get("id", "")),
             )
@@ -282,6 +293,7 @@ def _read_file(
     path: Path, kind: str, collected: Collected, root: str, tf_kinds: frozenset[str]
 ) -> None:
     collected.stats.files += 1
+    collected.read.add(str(path))
     if kind == "dockerfile":
         _dockerfile_targets(path, collected)
         return
@@ -360,8 +372,10 @@ def inline_ignores(target: Target) -> dict[str, tuple[str, str]]:
     return _parse_ignores(text, where)
 
 
-def _exact_lines(findings: list[Finding]) -> list[Finding]:
-    """Move Kubernetes YAML findings from their document's first line to the field's."""
+def _exact_lines(findings: list[Finding], readable: set[str]) -> list[Finding]:
+    """Move Kubernetes YAML findings from their document's first line to the field's.
+
+    Only files this run read are opened (`readable`), not paths an inventory names."""
     from seawall.hardening.yamllines import field_line
 
     texts: dict[str, list[str] | None] = {}
@@ -375,6 +389,7 @@ def _exact_lines(findings: list[Finding]) -> list[Finding]:
             or not loc.line
             or finding.details.get("source_format") != "k8s"
             or not loc.path.lower().endswith((".yaml", ".yml"))
+            or loc.path not in readable
         ):
             out.append(finding)
             continue
@@ -462,7 +477,7 @@ def harden_targets(
         if suppression is not None:
             finding = msgspec.structs.replace(finding, suppressed=suppression)
         findings.append(finding)
-    findings = _exact_lines(findings)
+    findings = _exact_lines(findings, collected.read)
     warnings = list(collected.warnings)
     warnings.extend(context.parameters.get("_cel_errors") or [])
     expired: list[dict[str, Any]] = []
