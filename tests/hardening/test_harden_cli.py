@@ -141,3 +141,14 @@ def test_a_truncated_inventory_document_is_skipped_and_the_rest_checked(tmp_path
     assert doc["summary"]["skipped"] >= 1
     assert any("inventory.json" in w for w in doc["warnings"])
     assert any(f["rule"] == "pss-baseline-privileged" for f in doc["findings"])
+
+
+def test_progress_callback_per_file_and_no_progress_output_when_piped(tmp_path: Path) -> None:
+    from seawall.hardening.scan import harden
+
+    seen: list[str] = []
+    harden([H / "k8s", H / "cloud" / "hcl"], on_file=lambda p: seen.append(p.name))
+    assert "shop.yaml" in seen and "main.tf" in seen
+    done = run_seawall("harden", str(H / "k8s"), "-f", "json")
+    # stderr is not a terminal here: only the one-line warnings, no progress drawing
+    assert all(line.startswith(b"warning: ") for line in done.stderr.splitlines())

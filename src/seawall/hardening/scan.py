@@ -4,7 +4,7 @@ normalised targets, running the rules and applying the organisation's policy."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -328,10 +328,15 @@ def _read_file(
     _object_targets(objects, collected, root)
 
 
-def collect(paths: Iterable[Path], extra_kinds: Iterable[str] = ()) -> Collected:
+def collect(
+    paths: Iterable[Path],
+    extra_kinds: Iterable[str] = (),
+    on_file: Callable[[Path], None] | None = None,
+) -> Collected:
     """Targets from every path; unreadable parts become warnings (named, counted, skipped).
 
     Raises InputError only when a path given by the user does not exist or is unusable.
+    `on_file` is called after each file is read (progress display).
     """
     collected = Collected()
     tf_kinds = terraform_kinds(extra_kinds)
@@ -349,9 +354,13 @@ def collect(paths: Iterable[Path], extra_kinds: Iterable[str] = ()) -> Collected
                     continue  # YAML/JSON that is not a manifest (values.yaml, package.json)
                 if kind is not None:
                     _read_file(file, kind, collected, root, tf_kinds)
+                    if on_file is not None:
+                        on_file(file)
             continue
         kind = classify(path) or "k8s"
         _read_file(path, kind, collected, root, tf_kinds)
+        if on_file is not None:
+            on_file(path)
     collected.stats.targets = len(collected.targets)
     return collected
 
@@ -451,10 +460,11 @@ def harden(
     *,
     policy: Policy | None = None,
     pss_version: tuple[int, int] = LATEST_PSS_VERSION,
+    on_file: Callable[[Path], None] | None = None,
 ) -> HardenReport:
     """Check every target under `paths` with the built-in and the policy's custom rules."""
     extra = {k for r in policy.custom_rules for k in r.targets} if policy else set()
-    collected = collect(paths, extra)
+    collected = collect(paths, extra, on_file)
     return harden_targets(collected, policy=policy, pss_version=pss_version)
 
 
