@@ -152,3 +152,31 @@ def test_progress_callback_per_file_and_no_progress_output_when_piped(tmp_path: 
     done = run_seawall("harden", str(H / "k8s"), "-f", "json")
     # stderr is not a terminal here: only the one-line warnings, no progress drawing
     assert all(line.startswith(b"warning: ") for line in done.stderr.splitlines())
+
+
+def test_deeply_nested_yaml_json_and_plan_are_skipped_not_crashing(tmp_path: Path) -> None:
+    """100,000 nested brackets overflowed libyaml's C stack (segfault) and Python's json
+    recursion (traceback); each such file is now named, counted and skipped."""
+    n = 100_000
+    nest = "[" * n + "]" * n
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "deep.yaml").write_text(
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: d}}\nspec:\n  x: {nest}\n"
+    )
+    (tree / "deep.json").write_text(
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "d"}, "spec": {"x": '
+        + nest
+        + "}}"
+    )
+    (tree / "plan.json").write_text(
+        '{"format_version": "1.2", "planned_values": {"root_module": {"resources": ' + nest + "}}}"
+    )
+    (tree / "shop.yaml").write_text((H / "k8s" / "shop.yaml").read_text())
+    out = tmp_path / "out.json"
+    done = run_seawall("harden", str(tree), "-f", "json", "-o", str(out))
+    assert done.returncode == 0, done.stderr[-2000:]
+    doc = json.loads(out.read_text())
+    for name in ("deep.yaml", "deep.json", "plan.json"):
+        assert any(name in w and "deeply" in w for w in doc["warnings"]), name
+    assert any(f["rule"] == "pss-baseline-privileged" for f in doc["findings"])

@@ -294,6 +294,16 @@ def _read_file(
 ) -> None:
     collected.stats.files += 1
     collected.read.add(str(path))
+    try:
+        _read_kind(path, kind, collected, root, tf_kinds)
+    except RecursionError:  # JSON/YAML/HCL nested deeper than any parser's stack
+        collected.warnings.append(f"{path}: nested too deeply to read (file skipped)")
+        collected.stats.skipped += 1
+
+
+def _read_kind(
+    path: Path, kind: str, collected: Collected, root: str, tf_kinds: frozenset[str]
+) -> None:
     if kind == "dockerfile":
         _dockerfile_targets(path, collected)
         return

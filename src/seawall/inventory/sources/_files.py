@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ MAX_FILE_BYTES = 64 * 1024 * 1024  # one manifest, plan or export file
 MAX_FILES = 20_000  # files taken from one directory tree
 MAX_YAML_ALIASES = 200  # anchors/aliases expand on encoding: bound them (billion laughs)
 MAX_YAML_EXPANSION = 100  # expanded nodes per 16 bytes of YAML text, at most
+MAX_YAML_DEPTH = 200  # nesting levels the fast (C) loader is trusted with
 
 
 def read_text(path: Path, limit: int | None = None) -> str:
@@ -100,11 +102,39 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
     return sizes[id(root)]
 
 
+_DEEP_INDENT = re.compile(rf"^[ \t-]{{{MAX_YAML_DEPTH},}}\S", re.M)
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """True when the text might nest deeper than MAX_YAML_DEPTH (flow brackets or block
+    indentation); brackets inside strings count too, so this over-estimates."""
+    if _DEEP_INDENT.search(text):
+        return True
+    if text.count("[") + text.count("{") <= MAX_YAML_DEPTH:
+        return False
+    depth = 0
+    for match in _FLOW.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_YAML_DEPTH:
+            return True
+    return False
+
+
 def load_yaml(text: str) -> Any:
-    """yaml.safe_load with a bound on alias expansion; raises yaml.YAMLError."""
-    if "&" not in text and getattr(yaml, "__with_libyaml__", False):
+    """yaml.safe_load with a bound on alias expansion and nesting; raises yaml.YAMLError."""
+    deep = _may_nest_deeply(text)
+    if "&" not in text and not deep and getattr(yaml, "__with_libyaml__", False):
         # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
+        # (Deep nesting overflows libyaml's C stack: such text takes the Python loader.)
         return yaml.load(text, Loader=yaml.CSafeLoader)
+    try:
+        return _load_yaml_python(text)
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply") from None
+
+
+def _load_yaml_python(text: str) -> Any:
     loader = _BoundedSafeLoader(text)
     try:
         node = loader.get_single_node()  # type: ignore[no-untyped-call]
