@@ -64,3 +64,14 @@ def test_bad_hcl_outside_checked_resources_is_reported(tmp_path: Path) -> None:
     # mixed.tf is skipped as a whole; ok.tf is still checked
     ecr = {f.location.path for f in report.findings if f.rule == "aws-ecr-tag-immutability"}
     assert ecr == {str(tmp_path / "ok.tf")}
+
+
+def test_hcl_parse_errors_never_quote_the_offending_text(tmp_path: Path) -> None:
+    (tmp_path / "vars.tf").write_text('variable "v" {\n  default = @hunter2hunter2\n}\n')
+    (tmp_path / "ecr.tf").write_text(
+        'resource "aws_ecr_repository" "r" {\n  token = @s3cr3tt0ken\n}\n'
+    )
+    report = harden([tmp_path])
+    assert len(report.warnings) == 2
+    assert all("HCL parse error (unexpected" in w for w in report.warnings)
+    assert not any("hunter2" in w or "s3cr3t" in w for w in report.warnings)

@@ -119,12 +119,10 @@ def hcl_syntax_error(text: str, path: Path) -> str | None:
     """None if `text` is valid HCL, else a one-line `path:line: HCL parse error (...)`."""
     import hcl2  # python-hcl2: a Lark grammar, slow to import
 
+    from seawall.inventory.sources.terraform import hcl_error_warning
+
     try:
         hcl2.parses_to_tree(text)
     except Exception as exc:  # lark raises many exception types for bad syntax
-        message = str(exc).strip()
-        first = message.splitlines()[0] if message else type(exc).__name__
-        line = getattr(exc, "line", None)
-        where = f"{path}:{line}" if isinstance(line, int) and line > 0 else str(path)
-        return f"{where}: HCL parse error ({first[:200]}), file skipped"
+        return hcl_error_warning(exc, path)
     return None
