@@ -303,7 +303,7 @@ def _proc_mount(target: Target) -> Iterator[Violation]:
     remediation="Remove securityContext.procMount or set it to Default.",
     url=PSS_URL,
     nsa_cisa=NSA_POD,
-    pss=_b("procMount"),
+    pss=_b("procMount_baseline"),  # "procMount" before the 1.35 split
 )
 def proc_mount_baseline(target: Target, ctx: Context) -> Iterator[Violation]:
     # 1.35+: any value is allowed in a user namespace (hostUsers: false).
@@ -667,7 +667,7 @@ def capabilities_restricted(target: Target, ctx: Context) -> Iterator[Violation]
     remediation="Remove securityContext.procMount or set it to Default.",
     url=PSS_URL,
     nsa_cisa=NSA_POD,
-    pss=_r("procMount"),
+    pss=_r("procMount_restricted"),
 )
 def proc_mount_restricted(target: Target, ctx: Context) -> Iterator[Violation]:
     # Split from the baseline check in 1.35; before that the baseline check covers it.
