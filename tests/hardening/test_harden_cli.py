@@ -180,3 +180,21 @@ def test_deeply_nested_yaml_json_and_plan_are_skipped_not_crashing(tmp_path: Pat
     for name in ("deep.yaml", "deep.json", "plan.json"):
         assert any(name in w and "deeply" in w for w in doc["warnings"]), name
     assert any(f["rule"] == "pss-baseline-privileged" for f in doc["findings"])
+
+
+def test_fields_of_the_wrong_type_are_named_not_a_crash(tmp_path: Path) -> None:
+    """`verbs: 5`, `containers: ["string"]`, `metadata: 5` ... in a manifest: each rule that
+    cannot read its object is named (file:line, rule, asset), the rest still checked."""
+    out = tmp_path / "out.json"
+    done = run_seawall(
+        "harden", str(H / "malformed" / "wrong-types.yaml"), str(H / "k8s" / "shop.yaml"),
+        "-f", "json", "-o", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    doc = json.loads(out.read_text())
+    malformed = [w for w in doc["warnings"] if "malformed object" in w]
+    assert malformed and all("wrong-types.yaml:" in w for w in malformed)
+    assert any("rbac-secrets-read could not check" in w for w in malformed)
+    rules = {f["rule"] for f in doc["findings"] if "wrong-types" in f["location"]["path"]}
+    assert "pss-baseline-privileged" in rules  # privileged: "true" still read
+    assert any(f["asset"] == "k8s:default/shop/Deployment/web" for f in doc["findings"])

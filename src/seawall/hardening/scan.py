@@ -500,6 +500,8 @@ def harden_targets(
     findings = _exact_lines(findings, collected.read)
     warnings = list(collected.warnings)
     warnings.extend(context.parameters.get("_cel_errors") or [])
+    warnings.extend(context.errors)
+    collected.stats.skipped += len(context.errors)
     expired: list[dict[str, Any]] = []
     if policy is not None:
         for exception in policy.expired:
