@@ -198,3 +198,16 @@ def test_fields_of_the_wrong_type_are_named_not_a_crash(tmp_path: Path) -> None:
     rules = {f["rule"] for f in doc["findings"] if "wrong-types" in f["location"]["path"]}
     assert "pss-baseline-privileged" in rules  # privileged: "true" still read
     assert any(f["asset"] == "k8s:default/shop/Deployment/web" for f in doc["findings"])
+
+
+def test_a_cloud_record_with_wrong_types_is_skipped_by_name() -> None:
+    """A plan whose ECS task definition lists `environment: 5`: that resource is named and
+    skipped, the plan's other resources are still checked."""
+    from seawall.hardening.scan import harden
+
+    report = harden([H / "malformed" / "plan.json"])
+    assert [w for w in report.warnings if "malformed" in w] == [
+        f"{H / 'malformed' / 'plan.json'}: aws_ecs_task_definition 'x' is malformed "
+        "(TypeError), skipped"
+    ]
+    assert any(f.rule.startswith("azure-app-") for f in report.findings)

@@ -177,8 +177,6 @@ def _dockerfile_targets(path: Path, collected: Collected) -> None:
 def _object_targets(
     objects: Iterable[SourceObject], collected: Collected, root: str | None
 ) -> None:
-    from seawall.hardening.normalize import targets_for
-
     for obj in objects:
         collected.stats.objects += 1
         if obj.format == "k8s" and obj.kind not in KNOWN_K8S_KINDS:
@@ -195,7 +193,24 @@ def _object_targets(
                 asset_id = arn
             else:
                 asset_id = f"tf:{root}/{obj.address or obj.kind + '.' + obj.name}"
+        _add_targets(obj, asset_id, collected)
+
+
+MALFORMED = (TypeError, AttributeError, ValueError, KeyError, IndexError)
+
+
+def _add_targets(obj: SourceObject, asset_id: str | None, collected: Collected) -> None:
+    """Normalise one object; one with fields of the wrong type is named and skipped."""
+    from seawall.hardening.normalize import targets_for
+
+    try:
         collected.targets.extend(targets_for(obj, asset_id))
+    except MALFORMED as exc:
+        where = obj.location.path + (f":{obj.location.line}" if obj.location.line else "")
+        collected.warnings.append(
+            f"{where}: {obj.kind} {obj.name!r} is malformed ({type(exc).__name__}), skipped"
+        )
+        collected.stats.skipped += 1
 
 
 def _inventory_targets(path: Path, collected: Collected) -> None:
@@ -246,11 +261,9 @@ def _inventory_targets(path: Path, collected: Collected) -> None:
                 address=str(asset.get("id", "")),
             )
         )
-    from seawall.hardening.normalize import targets_for
-
     for obj in objects:
         collected.stats.objects += 1
-        collected.targets.extend(targets_for(obj, obj.address))
+        _add_targets(obj, obj.address, collected)
 
 
 def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
