@@ -47,6 +47,8 @@ def test_json_document_schema_is_pinned(tmp_path: Path) -> None:
     assert finding["details"]["mappings"]["cis"][0] == "k8s-1.10:5.2.2"
     assert finding["details"]["checkov"] == ["CKV_K8S_16"]
     assert doc["summary"]["skipped"] == 1  # the unknown Widget kind
+    default = run_seawall("harden", str(H / "k8s" / "shop.yaml"), "-f", "json")
+    assert json.loads(default.stdout)["pss_version"] == "1.37"  # latest by default
     assert "k8s:default/default/Widget/w" in doc["checked_assets"]
     assert (
         "dockerfile:"
