@@ -47,6 +47,8 @@ def test_json_document_schema_is_pinned(tmp_path: Path) -> None:
     assert finding["details"]["mappings"]["cis"][0] == "k8s-1.10:5.2.2"
     assert finding["details"]["checkov"] == ["CKV_K8S_16"]
     assert doc["summary"]["skipped"] == 1  # the unknown Widget kind
+    default = run_seawall("harden", str(H / "k8s" / "shop.yaml"), "-f", "json")
+    assert json.loads(default.stdout)["pss_version"] == "1.37"  # latest by default
     assert "k8s:default/default/Widget/w" in doc["checked_assets"]
     assert (
         "dockerfile:"
@@ -119,3 +121,95 @@ def test_inventory_document_gives_the_same_findings_as_the_sources(tmp_path: Pat
     assert ("azure-app-https-only", "tf:hcl/azurerm_linux_web_app.shop") in inventoried
     # everything found through the inventory is found on the sources, for the same ids
     assert inventoried <= pairs(direct)
+    # and points at the file and line that declare the resource, not at inventory.json
+    where = {
+        f["asset"]: (f["location"]["path"], f["location"]["line"])
+        for f in json.loads(via_inventory.read_text())["findings"]
+    }
+    assert where["tf:hcl/azurerm_linux_web_app.shop"] == (str(H / "cloud" / "hcl" / "main.tf"), 1)
+    assert where["k8s:default/shop/Deployment/web"][0] == str(H / "k8s" / "shop.yaml")
+
+
+def test_a_truncated_inventory_document_is_skipped_and_the_rest_checked(tmp_path: Path) -> None:
+    target = tmp_path / "estate"
+    target.mkdir()
+    (target / "inventory.json").write_text('{"schema": "seawall.inventory/v1", "assets": [')
+    (target / "shop.yaml").write_text((H / "k8s" / "shop.yaml").read_text())
+    out = tmp_path / "out.json"
+    done = run_seawall("harden", str(target), "-f", "json", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert b"inventory.json: cannot read inventory document" in done.stderr
+    doc = json.loads(out.read_text())
+    assert doc["summary"]["skipped"] >= 1
+    assert any("inventory.json" in w for w in doc["warnings"])
+    assert any(f["rule"] == "pss-baseline-privileged" for f in doc["findings"])
+
+
+def test_progress_callback_per_file_and_no_progress_output_when_piped(tmp_path: Path) -> None:
+    from seawall.hardening.scan import harden
+
+    seen: list[str] = []
+    harden([H / "k8s", H / "cloud" / "hcl"], on_file=lambda p: seen.append(p.name))
+    assert "shop.yaml" in seen and "main.tf" in seen
+    done = run_seawall("harden", str(H / "k8s"), "-f", "json")
+    # stderr is not a terminal here: only the one-line warnings, no progress drawing
+    assert all(line.startswith(b"warning: ") for line in done.stderr.splitlines())
+
+
+def test_deeply_nested_yaml_json_and_plan_are_skipped_not_crashing(tmp_path: Path) -> None:
+    """100,000 nested brackets overflowed libyaml's C stack (segfault) and Python's json
+    recursion (traceback); each such file is now named, counted and skipped."""
+    n = 100_000
+    nest = "[" * n + "]" * n
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "deep.yaml").write_text(
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: d}}\nspec:\n  x: {nest}\n"
+    )
+    (tree / "deep.json").write_text(
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "d"}, "spec": {"x": '
+        + nest
+        + "}}"
+    )
+    (tree / "plan.json").write_text(
+        '{"format_version": "1.2", "planned_values": {"root_module": {"resources": ' + nest + "}}}"
+    )
+    (tree / "shop.yaml").write_text((H / "k8s" / "shop.yaml").read_text())
+    out = tmp_path / "out.json"
+    done = run_seawall("harden", str(tree), "-f", "json", "-o", str(out))
+    assert done.returncode == 0, done.stderr[-2000:]
+    doc = json.loads(out.read_text())
+    for name in ("deep.yaml", "deep.json", "plan.json"):
+        assert any(name in w and "deeply" in w for w in doc["warnings"]), name
+    assert any(f["rule"] == "pss-baseline-privileged" for f in doc["findings"])
+
+
+def test_fields_of_the_wrong_type_are_named_not_a_crash(tmp_path: Path) -> None:
+    """`verbs: 5`, `containers: ["string"]`, `metadata: 5` ... in a manifest: each rule that
+    cannot read its object is named (file:line, rule, asset), the rest still checked."""
+    out = tmp_path / "out.json"
+    done = run_seawall(
+        "harden", str(H / "malformed" / "wrong-types.yaml"), str(H / "k8s" / "shop.yaml"),
+        "-f", "json", "-o", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    doc = json.loads(out.read_text())
+    malformed = [w for w in doc["warnings"] if "malformed object" in w]
+    assert malformed and all("wrong-types.yaml:" in w for w in malformed)
+    assert any("rbac-secrets-read could not check" in w for w in malformed)
+    rules = {f["rule"] for f in doc["findings"] if "wrong-types" in f["location"]["path"]}
+    assert "pss-baseline-privileged" in rules  # privileged: "true" still read
+    assert any(f["asset"] == "k8s:default/shop/Deployment/web" for f in doc["findings"])
+
+
+def test_a_cloud_record_with_wrong_types_is_skipped_by_name() -> None:
+    """A plan whose ECS task definition lists `environment: 5`: that resource is named and
+    skipped, the plan's other resources are still checked."""
+    from seawall.hardening.scan import harden
+
+    report = harden([H / "malformed" / "plan.json"])
+    assert [w for w in report.warnings if "malformed" in w] == [
+        f"{H / 'malformed' / 'plan.json'}: aws_ecs_task_definition 'x' is malformed "
+        "(TypeError), skipped"
+    ]
+    assert any(f.rule.startswith("azure-app-") for f in report.findings)

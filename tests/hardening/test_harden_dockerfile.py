@@ -90,6 +90,9 @@ def test_stage_reference_and_scratch_are_not_latest(tmp_path: Path) -> None:
 def test_not_a_dockerfile_line_is_an_input_error() -> None:
     with pytest.raises(InputError, match=r"Dockerfile:2: not a Dockerfile instruction"):
         parse_dockerfile("FROM alpine:3\n!!! nonsense\n", "Dockerfile")
+    with pytest.raises(InputError) as caught:
+        parse_dockerfile("FROM alpine:3\nGITHUB_TOKEN=ghp_0123456789abcdef\n", "Dockerfile")
+    assert "ghp_" not in str(caught.value)
 
 
 def test_dockerfile_names_recognised() -> None:

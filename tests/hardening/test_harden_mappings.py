@@ -50,14 +50,15 @@ def test_all_pss_controls_are_rules() -> None:
     assert controls == {
         "baseline/hostNamespaces", "baseline/privileged", "baseline/capabilities_baseline",
         "baseline/hostPathVolumes", "baseline/hostPorts", "baseline/appArmorProfile",
-        "baseline/seLinuxOptions", "baseline/procMount", "baseline/seccompProfile_baseline",
+        "baseline/seLinuxOptions", "baseline/procMount_baseline",
+        "baseline/seccompProfile_baseline",
         "baseline/sysctls", "baseline/windowsHostProcess",
         "baseline/hostProbesAndHostLifecycle", "restricted/restrictedVolumes",
         "restricted/allowPrivilegeEscalation", "restricted/runAsNonRoot",
         "restricted/runAsUser", "restricted/seccompProfile_restricted",
-        "restricted/capabilities_restricted", "restricted/procMount",
+        "restricted/capabilities_restricted", "restricted/procMount_restricted",
     }  # fmt: skip
-    assert PSS_VERSIONS[-1] == (1, 35)
+    assert PSS_VERSIONS[-1] == (1, 37)
 
 
 def test_reference_copies_match_provenance() -> None:

@@ -165,3 +165,40 @@ def test_hostile_inputs_symlinks_and_alias_bombs(tmp_path: Path) -> None:
     assert any("bomb.yaml" in w and "aliases" in w for w in report.warnings)
     with pytest.raises(InputError, match="symbolic link"):
         harden([tree / "link.yaml"])
+
+
+def test_nested_alias_bomb_under_the_alias_count_and_recursive_aliases_are_skipped(
+    tmp_path: Path,
+) -> None:
+    """70 aliases (fewer than the alias cap) that expand to 10**8 values, and an alias that
+    contains itself, are named and skipped; a CEL custom rule never walks them."""
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]"
+        for i in range(7)
+    ]
+    pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n"
+    pod += "  - name: app\n    image: nginx\n"
+    (tmp_path / "bomb.yaml").write_text(
+        pod.format(name="bomb") + "  x:\n" + "".join(f"    {line}\n" for line in levels)
+    )
+    (tmp_path / "loop.yaml").write_text(pod.format(name="loop") + "  self: &s [*s]\n")
+    (tmp_path / "fine.yaml").write_text(
+        pod.format(name="fine") + "  volumes: &v []\n  y: [*v, *v]\n"
+    )
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(
+        "apiVersion: seawall.dev/v1\nkind: HardeningPolicy\ncustom_rules:\n"
+        "  - id: ORG-009\n    title: pods are named\n    severity: low\n"
+        "    match: {kinds: [Pod]}\n    expression: \"object.metadata.name != 'fine'\"\n"
+    )
+    report = harden([tmp_path / n for n in ("bomb.yaml", "loop.yaml", "fine.yaml")],
+                    policy=load_policy(policy_file))  # fmt: skip
+    bombs = [w for w in report.warnings if "alias bomb" in w]
+    assert [w.split(":")[0] for w in bombs] == [
+        str(tmp_path / "bomb.yaml"),
+        str(tmp_path / "loop.yaml"),
+    ]
+    # the custom rule (violated when its expression is false) ran on the one sane pod
+    assert {f.asset for f in report.findings if f.rule == "ORG-009"} == {
+        "k8s:default/default/Pod/fine"
+    }

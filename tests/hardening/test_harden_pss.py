@@ -84,6 +84,9 @@ def test_host_namespaces_host_path_and_host_ports() -> None:
         ("net.ipv4.tcp_keepalive_time", "1.29", True),
         ("net.ipv4.tcp_rmem", "1.31", False),
         ("net.ipv4.tcp_rmem", "1.32", True),
+        ("net.ipv4.tcp_notsent_lowat", "1.36", False),
+        ("net.ipv4.tcp_notsent_lowat", "1.37", True),
+        ("net.ipv4.tcp_slow_start_after_idle", "latest", True),
         ("kernel.msgmax", "latest", False),
     ],
 )
@@ -170,6 +173,25 @@ def test_run_as_non_root_pod_level_covers_containers_but_explicit_false_fails() 
 
 def test_pss_version_parsing() -> None:
     assert parse_pss_version("v1.31") == (1, 31)
-    assert parse_pss_version("1.99") == (1, 35)
+    assert parse_pss_version("1.99") == (1, 37)
+    assert parse_pss_version("latest") == (1, 37)
     with pytest.raises(ValueError, match="pss-version"):
         parse_pss_version("abc")
+
+
+def test_image_volumes_pass_restricted_at_every_version() -> None:
+    spec = dict(RESTRICTED_OK)
+    spec["volumes"] = [{"name": "model", "image": {"reference": "registry.example/m:1"}}]
+    assert fired(pod(spec), "1.25") == {}
+    assert fired(pod(spec)) == {}
+
+
+def test_run_as_root_checks_skipped_in_a_user_namespace_from_1_35() -> None:
+    spec = {
+        "hostUsers": False,
+        "securityContext": {"runAsUser": 0, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": RESTRICTED_OK["containers"],
+    }
+    old = fired(pod(spec), "1.34")
+    assert set(old) == {"pss-restricted-run-as-non-root", "pss-restricted-run-as-user"}
+    assert fired(pod(spec), "1.35") == {}

@@ -71,7 +71,21 @@ def harden_command(
         raise InputError("no targets given (a directory, manifest, Dockerfile, plan or inventory)")
     from seawall.hardening.scan import harden
 
-    report = harden(targets, policy=loaded_policy, pss_version=version)
+    if sys.stderr.isatty():  # rich costs an import: only when someone can see the bar
+        from seawall.progress import progress_bar
+
+        with progress_bar() as progress:
+            task = progress.add_task("reading", total=None)
+            report = harden(
+                targets,
+                policy=loaded_policy,
+                pss_version=version,
+                on_file=lambda path: progress.update(
+                    task, advance=1, description=f"reading {path.name}"
+                ),
+            )
+    else:
+        report = harden(targets, policy=loaded_policy, pss_version=version)
     _print_warnings(report.warnings)
     write_output(render(report, fmt), output)
     raise typer.Exit(int(exit_code_for(report.findings, threshold)))

@@ -183,7 +183,8 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
         i += 1
         cmd, _, args = logical.partition(" ")
         if not re.fullmatch(r"[A-Za-z]+", cmd):
-            raise InputError(f"{path}:{start}: not a Dockerfile instruction: {cmd[:40]!r}")
+            # the text is not quoted back: a stray `TOKEN=...` line may hold a secret
+            raise InputError(f"{path}:{start}: not a Dockerfile instruction")
         cmd = cmd.upper()
         args = args.strip()
         heredocs: list[tuple[str, str]] = []

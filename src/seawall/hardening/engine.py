@@ -21,7 +21,7 @@ RBAC_BINDING = "k8s.rbac-binding"
 K8S_OBJECT = "k8s.object"  # every Kubernetes object (metadata-level rules)
 DOCKERFILE = "dockerfile"
 
-LATEST_PSS_VERSION = (1, 35)
+LATEST_PSS_VERSION = (1, 37)
 
 
 @dataclass(slots=True)
@@ -69,6 +69,8 @@ class Context:
 
     pss_version: tuple[int, int] = LATEST_PSS_VERSION
     parameters: dict[str, Any] = field(default_factory=dict)
+    # `file:line: ...` for each (rule, target) a malformed field stopped (see evaluate)
+    errors: list[str] = field(default_factory=list)
 
 
 Check = Callable[[Target, Context], Iterable[Violation]]
@@ -204,7 +206,17 @@ def evaluate(
             by_kind.setdefault(kind, []).append(r)
     for target in targets:
         for r in by_kind.get(target.kind, ()):
-            for violation in r.check(target, context):
+            try:
+                found = list(r.check(target, context))
+            except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+                # a field of the wrong type (`verbs: 5`): name it, check everything else
+                where = f"{target.path}:{target.line}" if target.line else target.path
+                context.errors.append(
+                    f"{where}: {r.id} could not check {target.asset}: malformed object "
+                    f"({type(exc).__name__}), rule skipped for it"
+                )
+                continue
+            for violation in found:
                 yield r, target, violation
 
 

@@ -5,13 +5,16 @@ python-hcl2 (a Lark LALR parser) costs about as much per line as everything else
 at. This scanner finds top-level `resource "TYPE" "NAME" {` blocks (skipping strings with
 nested `${...}` interpolation, heredocs and comments to find each block's closing brace)
 and blanks every other line, so line numbers stay those of the original file. If the
-scan is unsure (unbalanced braces), the caller parses the whole text.
+scan is unsure (unbalanced braces), the caller parses the whole text. The rest of the file
+is still run through the parser's grammar (no tree transformation, the costly half) so
+that HCL which does not parse is reported wherever the error is.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 _RESOURCE = re.compile(r'^[ \t]*resource[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]+"?[^"\s{]*"?[ \t]*\{', re.M)
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
@@ -75,9 +78,11 @@ def _block_end(text: str, start: int) -> int | None:
     return None
 
 
-def relevant_text(text: str, kinds: Iterable[str] | frozenset[str]) -> str | None:
-    """The file with only blocks of `kinds` kept (other lines blank), or None when no
-    block of those kinds exists. Returns `text` unchanged if a block cannot be delimited."""
+def split_text(text: str, kinds: Iterable[str] | frozenset[str]) -> tuple[str | None, str]:
+    """(kept, rest): the file with only blocks of `kinds` kept (other lines blank), or None
+    when no block of those kinds exists; and the complement (those blocks blanked), which
+    the caller still checks for syntax errors. If a block cannot be delimited, kept is
+    the whole `text` and rest is empty."""
     wanted = kinds if isinstance(kinds, frozenset) else frozenset(kinds)
     spans: list[tuple[int, int]] = []
     for match in _RESOURCE.finditer(text):
@@ -85,15 +90,39 @@ def relevant_text(text: str, kinds: Iterable[str] | frozenset[str]) -> str | Non
             continue
         end = _block_end(text, match.end() - 1)
         if end is None:
-            return text
+            return text, ""
         spans.append((match.start(), end))
     if not spans:
-        return None
-    out: list[str] = []
+        return None, text
+    kept: list[str] = []
+    rest: list[str] = []
     last = 0
     for start, end in spans:
-        out.append("\n" * text.count("\n", last, start))
-        out.append(text[start:end])
+        between = text[last:start]
+        kept.append("\n" * between.count("\n"))
+        rest.append(between)
+        block = text[start:end]
+        kept.append(block)
+        rest.append("\n" * block.count("\n"))
         last = end
-    out.append("\n" * text.count("\n", last))
-    return "".join(out)
+    kept.append("\n" * text.count("\n", last))
+    rest.append(text[last:])
+    return "".join(kept), "".join(rest)
+
+
+def relevant_text(text: str, kinds: Iterable[str] | frozenset[str]) -> str | None:
+    """The kept part of split_text (None when no block of `kinds` exists)."""
+    return split_text(text, kinds)[0]
+
+
+def hcl_syntax_error(text: str, path: Path) -> str | None:
+    """None if `text` is valid HCL, else a one-line `path:line: HCL parse error (...)`."""
+    import hcl2  # python-hcl2: a Lark grammar, slow to import
+
+    from seawall.inventory.sources.terraform import hcl_error_warning
+
+    try:
+        hcl2.parses_to_tree(text)
+    except Exception as exc:  # lark raises many exception types for bad syntax
+        return hcl_error_warning(exc, path)
+    return None

@@ -4,7 +4,7 @@ normalised targets, running the rules and applying the organisation's policy."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +69,7 @@ class Collected:
     warnings: list[str] = field(default_factory=list)
     stats: ScanStats = field(default_factory=ScanStats)
     sources: list[str] = field(default_factory=list)
+    read: set[str] = field(default_factory=set)  # files this run read itself
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -176,8 +177,6 @@ def _dockerfile_targets(path: Path, collected: Collected) -> None:
 def _object_targets(
     objects: Iterable[SourceObject], collected: Collected, root: str | None
 ) -> None:
-    from seawall.hardening.normalize import targets_for
-
     for obj in objects:
         collected.stats.objects += 1
         if obj.format == "k8s" and obj.kind not in KNOWN_K8S_KINDS:
@@ -194,7 +193,24 @@ def _object_targets(
                 asset_id = arn
             else:
                 asset_id = f"tf:{root}/{obj.address or obj.kind + '.' + obj.name}"
+        _add_targets(obj, asset_id, collected)
+
+
+MALFORMED = (TypeError, AttributeError, ValueError, KeyError, IndexError)
+
+
+def _add_targets(obj: SourceObject, asset_id: str | None, collected: Collected) -> None:
+    """Normalise one object; one with fields of the wrong type is named and skipped."""
+    from seawall.hardening.normalize import targets_for
+
+    try:
         collected.targets.extend(targets_for(obj, asset_id))
+    except MALFORMED as exc:
+        where = obj.location.path + (f":{obj.location.line}" if obj.location.line else "")
+        collected.warnings.append(
+            f"{where}: {obj.kind} {obj.name!r} is malformed ({type(exc).__name__}), skipped"
+        )
+        collected.stats.skipped += 1
 
 
 def _inventory_targets(path: Path, collected: Collected) -> None:
@@ -224,22 +240,30 @@ def _inventory_targets(path: Path, collected: Collected) -> None:
         raw = props["raw"]
         metadata = raw.get("metadata") if isinstance(raw, dict) else None
         namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+        # The declaring file and line the inventory recorded (properties.location), else
+        # the inventory document itself. Never opened: only named in findings.
+        where = props.get("location")
+        location = Location(path=str(path), line=None, field=f"assets[{index}]")
+        if (
+            isinstance(where, dict)
+            and isinstance(where.get("path"), str)
+            and isinstance(where.get("line"), int)
+        ):
+            location = Location(path=where["path"], line=where["line"], field=location.field)
         objects.append(
             SourceObject(
                 format=fmt,
                 kind=rtype,
                 name=str(asset.get("name", "")),
                 body=raw,
-                location=Location(path=str(path), line=None, field=f"assets[{index}]"),
+                location=location,
                 namespace=namespace,
                 address=str(asset.get("id", "")),
             )
         )
-    from seawall.hardening.normalize import targets_for
-
     for obj in objects:
         collected.stats.objects += 1
-        collected.targets.extend(targets_for(obj, obj.address))
+        _add_targets(obj, obj.address, collected)
 
 
 def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
@@ -253,7 +277,7 @@ def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
 
 def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]) -> None:
     """Parse only the resource blocks some rule checks (see hclblocks.py)."""
-    from seawall.hardening.hclblocks import relevant_text
+    from seawall.hardening.hclblocks import hcl_syntax_error, split_text
     from seawall.inventory.sources._files import read_text
     from seawall.inventory.sources.terraform import read_hcl_text
 
@@ -263,7 +287,13 @@ def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]
         collected.warnings.append(f"{exc} (file skipped)")
         collected.stats.skipped += 1
         return
-    kept = relevant_text(text, kinds)
+    kept, rest = split_text(text, kinds)
+    if rest.strip():
+        error = hcl_syntax_error(rest, path)
+        if error is not None:  # the whole file is skipped, as when it is parsed at once
+            collected.warnings.append(error)
+            collected.stats.skipped += 1
+            return
     if kept is None:
         return  # no resource seawall checks in this file
     objects, warnings = read_hcl_text(kept, path)
@@ -276,11 +306,26 @@ def _read_file(
     path: Path, kind: str, collected: Collected, root: str, tf_kinds: frozenset[str]
 ) -> None:
     collected.stats.files += 1
+    collected.read.add(str(path))
+    try:
+        _read_kind(path, kind, collected, root, tf_kinds)
+    except RecursionError:  # JSON/YAML/HCL nested deeper than any parser's stack
+        collected.warnings.append(f"{path}: nested too deeply to read (file skipped)")
+        collected.stats.skipped += 1
+
+
+def _read_kind(
+    path: Path, kind: str, collected: Collected, root: str, tf_kinds: frozenset[str]
+) -> None:
     if kind == "dockerfile":
         _dockerfile_targets(path, collected)
         return
     if kind == "inventory":
-        _inventory_targets(path, collected)
+        try:
+            _inventory_targets(path, collected)
+        except InputError as exc:  # one bad document does not stop the batch
+            collected.warnings.append(f"{exc} (file skipped)")
+            collected.stats.skipped += 1
         return
     if kind == "terraform" and path.name.endswith(".tf"):
         # A Terraform root module is a directory: ids as `seawall inventory` makes them.
@@ -306,10 +351,15 @@ def _read_file(
     _object_targets(objects, collected, root)
 
 
-def collect(paths: Iterable[Path], extra_kinds: Iterable[str] = ()) -> Collected:
+def collect(
+    paths: Iterable[Path],
+    extra_kinds: Iterable[str] = (),
+    on_file: Callable[[Path], None] | None = None,
+) -> Collected:
     """Targets from every path; unreadable parts become warnings (named, counted, skipped).
 
     Raises InputError only when a path given by the user does not exist or is unusable.
+    `on_file` is called after each file is read (progress display).
     """
     collected = Collected()
     tf_kinds = terraform_kinds(extra_kinds)
@@ -327,9 +377,13 @@ def collect(paths: Iterable[Path], extra_kinds: Iterable[str] = ()) -> Collected
                     continue  # YAML/JSON that is not a manifest (values.yaml, package.json)
                 if kind is not None:
                     _read_file(file, kind, collected, root, tf_kinds)
+                    if on_file is not None:
+                        on_file(file)
             continue
         kind = classify(path) or "k8s"
         _read_file(path, kind, collected, root, tf_kinds)
+        if on_file is not None:
+            on_file(path)
     collected.stats.targets = len(collected.targets)
     return collected
 
@@ -350,8 +404,10 @@ def inline_ignores(target: Target) -> dict[str, tuple[str, str]]:
     return _parse_ignores(text, where)
 
 
-def _exact_lines(findings: list[Finding]) -> list[Finding]:
-    """Move Kubernetes YAML findings from their document's first line to the field's."""
+def _exact_lines(findings: list[Finding], readable: set[str]) -> list[Finding]:
+    """Move Kubernetes YAML findings from their document's first line to the field's.
+
+    Only files this run read are opened (`readable`), not paths an inventory names."""
     from seawall.hardening.yamllines import field_line
 
     texts: dict[str, list[str] | None] = {}
@@ -365,6 +421,7 @@ def _exact_lines(findings: list[Finding]) -> list[Finding]:
             or not loc.line
             or finding.details.get("source_format") != "k8s"
             or not loc.path.lower().endswith((".yaml", ".yml"))
+            or loc.path not in readable
         ):
             out.append(finding)
             continue
@@ -426,10 +483,11 @@ def harden(
     *,
     policy: Policy | None = None,
     pss_version: tuple[int, int] = LATEST_PSS_VERSION,
+    on_file: Callable[[Path], None] | None = None,
 ) -> HardenReport:
     """Check every target under `paths` with the built-in and the policy's custom rules."""
     extra = {k for r in policy.custom_rules for k in r.targets} if policy else set()
-    collected = collect(paths, extra)
+    collected = collect(paths, extra, on_file)
     return harden_targets(collected, policy=policy, pss_version=pss_version)
 
 
@@ -452,9 +510,11 @@ def harden_targets(
         if suppression is not None:
             finding = msgspec.structs.replace(finding, suppressed=suppression)
         findings.append(finding)
-    findings = _exact_lines(findings)
+    findings = _exact_lines(findings, collected.read)
     warnings = list(collected.warnings)
     warnings.extend(context.parameters.get("_cel_errors") or [])
+    warnings.extend(context.errors)
+    collected.stats.skipped += len(context.errors)
     expired: list[dict[str, Any]] = []
     if policy is not None:
         for exception in policy.expired:

@@ -27,7 +27,7 @@ from seawall.model import Severity
 
 PSS_URL = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 NSA_POD = "Kubernetes Pod security: Pod security enforcement"
-PSS_VERSIONS = tuple((1, minor) for minor in range(0, 36))
+PSS_VERSIONS = tuple((1, minor) for minor in range(0, 38))
 
 
 def parse_pss_version(text: str) -> tuple[int, int]:
@@ -303,7 +303,7 @@ def _proc_mount(target: Target) -> Iterator[Violation]:
     remediation="Remove securityContext.procMount or set it to Default.",
     url=PSS_URL,
     nsa_cisa=NSA_POD,
-    pss=_b("procMount"),
+    pss=_b("procMount_baseline"),  # "procMount" before the 1.35 split
 )
 def proc_mount_baseline(target: Target, ctx: Context) -> Iterator[Violation]:
     # 1.35+: any value is allowed in a user namespace (hostUsers: false).
@@ -363,9 +363,13 @@ SYSCTLS_1_29 = SYSCTLS_1_27 | {
     "net.ipv4.tcp_keepalive_probes",
 }
 SYSCTLS_1_32 = SYSCTLS_1_29 | {"net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"}
+# sysctlsAllowedV1Dot37 (kubernetes PR #138389)
+SYSCTLS_1_37 = SYSCTLS_1_32 | {"net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"}
 
 
 def allowed_sysctls(version: tuple[int, int]) -> frozenset[str]:
+    if version >= (1, 37):
+        return SYSCTLS_1_37
     if version >= (1, 32):
         return SYSCTLS_1_32
     if version >= (1, 29):
@@ -452,6 +456,12 @@ def probe_host(target: Target, ctx: Context) -> Iterator[Violation]:
 
 # --- restricted ----------------------------------------------------------------------
 
+
+def _user_namespace_relaxed(target: Target, ctx: Context) -> bool:
+    """1.35+: runAsNonRoot and runAsUser do not apply to pods with hostUsers: false."""
+    return ctx.pss_version >= (1, 35) and spec_of(target.obj).get("hostUsers") is False
+
+
 RESTRICTED_VOLUME_SOURCES = frozenset(
     {
         "configMap",
@@ -459,6 +469,7 @@ RESTRICTED_VOLUME_SOURCES = frozenset(
         "downwardAPI",
         "emptyDir",
         "ephemeral",
+        "image",  # allowed in the 1.0 check itself since Kubernetes 1.33 (PR #130394)
         "persistentVolumeClaim",
         "projected",
         "secret",
@@ -471,8 +482,8 @@ RESTRICTED_VOLUME_SOURCES = frozenset(
     "Pod uses a volume type outside the restricted set",
     Severity.LOW,
     [POD],
-    remediation="Use configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, "
-    "projected or secret volumes.",
+    remediation="Use configMap, csi, downwardAPI, emptyDir, ephemeral, image, "
+    "persistentVolumeClaim, projected or secret volumes.",
     url=PSS_URL,
     nsa_cisa=NSA_POD,
     pss=_r("restrictedVolumes"),
@@ -530,6 +541,8 @@ def allow_privilege_escalation(target: Target, ctx: Context) -> Iterator[Violati
     cis="k8s-1.10:5.2.7",
 )
 def run_as_non_root(target: Target, ctx: Context) -> Iterator[Violation]:
+    if _user_namespace_relaxed(target, ctx):
+        return
     pod_value = pod_sc(target.obj).get("runAsNonRoot")
     if pod_value is False:
         yield Violation("spec.securityContext.runAsNonRoot", "pod sets runAsNonRoot=false")
@@ -558,7 +571,7 @@ def run_as_non_root(target: Target, ctx: Context) -> Iterator[Violation]:
     pss=_r("runAsUser"),
 )
 def run_as_user(target: Target, ctx: Context) -> Iterator[Violation]:
-    if ctx.pss_version < (1, 23):
+    if ctx.pss_version < (1, 23) or _user_namespace_relaxed(target, ctx):
         return
     if pod_sc(target.obj).get("runAsUser") == 0:
         yield Violation("spec.securityContext.runAsUser", "pod sets runAsUser=0")
@@ -654,7 +667,7 @@ def capabilities_restricted(target: Target, ctx: Context) -> Iterator[Violation]
     remediation="Remove securityContext.procMount or set it to Default.",
     url=PSS_URL,
     nsa_cisa=NSA_POD,
-    pss=_r("procMount"),
+    pss=_r("procMount_restricted"),
 )
 def proc_mount_restricted(target: Target, ctx: Context) -> Iterator[Violation]:
     # Split from the baseline check in 1.35; before that the baseline check covers it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from seawall.errors import InputError
 MAX_FILE_BYTES = 64 * 1024 * 1024  # one manifest, plan or export file
 MAX_FILES = 20_000  # files taken from one directory tree
 MAX_YAML_ALIASES = 200  # anchors/aliases expand on encoding: bound them (billion laughs)
+MAX_YAML_EXPANSION = 100  # expanded nodes per 16 bytes of YAML text, at most
+MAX_YAML_DEPTH = 200  # nesting levels the fast (C) loader is trusted with
 
 
 def read_text(path: Path, limit: int | None = None) -> str:
@@ -70,13 +73,78 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Nodes the document has once every alias is expanded (what a consumer walking the
+    loaded data visits), counted without expanding; stops just past `limit`."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if not children_done:
+            if id(node) in open_nodes:
+                return limit + 1  # a recursive alias: infinite once expanded
+            open_nodes.add(id(node))
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        total = 1 + sum(sizes[id(child)] for child in children)
+        sizes[id(node)] = min(total, limit + 1)
+        open_nodes.discard(id(node))
+    return sizes[id(root)]
+
+
+_DEEP_INDENT = re.compile(rf"^[ \t-]{{{MAX_YAML_DEPTH},}}\S", re.M)
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """True when the text might nest deeper than MAX_YAML_DEPTH (flow brackets or block
+    indentation); brackets inside strings count too, so this over-estimates."""
+    if _DEEP_INDENT.search(text):
+        return True
+    if text.count("[") + text.count("{") <= MAX_YAML_DEPTH:
+        return False
+    depth = 0
+    for match in _FLOW.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_YAML_DEPTH:
+            return True
+    return False
+
+
 def load_yaml(text: str) -> Any:
-    """yaml.safe_load with a bound on alias expansion; raises yaml.YAMLError."""
-    if "&" not in text and getattr(yaml, "__with_libyaml__", False):
+    """yaml.safe_load with a bound on alias expansion and nesting; raises yaml.YAMLError."""
+    deep = _may_nest_deeply(text)
+    if "&" not in text and not deep and getattr(yaml, "__with_libyaml__", False):
         # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
+        # (Deep nesting overflows libyaml's C stack: such text takes the Python loader.)
         return yaml.load(text, Loader=yaml.CSafeLoader)
+    try:
+        return _load_yaml_python(text)
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply") from None
+
+
+def _load_yaml_python(text: str) -> Any:
     loader = _BoundedSafeLoader(text)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+        if node is None:
+            return None
+        # Fewer aliases than MAX_YAML_ALIASES still nest (10 lists of 10 aliases each
+        # expand to 10**10 values): bound what the aliases add, like a decompression ratio.
+        limit = MAX_YAML_EXPANSION * (len(text) // 16 + 1)
+        if _expanded_size(node, limit) > limit:
+            raise yaml.YAMLError("YAML aliases expand the document too much (alias bomb)")
+        return loader.construct_document(node)  # type: ignore[no-untyped-call]
     finally:
         loader.dispose()  # type: ignore[no-untyped-call]

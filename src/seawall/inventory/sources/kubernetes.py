@@ -116,6 +116,8 @@ def read_text_objects(text: str, path: Path) -> tuple[list[SourceObject], list[s
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             return [], [f"{path}:{exc.lineno}: not valid JSON: {exc.msg}"]
+        except RecursionError:
+            return [], [f"{path}:1: JSON nested too deeply, file skipped"]
         for item in data if isinstance(data, list) else [data]:
             objects.extend(_objects_from_data(item, path, 1, warnings))
         return objects, warnings
@@ -413,7 +415,8 @@ def sniff(path: Path, head: bytes) -> bool:
         return False
     text = head.decode("utf-8", "replace")
     return bool(
-        re.search(r'(^|\n)\s*"?apiVersion"?\s*:', text) and re.search(r'"?kind"?\s*:', text)
+        # line start, or after `{`/`,` in compact one-line JSON (`kubectl ... | jq -c`)
+        re.search(r'(^|\n|[{,])\s*"?apiVersion"?\s*:', text) and re.search(r'"?kind"?\s*:', text)
     ) and not re.search(r'"(format_version|terraform_version)"', text)
 
 

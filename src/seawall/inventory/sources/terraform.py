@@ -105,6 +105,26 @@ def _unquote(label: str) -> str:
     return label[1:-1] if len(label) >= 2 and label[0] == label[-1] == '"' else label
 
 
+def hcl_error_warning(exc: BaseException, path: Path) -> str:
+    """`path:line: HCL parse error (...), file skipped`, naming the token type and position
+    but never the token's text (it can be a secret written without quotes)."""
+    line = getattr(exc, "line", None)
+    column = getattr(exc, "column", None)
+    token = getattr(exc, "token", None)
+    if token is not None:
+        what = f"unexpected {getattr(token, 'type', 'token')}"
+    elif hasattr(exc, "char"):
+        what = "unexpected character"
+    elif isinstance(exc, RecursionError):
+        what = "nested too deeply"
+    else:
+        what = type(exc).__name__
+    if isinstance(column, int) and column > 0:
+        what += f" at column {column}"
+    where = f"{path}:{line}" if isinstance(line, int) and line > 0 else str(path)
+    return f"{where}: HCL parse error ({what}), file skipped"
+
+
 def read_hcl_text(text: str, path: Path) -> tuple[list[SourceObject], list[str]]:
     """Resources in one .tf file; expressions stay as `${...}` strings."""
     import hcl2  # python-hcl2: a Lark grammar, slow to import
@@ -116,10 +136,7 @@ def read_hcl_text(text: str, path: Path) -> tuple[list[SourceObject], list[str]]
     try:
         data = hcl2.loads(text, serialization_options=options)
     except Exception as exc:  # lark raises many exception types for bad syntax
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        line = getattr(exc, "line", None)
-        where = f"{path}:{line}" if isinstance(line, int) and line > 0 else str(path)
-        return [], [f"{where}: HCL parse error ({first[:200]}), file skipped"]
+        return [], [hcl_error_warning(exc, path)]
     lines = text.splitlines()
     objects: list[SourceObject] = []
     for block in data.get("resource") or []:
