@@ -150,7 +150,7 @@ def render(report: Any, fmt: str) -> str:
     if fmt == "sarif":
         from seawall.report.sarif import render_sarif
 
-        return to_json(render_sarif(report.findings)).decode()
+        return to_json(render_sarif(report.findings, host_paths=True)).decode()
     return _table(report)
 
 

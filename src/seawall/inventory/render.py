@@ -116,4 +116,4 @@ def coverage_html(report: CoverageReport) -> str:
 
 
 def coverage_sarif(report: CoverageReport) -> bytes:
-    return to_json(render_sarif(report.findings))
+    return to_json(render_sarif(report.findings, host_paths=True))

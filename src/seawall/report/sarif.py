@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from seawall import __version__
@@ -29,10 +30,23 @@ _SECURITY_SEVERITY = {
 }
 
 
-def _artifact_uri(finding: Finding) -> str:
-    if finding.location is not None:
-        return finding.location.path.lstrip("/") or finding.asset
-    return finding.asset
+def _artifact_uri(finding: Finding, host_paths: bool) -> str:
+    """The result's artifact URI.
+
+    Paths of files on this machine (host_paths) are made relative to the working directory
+    when they lie under it (what GitHub code scanning resolves against the checkout), and
+    are absolute `file://` URIs otherwise. Paths inside an image are relative to its root.
+    """
+    if finding.location is None or not finding.location.path:
+        return finding.asset
+    path = finding.location.path
+    if host_paths:
+        absolute = Path(path).absolute()
+        try:
+            return absolute.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return absolute.as_uri()
+    return path.lstrip("/") or finding.asset
 
 
 def render_sarif(
@@ -40,6 +54,7 @@ def render_sarif(
     *,
     tool: str = "seawall",
     rule_help: Mapping[str, str] | None = None,
+    host_paths: bool = False,
 ) -> dict[str, Any]:
     """Build a SARIF 2.1.0 log with one run; one rule per distinct finding rule id.
 
@@ -71,7 +86,7 @@ def render_sarif(
         region: dict[str, Any] = {}
         if finding.location is not None and finding.location.line:
             region = {"startLine": finding.location.line}
-        physical: dict[str, Any] = {"artifactLocation": {"uri": _artifact_uri(finding)}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _artifact_uri(finding, host_paths)}}
         if region:
             physical["region"] = region
         result: dict[str, Any] = {
