@@ -124,7 +124,8 @@ def render_table(report: ImageReport, *, color: bool, width: int = 160) -> str:
             f" ({counts})" if counts else "",
             f", {summary['suppressed']} suppressed" if summary["suppressed"] else "",
             f", {summary['known_exploited']} known exploited" if summary["known_exploited"] else "",
-        )
+        ),
+        soft_wrap=True,  # one line, whatever the width
     )
     active = [f for f in report.findings if f.suppressed is None]
     if active:
