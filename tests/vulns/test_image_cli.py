@@ -26,6 +26,9 @@ EXPECTED = {
     ("urllib3", "CVE-2018-25091"),
     ("urllib3", "CVE-2023-45803"),
     ("chromium", "CVE-2022-0456"),  # Debian tracker: fixed 98.0.4758.80-1 in bookworm
+    # log4j-core 2.14.1 shaded into /app/shop.jar: GHSA-7rjr-3q55-vv33, GHSA-p6xc-xr62-6r2g
+    ("org.apache.logging.log4j:log4j-core", "CVE-2021-45046"),
+    ("org.apache.logging.log4j:log4j-core", "CVE-2021-45105"),
 }
 
 
@@ -55,10 +58,17 @@ def test_image_yields_exactly_the_advisories_that_apply(env: dict[str, Path]) ->
     got = {(f["details"]["package"]["name"], f["rule"]) for f in doc["findings"]}
     assert got == EXPECTED
     # the backported sope fix (5.8.0-1+deb12u1 < upstream 5.12.1-2) is not reported, and
-    # Debian's log4j-core 2.19.0 (shaded in shop.jar) is past every log4j fix
+    # Debian's real log4j-core 2.19.0 jar is past every log4j fix
     names = {f["details"]["package"]["name"] for f in doc["findings"]}
-    assert "libsope1" not in names and "org.apache.logging.log4j:log4j-core" not in names
-    assert doc["summary"]["packages"] == 7
+    assert "libsope1" not in names
+    log4j = [f for f in doc["findings"] if f["details"]["package"]["name"].endswith("log4j-core")]
+    assert {f["details"]["installed"] for f in log4j} == {"2.14.1"}
+    assert {f["location"]["path"] for f in log4j} == {"/app/shop.jar"}
+    log4shell = next(f for f in log4j if f["rule"] == "CVE-2021-45046")
+    assert log4shell["details"]["known_exploited"] is True
+    assert log4shell["severity"] == "critical"
+    assert doc["summary"]["known_exploited"] == 1
+    assert doc["summary"]["packages"] == 9
     assert doc["summary"]["matching"] == {
         "os_owned_skipped": 0,
         "not_affected": 0,
@@ -74,16 +84,17 @@ def test_image_yields_exactly_the_advisories_that_apply(env: dict[str, Path]) ->
 
 
 def test_fail_on_and_filters(env: dict[str, Path]) -> None:
-    assert _scan(env, "--fail-on", "high")[0] == 1
-    assert _scan(env, "--fail-on", "critical")[0] == 0
+    assert _scan(env, "--fail-on", "critical")[0] == 1
+    assert _scan(env, "--fail-on", "critical", "--severity", "high,medium")[0] == 0
     code, out, _ = _scan(env, "--format", "json", "--severity", "high,medium", "--ignore-unfixed")
     assert code == 0
     doc = json.loads(out)
     assert {f["severity"] for f in doc["findings"]} == {"high", "medium"}
-    assert doc["summary"]["filtered"]["severity"] == 7
+    assert doc["summary"]["filtered"]["severity"] == 8  # 1 critical, 7 unknown
     _, out, _ = _scan(env, "--format", "table")
     text = out.decode()
-    assert "11 vulnerabilities" in text
+    assert "13 vulnerabilities" in text
+    assert "1 known exploited" in text
     # grouped: the package column names urllib3 once for its seven rows
     assert sum(1 for line in text.splitlines() if line.startswith("│ urllib3 ")) == 1
 

@@ -15,6 +15,7 @@ from vulns_match_db import key_for, load_all
 from seawall.errors import InputError
 from seawall.vulns.match import match_packages
 from seawall.vulns.sbom_input import distro_ecosystem, package_from_purl, read_sbom
+from seawall.vulns.suppress import load_vex
 
 PURLS = [
     "pkg:deb/debian/libsope1@5.8.0-1?arch=amd64&upstream=sope",
@@ -139,6 +140,7 @@ def test_purl_ecosystems() -> None:
         ('{"a": 1}', "not a CycloneDX JSON or SPDX"),
         ("{", "not valid JSON"),
         ('{"bomFormat": "CycloneDX", "components": {"a": 1}}', "must be a list"),
+        ('{"a":' * 100_000 + "1" + "}" * 100_000, "nested too deeply"),
     ],
 )
 def test_bad_sboms_are_input_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -146,3 +148,6 @@ def test_bad_sboms_are_input_errors(tmp_path: Path, text: str, message: str) -> 
     path.write_text(text)
     with pytest.raises(InputError, match=message):
         read_sbom(path)
+    if "components" not in text:  # the same broken documents given as VEX
+        with pytest.raises(InputError):
+            load_vex(path)

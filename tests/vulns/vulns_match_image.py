@@ -54,14 +54,22 @@ def _npm_files(tarball: Path, where: str) -> dict[str, bytes]:
 
 
 def _shaded_jar() -> bytes:
-    """An application uber-jar carrying log4j-core's classes and Maven metadata."""
+    """An application uber-jar as maven-shade-plugin lays it out, with log4j-core 2.14.1
+    shaded in: the shaded dependency's Maven metadata (pom.properties, Maven's format) is
+    what identifies it. Built by code: no real 2.14.1 jar is reachable from here."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(LOG4J_CORE) as src, zipfile.ZipFile(buffer, "w") as dst:
+    with zipfile.ZipFile(buffer, "w") as dst:
         dst.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\nMain-Class: shop.Main\n")
         dst.writestr("shop/Main.class", b"\xca\xfe\xba\xbe")
-        for name in src.namelist():
-            if name.startswith(("org/apache/logging/log4j/core/", "META-INF/maven/")):
-                dst.writestr(name, src.read(name))
+        dst.writestr(
+            "META-INF/maven/shop/shop/pom.properties",
+            "#Created by Apache Maven 3.8.1\nversion=1.0.0\ngroupId=shop\nartifactId=shop\n",
+        )
+        dst.writestr(
+            "META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties",
+            "#Created by Apache Maven 3.6.3\nversion=2.14.1\n"
+            "groupId=org.apache.logging.log4j\nartifactId=log4j-core\n",
+        )
     return buffer.getvalue()
 
 
@@ -125,4 +133,6 @@ def app_image(path: Path) -> Path:
     app.update(_wheel_files(next((ARTEFACTS / "wheels").glob("urllib3-1.24.1-*.whl"))))
     app.update(_npm_files(ARTEFACTS / "npm" / "lodash-4.17.20.tgz", "app/node_modules/lodash"))
     app["app/shop.jar"] = _shaded_jar()
+    # Debian's real log4j-core 2.19.0, past every log4j fix
+    app["app/lib/log4j-core-2.19.0.jar"] = LOG4J_CORE.read_bytes()
     return docker_archive(path, [layer_tar(base), layer_tar(app)])

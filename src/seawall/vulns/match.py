@@ -39,7 +39,7 @@ DISTRO_ECOSYSTEMS = frozenset(
     }
 )
 _UNBOUNDED = "*"
-_RANK = {severity: severity.rank for severity in Severity}
+_RANK_OF_VALUE = {severity.value: severity.rank for severity in Severity}
 _EVALUATED = frozenset({"ECOSYSTEM", "SEMVER"})
 _NO_VERSION = frozenset({"", "(devel)", "unknown"})
 
@@ -395,7 +395,9 @@ def _match_packages(
     for group in groups:
         key = key_cache[_ecosystem_base(group.package.ecosystem)]
         findings.extend(_merge_group(group, advisories, kev, asset, key, stats))
-    findings.sort(key=lambda f: (-_RANK[f.severity], f.details["package"]["name"], f.rule))
+    findings.sort(
+        key=lambda f: (-_RANK_OF_VALUE[f.severity._value_], f.details["package"]["name"], f.rule)
+    )
     return findings
 
 
@@ -408,25 +410,15 @@ def _ids_of(hit: _Hit, advisories: Mapping[str, Advisory]) -> set[str]:
     return ids
 
 
-def _merge_group(
-    group: _Group,
-    advisories: Mapping[str, Advisory],
-    kev: set[str],
-    asset: str,
-    key: VersionKey,
-    stats: MatchStats,
-) -> list[Finding]:
-    not_affected_ids: set[str] = set()
-    for vid in group.ids:
-        not_affected_ids.add(vid)
-        adv = advisories.get(vid)
-        if adv is not None:
-            not_affected_ids.update(adv.aliases)
+def _cluster(
+    hits: list[_Hit], advisories: Mapping[str, Advisory]
+) -> list[tuple[set[str], list[_Hit]]]:
+    """Group hits that share any id (an advisory and its aliases) into one cluster each."""
     # union hits that share any id (an advisory and its aliases): id -> cluster number
     owner: dict[str, int] = {}
     cluster_ids: list[set[str]] = []
     cluster_hits: list[list[_Hit]] = []
-    for hit in group.hits:
+    for hit in hits:
         adv = advisories.get(hit.affected.advisory_id)
         if adv is not None and adv.withdrawn:
             continue
@@ -449,14 +441,50 @@ def _merge_group(
                 cluster_hits[other] = []
         for i in cluster_ids[number]:
             owner[i] = number
-    clusters = [(i, h) for i, h in zip(cluster_ids, cluster_hits, strict=True) if h]
+    return [(i, h) for i, h in zip(cluster_ids, cluster_hits, strict=True) if h]
+
+
+def _merge_group(
+    group: _Group,
+    advisories: Mapping[str, Advisory],
+    kev: set[str],
+    asset: str,
+    key: VersionKey,
+    stats: MatchStats,
+) -> list[Finding]:
+    not_affected_ids: set[str] = set()
+    for vid in group.ids:
+        not_affected_ids.add(vid)
+        adv = advisories.get(vid)
+        if adv is not None:
+            not_affected_ids.update(adv.aliases)
+    clusters: list[tuple[set[str], list[_Hit]]]
+    if len(group.hits) == 1:
+        hit = group.hits[0]
+        adv = advisories.get(hit.affected.advisory_id)
+        clusters = [] if adv is not None and adv.withdrawn else [(_ids_of(hit, advisories), [hit])]
+    else:
+        clusters = _cluster(group.hits, advisories)
     out: list[Finding] = []
+    package = group.package
+    # shared by this package's findings (read-only records)
+    package_info = {
+        "name": package.name,
+        "version": package.version,
+        "purl": package.purl,
+        "type": package.type,
+        "ecosystem": package.ecosystem,
+        "source_name": package.source_name,
+    }
+    location = Location(path=package.path) if package.path else None
     for ids, hits in clusters:
         # a distro source saying "not affected" for any of these ids wins (backports)
         if ids & not_affected_ids:
             stats.not_affected += 1
             continue
-        out.append(_finding(group.package, ids, hits, advisories, kev, asset, key))
+        out.append(
+            _finding(package, ids, hits, advisories, kev, asset, key, package_info, location)
+        )
     return out
 
 
@@ -468,6 +496,8 @@ def _finding(
     kev: set[str],
     asset: str,
     key: VersionKey,
+    package_info: dict[str, Any],
+    location: Location | None,
 ) -> Finding:
     cves = [i for i in ids if i.startswith("CVE-")]
     primary = min(cves) if cves else min(ids, key=_id_rank)
@@ -489,7 +519,7 @@ def _finding(
     severity = Severity.UNKNOWN
     best_cvss: Advisory | None = None
     for adv in advs:
-        if _RANK[adv.severity] > _RANK[severity]:
+        if _RANK_OF_VALUE[adv.severity._value_] > _RANK_OF_VALUE[severity._value_]:
             severity = adv.severity
         if adv.cvss_score is not None and (
             best_cvss is None or adv.cvss_score > (best_cvss.cvss_score or 0.0)
@@ -500,7 +530,7 @@ def _finding(
     if severity is Severity.UNKNOWN:
         for hit in hits:
             sev = hit.affected.severity
-            if sev is not None and _RANK[sev] > _RANK[severity]:
+            if sev is not None and _RANK_OF_VALUE[sev._value_] > _RANK_OF_VALUE[severity._value_]:
                 severity = sev
     if len(advs) == 1:
         references = list(advs[0].references)
@@ -510,7 +540,7 @@ def _finding(
     installed = hits[0].installed
     status = "fixed" if fixed else "unfixed"
     aliases = sorted(ids - {primary})
-    sources = sorted({a.source for a in advs} | {f"{h.affected.ecosystem}" for h in hits})
+    sources = sorted({a.source for a in advs} | {h.affected.ecosystem for h in hits})
     title = f"{primary} in {package.name} {package.version}"
     if summary:
         title += f": {summary}"
@@ -518,18 +548,13 @@ def _finding(
         "id": primary,
         "aliases": aliases,
         "advisories": advisory_ids,
-        "package": {
-            "name": package.name,
-            "version": package.version,
-            "purl": package.purl,
-            "type": package.type,
-            "ecosystem": package.ecosystem,
-            "source_name": package.source_name,
-        },
+        "package": package_info,
         "installed": installed,
         "fixed": fixed,
         "status": status,
-        "matched_by": sorted({h.matched_by for h in hits}),
+        "matched_by": [hits[0].matched_by]
+        if len(hits) == 1
+        else sorted({h.matched_by for h in hits}),
         "cvss": {
             "score": best_cvss.cvss_score if best_cvss else None,
             "vector": best_cvss.cvss_vector if best_cvss else None,
@@ -559,6 +584,6 @@ def _finding(
         evidence=evidence,
         remediation=remediation,
         references=tuple(references),
-        location=Location(path=package.path) if package.path else None,
+        location=location,
         details=details,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,7 +123,8 @@ def render_table(report: ImageReport, *, color: bool, width: int = 160) -> str:
             f" ({counts})" if counts else "",
             f", {summary['suppressed']} suppressed" if summary["suppressed"] else "",
             f", {summary['known_exploited']} known exploited" if summary["known_exploited"] else "",
-        )
+        ),
+        soft_wrap=True,  # one line, whatever the width
     )
     active = [f for f in report.findings if f.suppressed is None]
     if active:
@@ -255,6 +255,8 @@ def _cdx_analysis(finding: Finding) -> dict[str, Any]:
 def render_cyclonedx(report: ImageReport, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """CycloneDX 1.5 BOM: the packages, and the vulnerabilities that affect them with VEX
     analysis for suppressed ones."""
+    import uuid
+
     now = now or dt.datetime.now(dt.UTC)
     refs: dict[tuple[str, str], str] = {}
     components = []

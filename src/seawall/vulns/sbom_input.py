@@ -146,6 +146,8 @@ def _read_json(path: Path) -> Any:
         return msgspec.json.decode(path.read_bytes())
     except msgspec.DecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply") from None
 
 
 def _cyclonedx(doc: dict[str, Any], path: Path) -> SbomContents:

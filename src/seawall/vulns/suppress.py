@@ -127,6 +127,8 @@ def load_ignore_file(path: Path, *, today: dt.date | None = None) -> Suppression
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"{path}{line}: not valid YAML") from None
+    except RecursionError:
+        raise InputError(f"{path}: YAML nested too deeply") from None
     if doc is None:
         return Suppressions()
     entries = doc.get("ignore", doc.get("vulnerabilities")) if isinstance(doc, dict) else doc
@@ -261,15 +263,16 @@ def _openvex_rules(doc: dict[str, Any], path: Path) -> list[Rule]:
 
 def _cyclonedx_rules(doc: dict[str, Any], path: Path) -> list[Rule]:
     refs: dict[str, str] = {}
-
-    def collect(components: Any) -> None:
-        for comp in components or []:
+    pending = [doc.get("components")]
+    while pending:  # nested components, without recursion (hostile depth)
+        components = pending.pop()
+        if not isinstance(components, list):
+            continue
+        for comp in components:
             if isinstance(comp, dict):
                 if comp.get("bom-ref") and comp.get("purl"):
                     refs[str(comp["bom-ref"])] = str(comp["purl"])
-                collect(comp.get("components"))
-
-    collect(doc.get("components"))
+                pending.append(comp.get("components"))
     rules = []
     for index, vuln in enumerate(doc.get("vulnerabilities") or [], start=1):
         if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
@@ -312,6 +315,8 @@ def load_vex(path: Path) -> Suppressions:
         doc = msgspec.json.decode(_read(path))
     except msgspec.DecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply") from None
     if not isinstance(doc, dict):
         raise InputError(f"{path}: expected a JSON object (OpenVEX or CycloneDX)")
     context = str(doc.get("@context", ""))
