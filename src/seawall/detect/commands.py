@@ -29,21 +29,25 @@ class _DetectGroup(TyperGroup):
             return super().resolve_command(ctx, args)
         return "run", self.commands["run"], args
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """`seawall detect --help` shows the options of `seawall detect FILES...` itself."""
+        run = self.commands["run"]
+        run_ctx = run.make_context(ctx.info_name, [], parent=ctx.parent, resilient_parsing=True)
+        run.format_help(run_ctx, formatter)
+
 
 detect_app = typer.Typer(
     cls=_DetectGroup,
     name="detect",
     no_args_is_help=True,
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    help=(
-        "Threat detection with Falco rules, anomaly baselines and drift.\n\n"
-        "seawall detect [--rules FILE]... --source k8saudit|tetragon|falco|sysdig|cloudtrail|"
-        "gcpaudit FILES... [--format table|json|jsonl|ocsf]\n\n"
-        "seawall detect serve --listen 127.0.0.1:PORT --rules FILE --sink ocsf:FILE\n\n"
-        "All options of the first form: seawall detect run --help."
-    ),
+    help="Threat detection with Falco rules, anomaly baselines and drift.",
 )
 
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option("--cluster", help="k8saudit: the cluster's name (ka.cluster.name, alert assets)."),
+]
 RulesOpt = Annotated[
     list[Path] | None,
     typer.Option("--rules", "-r", help="Falco rules file (repeatable, loaded in order)."),
@@ -98,7 +102,14 @@ def open_events(path: Path) -> Iterator[IO[bytes]]:
             yield raw
 
 
-@detect_app.command("run", hidden=True)
+@detect_app.command(
+    "run",
+    hidden=True,
+    epilog=(
+        "Other commands (seawall detect COMMAND --help): serve (audit webhook on /k8s-audit), "
+        "image-files (file lists for drift), merge-profiles (merge baseline profiles)."
+    ),
+)
 def run_command(
     files: Annotated[list[Path], typer.Argument(help="Event files ('-' for stdin).")],
     source: Annotated[
@@ -134,6 +145,7 @@ def run_command(
     webhook: Annotated[
         str | None, typer.Option("--webhook", help="POST each alert (JSON) to this URL.")
     ] = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Evaluate event files against Falco rules, baselines and drift."""
     from seawall.detect.runner import DetectOptions, run_detect
@@ -155,6 +167,7 @@ def run_command(
         image_files=image_files,
         dedupe=dedupe,
         webhook=webhook,
+        cluster=cluster,
     )
     report = run_detect(options, files, open_events)
     from seawall.detect.runner import render
@@ -176,6 +189,7 @@ def serve_command(
     rule_matching: Annotated[str, typer.Option("--rule-matching")] = "first",
     strict: Annotated[bool, typer.Option("--strict")] = False,
     dedupe: Annotated[str | None, typer.Option("--dedupe")] = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Receive Kubernetes audit webhook POSTs on /k8s-audit and evaluate them live."""
     from seawall.detect.server import serve
@@ -187,6 +201,7 @@ def serve_command(
         rule_matching=rule_matching,
         strict=strict,
         dedupe=dedupe,
+        cluster=cluster,
     )
 
 

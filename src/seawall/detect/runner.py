@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -18,7 +19,7 @@ from seawall.detect.anomaly import Enforcer, Learner, Profiles, parse_duration
 from seawall.detect.drift import DriftDetector, load_image_files
 from seawall.detect.engine import Alert, Engine, StreamResult
 from seawall.detect.falco.rules import RuleProblem, RuleSet, load_rules_files
-from seawall.detect.sources import SOURCE_MODULES, get_source
+from seawall.detect.sources import SOURCE_MODULES, get_source, k8saudit
 from seawall.errors import InputError
 from seawall.model import Finding
 from seawall.progress import warn
@@ -39,6 +40,7 @@ class DetectOptions:
     image_files: Path | None = None
     dedupe: str | None = None
     webhook: str | None = None
+    cluster: str | None = None
 
 
 @dataclass
@@ -85,9 +87,11 @@ def check_source(name: str) -> None:
 
 
 def build_engine(
-    source: str, rules: list[Path], rule_matching: str, strict: bool
+    source: str, rules: list[Path], rule_matching: str, strict: bool, cluster: str | None = None
 ) -> tuple[Engine, RuleSet]:
     check_source(source)
+    if cluster is not None and source != "k8saudit":
+        raise InputError(f"--cluster names the cluster of k8saudit events, not of {source} events")
     ruleset = load_rules_files(rules)
     falco_source = get_source(source).falco_source
     others = sorted({r.source for r in ruleset.rules.values() if r.source != falco_source})
@@ -97,19 +101,27 @@ def build_engine(
             f"{count} rule(s) are for source {', '.join(others)}, not {falco_source} "
             f"(--source {source}); they are not used"
         )
+    event_source = get_source(source)
+    asset_of = None
+    if cluster is not None:
+        event_source = k8saudit.for_cluster(cluster)
+        asset_of = functools.partial(k8saudit.asset_of, cluster=cluster)
     engine = Engine(
         ruleset,
-        get_source(source),
+        event_source,
         rule_matching=rule_matching,
         strict=strict,
         on_problem=lambda p: warn(f"{p} (rule disabled)"),
+        asset_of=asset_of,
     )
     return engine, ruleset
 
 
 def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> DetectReport:
     """Run rules, drift and baselines over `files`; bad lines are counted, never fatal."""
-    engine, _ = build_engine(options.source, options.rules, options.rule_matching, options.strict)
+    engine, _ = build_engine(
+        options.source, options.rules, options.rule_matching, options.strict, options.cluster
+    )
     try:
         window = parse_duration(options.dedupe) if options.dedupe else 0.0
         learn_window = parse_duration(options.learn_for) if options.learn_for else None

@@ -243,10 +243,11 @@ def serve(
     rule_matching: str = "first",
     strict: bool = False,
     dedupe: str | None = None,
+    cluster: str | None = None,
 ) -> Counters:
     """Run the webhook until SIGTERM/SIGINT; returns the final counters."""
     host, port = _parse_listen(listen)
-    engine, _ = build_engine("k8saudit", rules, rule_matching, strict)
+    engine, _ = build_engine("k8saudit", rules, rule_matching, strict, cluster)
     try:
         window = parse_duration(dedupe) if dedupe else 0.0
     except ValueError as exc:
