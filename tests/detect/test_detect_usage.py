@@ -110,3 +110,46 @@ def test_cluster_names_the_cluster_in_fields_and_assets(tmp_path: Path) -> None:
     )
     assert wrong.returncode == 2
     assert b"--cluster" in wrong.stderr
+
+
+def test_progress_goes_to_a_terminal_stderr_and_never_into_stdout(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    from seawall_testlib import REPO
+
+    line = (K8S / "create_nginx_pod_privileged.json").read_bytes().strip()
+    (tmp_path / "many.log").write_bytes((line + b"\n") * 20000)
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "120"}
+    rules = str(D / "rules" / "k8s_audit_rules.yaml")
+    argv = [sys.executable, "-m", "seawall", "detect", "--rules", rules, "--source", "k8saudit"]
+    drawn = bytearray()
+
+    def read_terminal() -> None:  # drain the terminal so the child never blocks on it
+        try:
+            while chunk := os.read(leader, 65536):
+                drawn.extend(chunk)
+        except OSError:
+            pass  # the terminal closed
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
+    done = subprocess.run(
+        [*argv, str(tmp_path / "many.log"), "--format", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    os.close(follower)
+    reader.join(timeout=10)
+    os.close(leader)
+    assert done.returncode == 0
+    records = [json.loads(x) for x in done.stdout.splitlines()]
+    assert len(records) == 20000
+    assert b"many.log" in drawn and b"MB" in drawn  # a bar by bytes read, on the terminal

@@ -12,6 +12,7 @@ from typing import IO, Any
 
 import msgspec
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from seawall.detect.alerts import SCHEMA, Deduper, post_webhook, to_finding, to_ocsf
@@ -22,7 +23,7 @@ from seawall.detect.falco.rules import RuleProblem, RuleSet, load_rules_files
 from seawall.detect.sources import SOURCE_MODULES, get_source, k8saudit
 from seawall.errors import InputError
 from seawall.model import Finding
-from seawall.progress import warn
+from seawall.progress import progress_bar, warn
 from seawall.report.output import to_json, write_output
 
 Opener = Callable[[Path], AbstractContextManager[IO[bytes]]]
@@ -117,6 +118,49 @@ def build_engine(
     return engine, ruleset
 
 
+def _position(stream: IO[bytes]) -> int:
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+def _evaluate_file(
+    engine: Engine,
+    stream: IO[bytes],
+    path: Path,
+    result: StreamResult,
+    alerts: list[Alert],
+    bar: Progress,
+    deduper: Deduper,
+    drift: DriftDetector | None,
+    enforcer: Enforcer | None,
+    learner: Learner | None,
+) -> None:
+    """Evaluate one event file (rules, drift, baselines), showing progress by bytes read."""
+    plain = str(path) != "-" and stream.seekable()
+    size = path.stat().st_size if plain else None  # a plain file: the total is known
+    task = bar.add_task(str(path), total=size)
+    asset_of = engine._asset_of
+    time_of = engine.source.time_of
+    source = engine.source.name
+    for count, (line, event) in enumerate(engine.events(stream, str(path), result), 1):
+        found = engine.evaluate(event, input=str(path), line=line)
+        if drift is not None or enforcer is not None or learner is not None:
+            time = time_of(event)
+            asset = asset_of(event)
+            if drift is not None:
+                found += drift.check(source, event, time, asset, str(path), line)
+            if enforcer is not None:
+                found += enforcer.check(event, time, asset, str(path), line)
+            if learner is not None:
+                learner.learn(event, time)
+        alerts.extend(a for a in found if deduper.admit(a))
+        if not count & 0x3FFF:
+            bar.update(task, completed=_position(stream))
+    bar.update(task, completed=size if size is not None else _position(stream))
+
+
 def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> DetectReport:
     """Run rules, drift and baselines over `files`; bad lines are counted, never fatal."""
     engine, _ = build_engine(
@@ -136,24 +180,14 @@ def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> Det
         if not options.profile.exists():
             raise InputError(f"{options.profile}: profile does not exist (run --baseline learn)")
         enforcer = Enforcer(options.source, Profiles.load(options.profile), str(options.profile))
-    asset_of = engine._asset_of
-    time_of = engine.source.time_of
     result = StreamResult()
     alerts: list[Alert] = []
-    for path in files:
-        with opener(path) as stream:
-            for line, event in engine.events(stream, str(path), result):
-                found = engine.evaluate(event, input=str(path), line=line)
-                if drift is not None or enforcer is not None or learner is not None:
-                    time = time_of(event)
-                    asset = asset_of(event)
-                    if drift is not None:
-                        found += drift.check(options.source, event, time, asset, str(path), line)
-                    if enforcer is not None:
-                        found += enforcer.check(event, time, asset, str(path), line)
-                    if learner is not None:
-                        learner.learn(event, time)
-                alerts.extend(a for a in found if deduper.admit(a))
+    with progress_bar(bytes_mode=True) as bar:
+        for path in files:
+            with opener(path) as stream:
+                _evaluate_file(
+                    engine, stream, path, result, alerts, bar, deduper, drift, enforcer, learner
+                )
     if result.events == 0 and result.bad_lines:
         name, first = result.bad_lines[0]
         raise InputError(
