@@ -7,6 +7,7 @@ from pathlib import Path
 from seawall_testlib import DATA, run_seawall
 
 EVENT = DATA / "detect" / "events" / "k8s_audit" / "create_kube_system_secret.json"
+PRIVILEGED = DATA / "detect" / "events" / "k8s_audit" / "create_nginx_pod_privileged.json"
 RULE = [
     "- rule: r",
     "  desc: d",
@@ -66,3 +67,26 @@ def test_list_of_lists_bomb_disables_that_rule_only(tmp_path: Path) -> None:
     assert code == 0
     assert "items (rule disabled)" in err
     assert "secret by admin" in out
+
+
+def test_webhook_secrets_never_reach_the_terminal(tmp_path: Path) -> None:
+    secret = "http://127.0.0.1:1/services/T0/B0/S3CRETTOKEN?token=S3CRET2"
+    rules = str(DATA / "detect" / "rules" / "k8s_audit_rules.yaml")
+    done = run_seawall(
+        "detect", "--rules", rules, "--source", "k8saudit", str(PRIVILEGED), "--webhook", secret
+    )
+    assert done.returncode == 0
+    assert b"could not be delivered to http://127.0.0.1:1/..." in done.stderr
+    assert b"S3CRET" not in done.stderr + done.stdout
+    for url in ("file:///etc/passwd", "ftp://127.0.0.1/S3CRET"):
+        out = tmp_path / "out.json"
+        bad = run_seawall(
+            "detect", "--source", "k8saudit", str(EVENT), "--webhook", url, "--output", str(out)
+        )
+        assert bad.returncode == 2
+        assert b"--webhook: expected an http(s) URL" in bad.stderr
+        assert b"S3CRET" not in bad.stderr and b"passwd" not in bad.stderr
+        assert not out.exists()
+    typo = run_seawall("detect", "serve", "--listen", "127.0.0.1:0", "--sink", "webhok:" + secret)
+    assert typo.returncode == 2
+    assert b"S3CRET" not in typo.stderr and b"--sink webhok:..." in typo.stderr

@@ -15,7 +15,15 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from seawall.detect.alerts import SCHEMA, Deduper, post_webhook, to_finding, to_ocsf
+from seawall.detect.alerts import (
+    SCHEMA,
+    Deduper,
+    check_webhook_url,
+    post_webhook,
+    to_finding,
+    to_ocsf,
+    webhook_display,
+)
 from seawall.detect.anomaly import Enforcer, Learner, Profiles, parse_duration
 from seawall.detect.drift import DriftDetector, load_image_files
 from seawall.detect.engine import Alert, Engine, StreamResult
@@ -171,6 +179,8 @@ def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> Det
         learn_window = parse_duration(options.learn_for) if options.learn_for else None
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    if options.webhook:
+        check_webhook_url(options.webhook, "--webhook")
     deduper = Deduper(window)
     drift = DriftDetector(*load_image_files(options.image_files)) if options.image_files else None
     learner = enforcer = None
@@ -226,7 +236,9 @@ def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> Det
             if not post_webhook(options.webhook, msgspec.json.encode(finding)):
                 failures += 1
         if failures:
-            warn(f"{failures} alert(s) could not be delivered to {options.webhook}")
+            warn(
+                f"{failures} alert(s) could not be delivered to {webhook_display(options.webhook)}"
+            )
     return DetectReport(
         source=options.source,
         rules_files=[str(p) for p in options.rules],

@@ -21,7 +21,13 @@ from typing import IO, Any
 
 import msgspec
 
-from seawall.detect.alerts import Deduper, post_webhook, to_finding, to_ocsf
+from seawall.detect.alerts import (
+    Deduper,
+    check_webhook_url,
+    post_webhook,
+    to_finding,
+    to_ocsf,
+)
 from seawall.detect.anomaly import parse_duration
 from seawall.detect.engine import Alert, Engine
 from seawall.detect.runner import build_engine
@@ -66,15 +72,14 @@ class Sink:
         elif kind == "stdout":
             self._stream = sys.stdout.buffer
         elif kind == "webhook":
-            if not target.startswith(("http://", "https://")):
-                raise InputError(f"--sink {spec}: needs an http(s) URL")
+            check_webhook_url(target, "--sink webhook:URL")
             self._url = target
             self._queue = queue.Queue()
             self._thread = threading.Thread(target=self._deliver, daemon=True)
             self._thread.start()
         else:
             raise InputError(
-                f"--sink {spec}: expected ocsf:FILE, jsonl:FILE, stdout or webhook:URL"
+                f"--sink {kind}:...: expected ocsf:FILE, jsonl:FILE, stdout or webhook:URL"
             )
 
     def _deliver(self) -> None:
