@@ -153,3 +153,22 @@ def test_progress_goes_to_a_terminal_stderr_and_never_into_stdout(tmp_path: Path
     records = [json.loads(x) for x in done.stdout.splitlines()]
     assert len(records) == 20000
     assert b"many.log" in drawn and b"MB" in drawn  # a bar by bytes read, on the terminal
+
+
+def test_every_detect_verb_takes_format_and_output(tmp_path: Path) -> None:
+    profile = tmp_path / "p.json"
+    learned = run_seawall(
+        "detect", "--source", "k8saudit", str(K8S / "create_secret.json"),
+        "--baseline", "learn", "--profile", str(profile), "--format", "json",
+    )  # fmt: skip
+    assert learned.returncode == 0, learned.stderr
+    assert json.loads(learned.stdout)["baseline"]["mode"] == "learn"
+    merged = tmp_path / "merged.json"
+    done = run_seawall(
+        "detect", "merge-profiles", str(profile), "--format", "json", "--output", str(merged)
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(merged.read_text())["version"] == 2
+    table = run_seawall("detect", "merge-profiles", str(profile), "--format", "table")
+    assert table.returncode == 2 and b"--format" in table.stderr
+    assert table.stdout == b""

@@ -44,6 +44,9 @@ detect_app = typer.Typer(
     help="Threat detection with Falco rules, anomaly baselines and drift.",
 )
 
+JsonFormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="json (the only format of this document)")
+]
 ClusterOpt = Annotated[
     str | None,
     typer.Option("--cluster", help="k8saudit: the cluster's name (ka.cluster.name, alert assets)."),
@@ -209,6 +212,7 @@ def serve_command(
 def image_files_command(
     images: Annotated[list[str], typer.Argument(help="Images (docker-archive:, oci:, dir: ...).")],
     output: OutputOpt = None,
+    format: JsonFormatOpt = "json",
     digest: Annotated[
         list[str] | None,
         typer.Option(
@@ -221,6 +225,7 @@ def image_files_command(
     from seawall.detect.drift import IMAGE_FILES_SCHEMA, image_files
     from seawall.report.output import to_json, write_output
 
+    check_format(format, ("json",))
     digests = list(digest or [])
     if digests and len(digests) != len(images):
         raise typer.BadParameter("give one --digest per image", param_hint="--digest")
@@ -238,8 +243,10 @@ def image_files_command(
 def merge_profiles_command(
     profiles: Annotated[list[Path], typer.Argument(help="Baseline profiles to merge.")],
     output: OutputOpt = None,
+    format: JsonFormatOpt = "json",
 ) -> None:
     """Merge baseline profiles (e.g. learned on several clusters) into one."""
+    check_format(format, ("json",))
     from seawall.detect.anomaly import Profiles
     from seawall.report.output import to_json, write_output
 
