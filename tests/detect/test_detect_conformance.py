@@ -104,8 +104,8 @@ def test_engine_v4_hostnetwork_trusted_pod_runs_without_error_like_upstream() ->
         "json",
     )
     assert done.returncode == 0, done.stderr
-    assert b"error" not in done.stderr.lower()
+    assert b"error" not in done.stderr.lower(), done.stderr
     report = json.loads(done.stdout)
-    assert report["summary"]["events"] == 1
+    assert report["summary"]["events"] == 1, (report["summary"], done.stderr)
     assert report["summary"]["rules_loaded"] > 40
     assert report["rule_errors"] == [] and report["bad_lines"] == []

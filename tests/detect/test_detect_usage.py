@@ -172,3 +172,17 @@ def test_every_detect_verb_takes_format_and_output(tmp_path: Path) -> None:
     table = run_seawall("detect", "merge-profiles", str(profile), "--format", "table")
     assert table.returncode == 2 and b"--format" in table.stderr
     assert table.stdout == b""
+
+
+def test_alerts_on_creates_name_the_created_object() -> None:
+    rules = str(D / "rules" / "k8s_audit_rules.yaml")
+    event = str(K8S / "create_nginx_pod_privileged.json")
+    done = run_seawall(
+        "detect", "--rules", rules, "--source", "k8saudit", event, "--cluster", "prod",
+        "--format", "json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [finding] = json.loads(done.stdout)["findings"]
+    assert finding["rule"] == "Create Privileged Pod"
+    # objectRef of a create has no name; the response names the pod the API server made
+    assert finding["asset"] == "k8s:prod/default/pods/nginx-deployment-5cdcc99dbf-rgw6z"

@@ -547,4 +547,14 @@ def asset_of(ev: Event, cluster: str | None = None) -> str:
     ref: dict[str, Any] = found if isinstance(found, dict) else {}
     cluster = cluster or ev.get("_seawall_cluster") or "cluster"
     namespace = ref.get("namespace") or "_cluster"
-    return f"k8s:{cluster}/{namespace}/{ref.get('resource', '?')}/{ref.get('name', '')}"
+    name = ref.get("name") or _created_name(ev)
+    return f"k8s:{cluster}/{namespace}/{ref.get('resource', '?')}/{name}"
+
+
+def _created_name(ev: Event) -> str:
+    """A create names its object only in the response (or request) body, not in objectRef."""
+    for body in ("responseObject", "requestObject"):
+        meta = _get(ev, body, "metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("name"), str):
+            return str(meta["name"])
+    return ""
