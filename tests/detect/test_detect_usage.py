@@ -186,3 +186,12 @@ def test_alerts_on_creates_name_the_created_object() -> None:
     assert finding["rule"] == "Create Privileged Pod"
     # objectRef of a create has no name; the response names the pod the API server made
     assert finding["asset"] == "k8s:prod/default/pods/nginx-deployment-5cdcc99dbf-rgw6z"
+
+
+def test_usage_errors_name_the_command_users_type() -> None:
+    done = run_seawall("detect", "--source", "k8saudit")  # no event files
+    assert done.returncode == 2
+    assert b"seawall detect [OPTIONS]" in done.stderr
+    assert b"detect run" not in done.stderr
+    helped = run_seawall("detect", "--source", "k8saudit", "--help")
+    assert helped.returncode == 0 and b"detect run" not in helped.stdout

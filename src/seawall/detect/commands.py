@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer._click.core import Context as TyperContext  # typer's vendored click
+from typer.core import TyperCommand, TyperGroup
 
 from seawall.cliopts import FailOnOpt, OutputOpt, check_format, exit_code_for, parse_severity_option
 from seawall.errors import InputError
@@ -32,8 +33,21 @@ class _DetectGroup(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         """`seawall detect --help` shows the options of `seawall detect FILES...` itself."""
         run = self.commands["run"]
-        run_ctx = run.make_context(ctx.info_name, [], parent=ctx.parent, resilient_parsing=True)
-        run.format_help(run_ctx, formatter)
+        run.format_help(run.make_context("run", [], parent=ctx, resilient_parsing=True), formatter)
+
+
+class _RunContext(TyperContext):
+    """Usage lines and errors of the hidden `run` say `seawall detect`, what users type."""
+
+    @property
+    def command_path(self) -> str:
+        if self.parent is not None:
+            return self.parent.command_path
+        return super().command_path
+
+
+class _RunCommand(TyperCommand):
+    context_class = _RunContext
 
 
 detect_app = typer.Typer(
@@ -107,6 +121,7 @@ def open_events(path: Path) -> Iterator[IO[bytes]]:
 
 @detect_app.command(
     "run",
+    cls=_RunCommand,
     hidden=True,
     epilog=(
         "Other commands (seawall detect COMMAND --help): serve (audit webhook on /k8s-audit), "
