@@ -195,3 +195,15 @@ def test_usage_errors_name_the_command_users_type() -> None:
     assert b"detect run" not in done.stderr
     helped = run_seawall("detect", "--source", "k8saudit", "--help")
     assert helped.returncode == 0 and b"detect run" not in helped.stdout
+
+
+def test_an_unwritable_output_fails_before_reading_the_events(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such"
+    for extra in (["--output", str(missing / "out.json")],
+                  ["--baseline", "learn", "--profile", str(missing / "p.json")]):  # fmt: skip
+        done = run_seawall("detect", "--source", "k8saudit", "-", *extra, input=b"not json\n")
+        assert done.returncode == 2
+        # the stream was never read: no complaint about its first line, only the directory
+        assert done.stderr.decode().strip() == (
+            f"seawall: error: cannot write {extra[-1]}: directory {missing} does not exist"
+        )

@@ -174,6 +174,10 @@ def run_command(
         raise typer.BadParameter("must be learn or enforce", param_hint="--baseline")
     if baseline and profile is None:
         raise typer.BadParameter("--baseline needs --profile FILE", param_hint="--profile")
+    # fail before reading a possibly huge event stream, not after
+    for target in (output, profile if baseline == "learn" else None):
+        if target is not None and not target.parent.is_dir():
+            raise InputError(f"cannot write {target}: directory {target.parent} does not exist")
     options = DetectOptions(
         source=source,
         rules=list(rules or []),
