@@ -1,7 +1,8 @@
-"""Hostile rules files end quickly: alias bombs, exponential macros and lists of lists."""
+"""Hostile input ends quickly: alias bombs, exponential macros, lists of lists, dead webhooks."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from seawall_testlib import DATA, run_seawall
@@ -90,3 +91,45 @@ def test_webhook_secrets_never_reach_the_terminal(tmp_path: Path) -> None:
     typo = run_seawall("detect", "serve", "--listen", "127.0.0.1:0", "--sink", "webhok:" + secret)
     assert typo.returncode == 2
     assert b"S3CRET" not in typo.stderr and b"--sink webhok:..." in typo.stderr
+
+
+def test_a_dead_webhook_is_given_up_after_three_alerts_not_retried_for_each(
+    tmp_path: Path,
+) -> None:
+    import http.server
+    import threading
+
+    attempts: list[str] = []
+
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            attempts.append(self.path)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    audit = tmp_path / "audit.log"
+    k8s = DATA / "detect" / "events" / "k8s_audit"
+    audit.write_bytes(
+        b"".join(p.read_bytes().strip() + b"\n" for p in sorted(k8s.glob("create_*")))
+    )
+    rules = str(DATA / "detect" / "rules" / "k8s_audit_rules.yaml")
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        done = run_seawall(
+            "detect", "--rules", rules, "--source", "k8saudit", str(audit), "--webhook", url,
+            "--format", "json",
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stderr
+    alerts = len(json.loads(done.stdout)["findings"])
+    assert alerts > 10
+    assert f"{alerts} alert(s) could not be delivered".encode() in done.stderr
+    assert len(attempts) == 3 * 4  # three alerts, each tried once and retried three times

@@ -37,6 +37,9 @@ from seawall.report.output import to_json, write_output
 Opener = Callable[[Path], AbstractContextManager[IO[bytes]]]
 
 
+WEBHOOK_GIVE_UP = 3  # alerts in a row that could not be delivered, each after its retries
+
+
 @dataclass
 class DetectOptions:
     source: str
@@ -232,9 +235,16 @@ def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> Det
     ]
     failures = 0
     if options.webhook:
+        in_a_row = 0
         for finding in findings:
-            if not post_webhook(options.webhook, msgspec.json.encode(finding)):
+            if in_a_row >= WEBHOOK_GIVE_UP:  # the receiver is down: don't retry every alert
                 failures += 1
+                continue
+            if post_webhook(options.webhook, msgspec.json.encode(finding)):
+                in_a_row = 0
+            else:
+                failures += 1
+                in_a_row += 1
         if failures:
             warn(
                 f"{failures} alert(s) could not be delivered to {webhook_display(options.webhook)}"
