@@ -35,6 +35,7 @@ from seawall.detect.sources.k8saudit import audit_events
 from seawall.errors import InputError
 from seawall.report.output import to_json
 
+WEBHOOK_QUEUE = 10_000  # alerts waiting for a webhook sink; more are dropped and counted
 MAX_BODY = 12 * 1024 * 1024  # the k8saudit plugin's webhookMaxBatchSize default
 PATH = "/k8s-audit"
 
@@ -74,7 +75,7 @@ class Sink:
         elif kind == "webhook":
             check_webhook_url(target, "--sink webhook:URL")
             self._url = target
-            self._queue = queue.Queue()
+            self._queue = queue.Queue(maxsize=WEBHOOK_QUEUE)
             self._thread = threading.Thread(target=self._deliver, daemon=True)
             self._thread.start()
         else:
@@ -99,15 +100,21 @@ class Sink:
             data = b"".join(to_json(f, indent=0) for f in findings)
         if self._queue is not None:
             for finding in findings:
-                self._queue.put(msgspec.json.encode(finding))
+                try:
+                    self._queue.put_nowait(msgspec.json.encode(finding))
+                except queue.Full:  # the receiver is down or slow: drop, count, keep serving
+                    self.failed += 1
         elif self._stream is not None:
             self._stream.write(data)
             self._stream.flush()
 
     def close(self) -> None:
         if self._queue is not None and self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=30)
+            try:
+                self._queue.put(None, timeout=30)
+                self._thread.join(timeout=30)
+            except queue.Full:
+                pass  # a dead receiver: the rest stays undelivered (counted)
         if self._stream is not None and self.kind != "stdout":
             self._stream.close()
 
@@ -200,6 +207,7 @@ def _handler(detector: Detector) -> type[BaseHTTPRequestHandler]:
             if self.path in ("/healthz", "/stats"):
                 with detector.lock:
                     doc = detector.counters.document()
+                doc["undelivered"] = sum(sink.failed for sink in detector.sinks)
                 self._reply(200, doc)
             else:
                 self._reply(404, {"error": "not found"})
@@ -290,7 +298,8 @@ def serve(
     c = detector.counters
     print(
         f"seawall detect: stopped; received {c.received} events, evaluated {c.evaluated}, "
-        f"{c.alerts} alerts ({c.suppressed} suppressed), {c.bad_requests} bad requests",
+        f"{c.alerts} alerts ({c.suppressed} suppressed), {c.bad_requests} bad requests, "
+        f"{sum(sink.failed for sink in opened)} alerts undelivered",
         file=sys.stderr,
         flush=True,
     )
