@@ -76,6 +76,11 @@ def test_enforce_alerts_once_per_workload_and_item_naming_the_baseline(tmp_path:
         "kind": "process",
         "item": "/usr/bin/nsenter",
         "known": 3,
+        # the baseline that was violated: what the workload was seen running, and where from
+        "known_items": ["/bin/bash", "/docker-entrypoint.sh", "/usr/sbin/nginx"],
+        "profile": str(profile),
+        "version": 1,
+        "learned": {"from": "2022-01-19T11:05:54.378Z", "to": "2022-01-19T11:13:10.871Z"},
     }
     assert f"not in the baseline of workload {WORKLOAD}" in finding["evidence"]
     assert "version 1" in finding["evidence"]

@@ -67,3 +67,34 @@ def test_webhook_batches_are_evaluated_and_alerts_reach_the_ocsf_sink(tmp_path: 
     titles = {r["finding_info"]["title"] for r in records}
     assert {"Create Privileged Pod", "Attach/Exec Pod"} <= titles
     assert len(records) == stats["alerts"]
+
+
+def test_a_dead_webhook_sink_is_counted_not_fatal_and_cluster_names_assets(
+    tmp_path: Path,
+) -> None:
+    import socket
+    import time
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    sink = tmp_path / "alerts.jsonl"
+    server, port = start_server(
+        REPO, "--rules", str(RULES), "--cluster", "prod-eu",
+        "--sink", f"webhook:http://127.0.0.1:{dead}/services/T/B/S3CRET", "--sink", f"jsonl:{sink}",
+    )  # fmt: skip
+    try:
+        assert _post(port, (K8S / "create_nginx_pod_privileged.json").read_bytes())[0] == 200
+        deadline = time.monotonic() + 30
+        while _get(port, "/stats")["undelivered"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        stats = _get(port, "/stats")
+        assert (stats["alerts"], stats["undelivered"]) == (1, 1)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    assert server.returncode == 0
+    assert err.decode().strip().endswith("1 alerts undelivered")
+    assert b"S3CRET" not in err
+    [finding] = [json.loads(line) for line in sink.read_text().splitlines()]
+    assert finding["asset"] == "k8s:prod-eu/default/pods/nginx-deployment-5cdcc99dbf-rgw6z"

@@ -9,6 +9,7 @@ import hashlib
 import re
 import time as _time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 from seawall import __version__
 from seawall.detect.engine import Alert
+from seawall.errors import InputError
 from seawall.model import Finding, Layer, Severity, Task
 
 SCHEMA = "seawall.detect/v1"
@@ -182,6 +184,25 @@ def to_ocsf(finding: Finding) -> dict[str, Any]:
     if attacks:
         record["finding_info"]["attacks"] = attacks
     return record
+
+
+def webhook_display(url: str) -> str:
+    """`url` as seawall prints it: scheme and host only (paths, queries and user info of
+    webhook URLs often hold the secret, e.g. Slack's /services/T/B/TOKEN)."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or "?"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme or '?'}://{host}{port}/..."
+
+
+def check_webhook_url(url: str, what: str) -> None:
+    """InputError unless `url` is an http(s) URL with a host (nothing else is ever opened)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{what}: expected an http(s) URL, not {webhook_display(url)}")
 
 
 def post_webhook(url: str, body: bytes, *, retries: int = 3, timeout: float = 5.0) -> bool:

@@ -286,6 +286,9 @@ class Learner:
         return existing
 
 
+MAX_SHOWN_ITEMS = 50  # of the violated baseline, in each alert
+
+
 class Enforcer:
     """Alerts on the first deviation per (workload, item) from a learned profile."""
 
@@ -339,7 +342,19 @@ class Enforcer:
                     asset,
                     input,
                     line,
-                    baseline={"workload": key, "kind": kind, "item": item, "known": known},
+                    baseline={
+                        "workload": key,
+                        "kind": kind,
+                        "item": item,
+                        "known": known,
+                        "known_items": sorted(baseline[kind])[:MAX_SHOWN_ITEMS],
+                        "profile": self.profile_name,
+                        "version": self.profiles.version,
+                        "learned": {
+                            "from": self.profiles.learned_from,
+                            "to": self.profiles.learned_to,
+                        },
+                    },
                 )
             )
         return alerts

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer._click.core import Context as TyperContext  # typer's vendored click
+from typer.core import TyperCommand, TyperGroup
 
 from seawall.cliopts import FailOnOpt, OutputOpt, check_format, exit_code_for, parse_severity_option
 from seawall.errors import InputError
@@ -29,21 +30,41 @@ class _DetectGroup(TyperGroup):
             return super().resolve_command(ctx, args)
         return "run", self.commands["run"], args
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """`seawall detect --help` shows the options of `seawall detect FILES...` itself."""
+        run = self.commands["run"]
+        run.format_help(run.make_context("run", [], parent=ctx, resilient_parsing=True), formatter)
+
+
+class _RunContext(TyperContext):
+    """Usage lines and errors of the hidden `run` say `seawall detect`, what users type."""
+
+    @property
+    def command_path(self) -> str:
+        if self.parent is not None:
+            return self.parent.command_path
+        return super().command_path
+
+
+class _RunCommand(TyperCommand):
+    context_class = _RunContext
+
 
 detect_app = typer.Typer(
     cls=_DetectGroup,
     name="detect",
     no_args_is_help=True,
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    help=(
-        "Threat detection with Falco rules, anomaly baselines and drift.\n\n"
-        "seawall detect [--rules FILE]... --source k8saudit|tetragon|falco|sysdig|cloudtrail|"
-        "gcpaudit FILES... [--format table|json|jsonl|ocsf]\n\n"
-        "seawall detect serve --listen 127.0.0.1:PORT --rules FILE --sink ocsf:FILE\n\n"
-        "All options of the first form: seawall detect run --help."
-    ),
+    help="Threat detection with Falco rules, anomaly baselines and drift.",
 )
 
+JsonFormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="json (the only format of this document)")
+]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option("--cluster", help="k8saudit: the cluster's name (ka.cluster.name, alert assets)."),
+]
 RulesOpt = Annotated[
     list[Path] | None,
     typer.Option("--rules", "-r", help="Falco rules file (repeatable, loaded in order)."),
@@ -98,7 +119,15 @@ def open_events(path: Path) -> Iterator[IO[bytes]]:
             yield raw
 
 
-@detect_app.command("run", hidden=True)
+@detect_app.command(
+    "run",
+    cls=_RunCommand,
+    hidden=True,
+    epilog=(
+        "Other commands (seawall detect COMMAND --help): serve (audit webhook on /k8s-audit), "
+        "image-files (file lists for drift), merge-profiles (merge baseline profiles)."
+    ),
+)
 def run_command(
     files: Annotated[list[Path], typer.Argument(help="Event files ('-' for stdin).")],
     source: Annotated[
@@ -134,6 +163,7 @@ def run_command(
     webhook: Annotated[
         str | None, typer.Option("--webhook", help="POST each alert (JSON) to this URL.")
     ] = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Evaluate event files against Falco rules, baselines and drift."""
     from seawall.detect.runner import DetectOptions, run_detect
@@ -144,6 +174,10 @@ def run_command(
         raise typer.BadParameter("must be learn or enforce", param_hint="--baseline")
     if baseline and profile is None:
         raise typer.BadParameter("--baseline needs --profile FILE", param_hint="--profile")
+    # fail before reading a possibly huge event stream, not after
+    for target in (output, profile if baseline == "learn" else None):
+        if target is not None and not target.parent.is_dir():
+            raise InputError(f"cannot write {target}: directory {target.parent} does not exist")
     options = DetectOptions(
         source=source,
         rules=list(rules or []),
@@ -155,6 +189,7 @@ def run_command(
         image_files=image_files,
         dedupe=dedupe,
         webhook=webhook,
+        cluster=cluster,
     )
     report = run_detect(options, files, open_events)
     from seawall.detect.runner import render
@@ -176,6 +211,7 @@ def serve_command(
     rule_matching: Annotated[str, typer.Option("--rule-matching")] = "first",
     strict: Annotated[bool, typer.Option("--strict")] = False,
     dedupe: Annotated[str | None, typer.Option("--dedupe")] = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Receive Kubernetes audit webhook POSTs on /k8s-audit and evaluate them live."""
     from seawall.detect.server import serve
@@ -187,6 +223,7 @@ def serve_command(
         rule_matching=rule_matching,
         strict=strict,
         dedupe=dedupe,
+        cluster=cluster,
     )
 
 
@@ -194,6 +231,7 @@ def serve_command(
 def image_files_command(
     images: Annotated[list[str], typer.Argument(help="Images (docker-archive:, oci:, dir: ...).")],
     output: OutputOpt = None,
+    format: JsonFormatOpt = "json",
     digest: Annotated[
         list[str] | None,
         typer.Option(
@@ -206,6 +244,7 @@ def image_files_command(
     from seawall.detect.drift import IMAGE_FILES_SCHEMA, image_files
     from seawall.report.output import to_json, write_output
 
+    check_format(format, ("json",))
     digests = list(digest or [])
     if digests and len(digests) != len(images):
         raise typer.BadParameter("give one --digest per image", param_hint="--digest")
@@ -223,8 +262,10 @@ def image_files_command(
 def merge_profiles_command(
     profiles: Annotated[list[Path], typer.Argument(help="Baseline profiles to merge.")],
     output: OutputOpt = None,
+    format: JsonFormatOpt = "json",
 ) -> None:
     """Merge baseline profiles (e.g. learned on several clusters) into one."""
+    check_format(format, ("json",))
     from seawall.detect.anomaly import Profiles
     from seawall.report.output import to_json, write_output
 

@@ -59,6 +59,7 @@ class Engine:
         rule_matching: str = "first",
         strict: bool = False,
         on_problem: Callable[[RuleProblem], None] | None = None,
+        asset_of: Callable[[dict[str, Any]], str] | None = None,
     ) -> None:
         if rule_matching not in MATCHING_MODES:
             raise InputError(f"--rule-matching must be first or all, not {rule_matching!r}")
@@ -71,7 +72,7 @@ class Engine:
         if on_problem is not None:
             for problem in self.problems:
                 on_problem(problem)
-        self._asset_of = _asset_function(source)
+        self._asset_of = asset_of or _asset_function(source)
         self.evaluated = 0
         self._cache_class = self.program.cache_class
         self._num_slot = self.program.num_slot

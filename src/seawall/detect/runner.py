@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -11,20 +12,32 @@ from typing import IO, Any
 
 import msgspec
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
-from seawall.detect.alerts import SCHEMA, Deduper, post_webhook, to_finding, to_ocsf
+from seawall.detect.alerts import (
+    SCHEMA,
+    Deduper,
+    check_webhook_url,
+    post_webhook,
+    to_finding,
+    to_ocsf,
+    webhook_display,
+)
 from seawall.detect.anomaly import Enforcer, Learner, Profiles, parse_duration
 from seawall.detect.drift import DriftDetector, load_image_files
 from seawall.detect.engine import Alert, Engine, StreamResult
 from seawall.detect.falco.rules import RuleProblem, RuleSet, load_rules_files
-from seawall.detect.sources import SOURCE_MODULES, get_source
+from seawall.detect.sources import SOURCE_MODULES, get_source, k8saudit
 from seawall.errors import InputError
 from seawall.model import Finding
-from seawall.progress import warn
+from seawall.progress import progress_bar, warn
 from seawall.report.output import to_json, write_output
 
 Opener = Callable[[Path], AbstractContextManager[IO[bytes]]]
+
+
+WEBHOOK_GIVE_UP = 3  # alerts in a row that could not be delivered, each after its retries
 
 
 @dataclass
@@ -39,6 +52,7 @@ class DetectOptions:
     image_files: Path | None = None
     dedupe: str | None = None
     webhook: str | None = None
+    cluster: str | None = None
 
 
 @dataclass
@@ -85,9 +99,11 @@ def check_source(name: str) -> None:
 
 
 def build_engine(
-    source: str, rules: list[Path], rule_matching: str, strict: bool
+    source: str, rules: list[Path], rule_matching: str, strict: bool, cluster: str | None = None
 ) -> tuple[Engine, RuleSet]:
     check_source(source)
+    if cluster is not None and source != "k8saudit":
+        raise InputError(f"--cluster names the cluster of k8saudit events, not of {source} events")
     ruleset = load_rules_files(rules)
     falco_source = get_source(source).falco_source
     others = sorted({r.source for r in ruleset.rules.values() if r.source != falco_source})
@@ -97,24 +113,77 @@ def build_engine(
             f"{count} rule(s) are for source {', '.join(others)}, not {falco_source} "
             f"(--source {source}); they are not used"
         )
+    event_source = get_source(source)
+    asset_of = None
+    if cluster is not None:
+        event_source = k8saudit.for_cluster(cluster)
+        asset_of = functools.partial(k8saudit.asset_of, cluster=cluster)
     engine = Engine(
         ruleset,
-        get_source(source),
+        event_source,
         rule_matching=rule_matching,
         strict=strict,
         on_problem=lambda p: warn(f"{p} (rule disabled)"),
+        asset_of=asset_of,
     )
     return engine, ruleset
 
 
+def _position(stream: IO[bytes]) -> int:
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+def _evaluate_file(
+    engine: Engine,
+    stream: IO[bytes],
+    path: Path,
+    result: StreamResult,
+    alerts: list[Alert],
+    bar: Progress,
+    deduper: Deduper,
+    drift: DriftDetector | None,
+    enforcer: Enforcer | None,
+    learner: Learner | None,
+) -> None:
+    """Evaluate one event file (rules, drift, baselines), showing progress by bytes read."""
+    plain = str(path) != "-" and stream.seekable()
+    size = path.stat().st_size if plain else None  # a plain file: the total is known
+    task = bar.add_task(str(path), total=size)
+    asset_of = engine._asset_of
+    time_of = engine.source.time_of
+    source = engine.source.name
+    for count, (line, event) in enumerate(engine.events(stream, str(path), result), 1):
+        found = engine.evaluate(event, input=str(path), line=line)
+        if drift is not None or enforcer is not None or learner is not None:
+            time = time_of(event)
+            asset = asset_of(event)
+            if drift is not None:
+                found += drift.check(source, event, time, asset, str(path), line)
+            if enforcer is not None:
+                found += enforcer.check(event, time, asset, str(path), line)
+            if learner is not None:
+                learner.learn(event, time)
+        alerts.extend(a for a in found if deduper.admit(a))
+        if not count & 0x3FFF:
+            bar.update(task, completed=_position(stream))
+    bar.update(task, completed=size if size is not None else _position(stream))
+
+
 def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> DetectReport:
     """Run rules, drift and baselines over `files`; bad lines are counted, never fatal."""
-    engine, _ = build_engine(options.source, options.rules, options.rule_matching, options.strict)
+    engine, _ = build_engine(
+        options.source, options.rules, options.rule_matching, options.strict, options.cluster
+    )
     try:
         window = parse_duration(options.dedupe) if options.dedupe else 0.0
         learn_window = parse_duration(options.learn_for) if options.learn_for else None
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    if options.webhook:
+        check_webhook_url(options.webhook, "--webhook")
     deduper = Deduper(window)
     drift = DriftDetector(*load_image_files(options.image_files)) if options.image_files else None
     learner = enforcer = None
@@ -124,24 +193,14 @@ def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> Det
         if not options.profile.exists():
             raise InputError(f"{options.profile}: profile does not exist (run --baseline learn)")
         enforcer = Enforcer(options.source, Profiles.load(options.profile), str(options.profile))
-    asset_of = engine._asset_of
-    time_of = engine.source.time_of
     result = StreamResult()
     alerts: list[Alert] = []
-    for path in files:
-        with opener(path) as stream:
-            for line, event in engine.events(stream, str(path), result):
-                found = engine.evaluate(event, input=str(path), line=line)
-                if drift is not None or enforcer is not None or learner is not None:
-                    time = time_of(event)
-                    asset = asset_of(event)
-                    if drift is not None:
-                        found += drift.check(options.source, event, time, asset, str(path), line)
-                    if enforcer is not None:
-                        found += enforcer.check(event, time, asset, str(path), line)
-                    if learner is not None:
-                        learner.learn(event, time)
-                alerts.extend(a for a in found if deduper.admit(a))
+    with progress_bar(bytes_mode=True) as bar:
+        for path in files:
+            with opener(path) as stream:
+                _evaluate_file(
+                    engine, stream, path, result, alerts, bar, deduper, drift, enforcer, learner
+                )
     if result.events == 0 and result.bad_lines:
         name, first = result.bad_lines[0]
         raise InputError(
@@ -176,11 +235,20 @@ def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> Det
     ]
     failures = 0
     if options.webhook:
+        in_a_row = 0
         for finding in findings:
-            if not post_webhook(options.webhook, msgspec.json.encode(finding)):
+            if in_a_row >= WEBHOOK_GIVE_UP:  # the receiver is down: don't retry every alert
                 failures += 1
+                continue
+            if post_webhook(options.webhook, msgspec.json.encode(finding)):
+                in_a_row = 0
+            else:
+                failures += 1
+                in_a_row += 1
         if failures:
-            warn(f"{failures} alert(s) could not be delivered to {options.webhook}")
+            warn(
+                f"{failures} alert(s) could not be delivered to {webhook_display(options.webhook)}"
+            )
     return DetectReport(
         source=options.source,
         rules_files=[str(p) for p in options.rules],

@@ -21,7 +21,13 @@ from typing import IO, Any
 
 import msgspec
 
-from seawall.detect.alerts import Deduper, post_webhook, to_finding, to_ocsf
+from seawall.detect.alerts import (
+    Deduper,
+    check_webhook_url,
+    post_webhook,
+    to_finding,
+    to_ocsf,
+)
 from seawall.detect.anomaly import parse_duration
 from seawall.detect.engine import Alert, Engine
 from seawall.detect.runner import build_engine
@@ -29,6 +35,7 @@ from seawall.detect.sources.k8saudit import audit_events
 from seawall.errors import InputError
 from seawall.report.output import to_json
 
+WEBHOOK_QUEUE = 10_000  # alerts waiting for a webhook sink; more are dropped and counted
 MAX_BODY = 12 * 1024 * 1024  # the k8saudit plugin's webhookMaxBatchSize default
 PATH = "/k8s-audit"
 
@@ -66,15 +73,14 @@ class Sink:
         elif kind == "stdout":
             self._stream = sys.stdout.buffer
         elif kind == "webhook":
-            if not target.startswith(("http://", "https://")):
-                raise InputError(f"--sink {spec}: needs an http(s) URL")
+            check_webhook_url(target, "--sink webhook:URL")
             self._url = target
-            self._queue = queue.Queue()
+            self._queue = queue.Queue(maxsize=WEBHOOK_QUEUE)
             self._thread = threading.Thread(target=self._deliver, daemon=True)
             self._thread.start()
         else:
             raise InputError(
-                f"--sink {spec}: expected ocsf:FILE, jsonl:FILE, stdout or webhook:URL"
+                f"--sink {kind}:...: expected ocsf:FILE, jsonl:FILE, stdout or webhook:URL"
             )
 
     def _deliver(self) -> None:
@@ -94,15 +100,21 @@ class Sink:
             data = b"".join(to_json(f, indent=0) for f in findings)
         if self._queue is not None:
             for finding in findings:
-                self._queue.put(msgspec.json.encode(finding))
+                try:
+                    self._queue.put_nowait(msgspec.json.encode(finding))
+                except queue.Full:  # the receiver is down or slow: drop, count, keep serving
+                    self.failed += 1
         elif self._stream is not None:
             self._stream.write(data)
             self._stream.flush()
 
     def close(self) -> None:
         if self._queue is not None and self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=30)
+            try:
+                self._queue.put(None, timeout=30)
+                self._thread.join(timeout=30)
+            except queue.Full:
+                pass  # a dead receiver: the rest stays undelivered (counted)
         if self._stream is not None and self.kind != "stdout":
             self._stream.close()
 
@@ -195,6 +207,7 @@ def _handler(detector: Detector) -> type[BaseHTTPRequestHandler]:
             if self.path in ("/healthz", "/stats"):
                 with detector.lock:
                     doc = detector.counters.document()
+                doc["undelivered"] = sum(sink.failed for sink in detector.sinks)
                 self._reply(200, doc)
             else:
                 self._reply(404, {"error": "not found"})
@@ -243,10 +256,11 @@ def serve(
     rule_matching: str = "first",
     strict: bool = False,
     dedupe: str | None = None,
+    cluster: str | None = None,
 ) -> Counters:
     """Run the webhook until SIGTERM/SIGINT; returns the final counters."""
     host, port = _parse_listen(listen)
-    engine, _ = build_engine("k8saudit", rules, rule_matching, strict)
+    engine, _ = build_engine("k8saudit", rules, rule_matching, strict, cluster)
     try:
         window = parse_duration(dedupe) if dedupe else 0.0
     except ValueError as exc:
@@ -284,7 +298,8 @@ def serve(
     c = detector.counters
     print(
         f"seawall detect: stopped; received {c.received} events, evaluated {c.evaluated}, "
-        f"{c.alerts} alerts ({c.suppressed} suppressed), {c.bad_requests} bad requests",
+        f"{c.alerts} alerts ({c.suppressed} suppressed), {c.bad_requests} bad requests, "
+        f"{sum(sink.failed for sink in opened)} alerts undelivered",
         file=sys.stderr,
         flush=True,
     )

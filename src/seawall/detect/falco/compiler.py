@@ -58,6 +58,10 @@ SCALAR_OPS = {
     "regex",
 }
 INDEX_CACHE_LIMIT = 65536
+# Hostile rules files: macros that use a macro twice, or lists of lists, grow exponentially
+# when expanded. Upstream's largest rule expands to a few thousand terms.
+MAX_CONDITION_TERMS = 200_000
+MAX_LIST_ITEMS = 1_000_000
 
 
 class CompileError(ValueError):
@@ -345,6 +349,7 @@ class _Compiler:
         self.consts: dict[str, Any] = {}
         self._const_ids: dict[Any, str] = {}
         self._list_cache: dict[str, tuple[str, ...]] = {}
+        self.terms = 0  # nodes expanded for the current rule (reset per rule)
         self._macro_cache: dict[str, Any] = {}
         self.local: dict[int, str] = {}  # slots held in local variables by generated code
 
@@ -394,6 +399,8 @@ class _Compiler:
                 items.extend(self.expand_list(item, (*stack, name)))
             else:
                 items.append(_unquote_item(item))
+            if len(items) > MAX_LIST_ITEMS:
+                raise CompileError(f"list {name} expands to more than {MAX_LIST_ITEMS} items")
         result = tuple(items)
         self._list_cache[name] = result
         return result
@@ -422,6 +429,11 @@ class _Compiler:
         return self.expand(tree, (*stack, name))
 
     def expand(self, node: Any, stack: tuple[str, ...] = ()) -> Any:
+        self.terms += 1
+        if self.terms > MAX_CONDITION_TERMS:
+            raise CompileError(
+                f"condition expands to more than {MAX_CONDITION_TERMS} terms (macros/lists)"
+            )
         kind = node[0]
         if kind in ("and", "or"):
             return (kind, [self.expand(child, stack) for child in node[1]])
@@ -703,6 +715,7 @@ def compile_rules(
     for rule in ruleset.rules.values():
         if rule.source != source.falco_source:
             continue
+        comp.terms = 0
         try:
             tree = comp.expand(parse_condition(rule.condition))
             exceptions = comp.exceptions_ast(rule)

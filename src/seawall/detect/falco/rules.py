@@ -20,6 +20,7 @@ from seawall.errors import InputError
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_RULES_FILE = 16 * 1024 * 1024
+MAX_YAML_NODES = 2_000_000  # upstream's largest file has ~20,000
 ENGINE_VERSION = (0, 57, 0)
 
 PRIORITIES = {
@@ -150,7 +151,11 @@ def _strlist(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, list):
+        if any(isinstance(v, (list, dict)) for v in value):
+            raise ValueError("list items must be strings, not nested lists or mappings")
         return ["" if v is None else str(v) for v in value]
+    if isinstance(value, dict):
+        raise ValueError("expected a string or a list of strings, not a mapping")
     return [str(value)]
 
 
@@ -199,6 +204,24 @@ def _priority(value: Any) -> str:
     return PRIORITIES[key]
 
 
+def _check_expanded_size(docs: list[Any], name: str) -> None:
+    """Refuse YAML whose aliases expand to a huge tree ("billion laughs")."""
+    pending: list[Any] = [docs]
+    seen = 0
+    while pending:
+        value = pending.pop()
+        seen += 1
+        if seen > MAX_YAML_NODES:
+            raise InputError(
+                f"{name}: rules file expands to more than {MAX_YAML_NODES} YAML nodes "
+                "(aliases); refusing it"
+            )
+        if isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+
+
 def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
     """Add one rules file's content to `ruleset` (InputError if it is not a YAML list)."""
     try:
@@ -211,6 +234,7 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
         docs = []
     if not isinstance(docs, list):
         raise InputError(f"{name}: rules file must be a YAML list of rule/macro/list items")
+    _check_expanded_size(docs, name)
     lines = _item_lines(text, name)
     ruleset.files.append(name)
     for index, item in enumerate(docs):

@@ -6,6 +6,7 @@ Field semantics follow falcosecurity/plugins plugins/k8saudit (README field tabl
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -529,10 +530,31 @@ SOURCE = EventSource(
 )
 
 
-def asset_of(ev: Event) -> str:
+def for_cluster(name: str) -> EventSource:
+    """The k8saudit source for events of the cluster `name` (`--cluster`): `ka.cluster.name`.
+
+    Audit events do not name their cluster; like the k8saudit-eks/-gke plugins, the name comes
+    from configuration. Without it `ka.cluster.name` is missing.
+    """
+    fields = dict(SOURCE.fields)
+    fields["ka.cluster.name"] = FieldDef("ka.cluster.name", lambda ev, arg: name)
+    return dataclasses.replace(SOURCE, fields=fields)
+
+
+def asset_of(ev: Event, cluster: str | None = None) -> str:
     """The Kubernetes object an audit event is about: k8s:<cluster>/<ns>/<resource>/<name>."""
     found = ev.get("objectRef")
     ref: dict[str, Any] = found if isinstance(found, dict) else {}
-    cluster = ev.get("_seawall_cluster") or "cluster"
+    cluster = cluster or ev.get("_seawall_cluster") or "cluster"
     namespace = ref.get("namespace") or "_cluster"
-    return f"k8s:{cluster}/{namespace}/{ref.get('resource', '?')}/{ref.get('name', '')}"
+    name = ref.get("name") or _created_name(ev)
+    return f"k8s:{cluster}/{namespace}/{ref.get('resource', '?')}/{name}"
+
+
+def _created_name(ev: Event) -> str:
+    """A create names its object only in the response (or request) body, not in objectRef."""
+    for body in ("responseObject", "requestObject"):
+        meta = _get(ev, body, "metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("name"), str):
+            return str(meta["name"])
+    return ""
