@@ -40,7 +40,7 @@ def test_import_all_zip_then_status_json(tmp_path: Path) -> None:
 def test_status_warns_when_older_than_a_week(tmp_path: Path) -> None:
     db = tmp_path / "adv.db"
     assert _import(db, VULNS / "ghsa")[0] == 0
-    old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=10, hours=1)).isoformat()
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=10)).isoformat()
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'built_at'", (old,))
     proc = run_seawall("db", "status", "--db", str(db), "--format", "json")

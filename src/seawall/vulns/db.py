@@ -189,7 +189,16 @@ def _ro_uri(path: Path) -> str:
 
 
 def _now() -> dt.datetime:
+    """The current UTC time to the second: what is stored as a build/import time."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _age_seconds(built_at: str, now: dt.datetime | None = None) -> float:
+    """Seconds since `built_at`, measured against the un-truncated clock: truncating "now"
+    to the second made a database built exactly 10 days ago (with sub-second precision)
+    read as 9 days."""
+    current = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (current - _parse_time(built_at)).total_seconds())
 
 
 def _parse_time(text: str) -> dt.datetime:
@@ -324,7 +333,7 @@ class AdvisoryDB:
         so this stays cheap on a full database)."""
         conn = self._conn
         built_at = self.built_at()
-        age = max(0.0, (_now() - _parse_time(built_at)).total_seconds())
+        age = _age_seconds(built_at)
         sources = tuple(
             SourceStatus(
                 name=name,
