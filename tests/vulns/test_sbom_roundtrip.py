@@ -98,3 +98,34 @@ def test_own_sbom_matches_distro_advisories_by_source_package(
         "image", f"docker-archive:{env['sope']}", "--db", str(env["db"]), "--format", "json"
     )
     assert {f["rule"] for f in json.loads(image.stdout)["findings"]} == {"CVE-2025-53603"}
+
+
+def test_hostile_sbom_properties_do_not_become_paths(env: dict[str, Path], tmp_path: Path) -> None:
+    """A location property with `..` (or control characters) is not taken into the SARIF
+    artifact URI; an over-long source name is ignored."""
+    doc = json.loads(_sbom(env, "image", "cyclonedx").read_text())
+    for comp in doc["components"]:
+        if comp.get("name") == "lodash":
+            comp["properties"] = [
+                {"name": "seawall:location", "value": "/../../etc/passwd"},
+                {"name": "seawall:layer-diff-id", "value": "sha256:" + "0" * 64},
+            ]
+        if comp.get("name") == "chromium":
+            comp["properties"] = [
+                {"name": "seawall:location", "value": "/var/lib/dpkg/status\x1b[2J"},
+                {"name": "seawall:source-name", "value": "x" * 100_000},
+            ]
+    sbom = tmp_path / "hostile.cdx.json"
+    sbom.write_text(json.dumps(doc))
+    sarif = tmp_path / "out.sarif"
+    result = run_seawall(
+        "image", "--sbom", str(sbom), "--db", str(env["db"]), "--format", "sarif", "-o", str(sarif)
+    )
+    assert result.returncode == 0, result.stderr
+    uris = {
+        r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(sarif.read_text())["runs"][0]["results"]
+    }
+    assert ".." not in uris["CVE-2021-23337"] and "passwd" not in uris["CVE-2021-23337"]
+    assert "%1B" not in uris["CVE-2022-0456"] and "\x1b" not in uris["CVE-2022-0456"]
+    assert "CVE-2022-0456" in uris  # chromium still matched by its own name

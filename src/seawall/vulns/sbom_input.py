@@ -7,6 +7,7 @@ qualifier (or the SBOM's operating-system component) the distribution release, a
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,9 +177,19 @@ def _with_details(
             changes["source_version"] = source_version
     if ok(layer) and not pkg.layer:
         changes["layer"] = layer
-    if ok(path) and not pkg.path:
-        changes["path"] = path
+    if ok(path) and not pkg.path and _in_image_path(path):
+        changes["path"] = posixpath.normpath(path)
     return msgspec.structs.replace(pkg, **changes) if changes else pkg
+
+
+def _in_image_path(path: str) -> bool:
+    """An absolute path inside the image, with no `..` and no control characters (it ends up
+    as a SARIF artifact URI)."""
+    return (
+        path.startswith("/")
+        and ".." not in path.split("/")
+        and not any(ord(c) < 32 or c == "\x7f" for c in path)
+    )
 
 
 def _properties(comp: dict[str, Any]) -> dict[str, Any]:
