@@ -33,8 +33,7 @@ def _register_image(app: typer.Typer) -> None:
             str | None,
             typer.Argument(
                 metavar="IMAGE",
-                help="docker-archive:FILE, oci-layout:DIR[:TAG], oci-archive:FILE, dir:ROOT "
-                "or a registry reference.",
+                help="docker-archive:FILE, oci-layout:DIR[:TAG], oci-archive:FILE or dir:ROOT.",
             ),
         ] = None,
         sbom: Annotated[
