@@ -99,3 +99,29 @@ def test_reimport_replaces_a_record(tmp_path: Path) -> None:
 )
 def test_ecosystem_normalisation(given: str, key: str) -> None:
     assert normalize_ecosystem(given) == key
+
+
+def test_advisories_by_id_search_the_key_across_families(tmp_path: Path) -> None:
+    """The same id from two importers: the OSV record wins, and fetching by id searches the
+    (family, id) key rather than scanning every advisory once per batch of ids."""
+    path = tmp_path / "adv.db"
+    _build(path)
+    with building(path) as db:
+        db.put(
+            "debian-tracker",
+            Advisory(id="CVE-2024-1", source="debian-tracker", summary="tracker"),
+            [_affected("CVE-2024-1", "Debian:12", "openssl", "3.0.11-1~deb12u2")],
+        )
+        db.put("osv", Advisory(id="CVE-2024-1", source="osv:Debian", summary="osv"), [])
+    with AdvisoryDB.open(path) as db:
+        statements: list[str] = []
+        db._conn.set_trace_callback(statements.append)
+        found = db.advisories(["CVE-2024-1", "DSA-1", "NOPE-1"])
+        db._conn.set_trace_callback(None)
+        assert found["CVE-2024-1"].summary == "osv"
+        assert set(found) == {"CVE-2024-1", "DSA-1"}
+        fetches = [s for s in statements if s.startswith("SELECT family, id, data")]
+        assert fetches
+        for sql in fetches:
+            plan = " ".join(str(r[3]) for r in db._conn.execute("EXPLAIN QUERY PLAN " + sql))
+            assert "SEARCH advisories" in plan and "SCAN advisories" not in plan, plan

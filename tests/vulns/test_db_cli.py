@@ -40,7 +40,7 @@ def test_import_all_zip_then_status_json(tmp_path: Path) -> None:
 def test_status_warns_when_older_than_a_week(tmp_path: Path) -> None:
     db = tmp_path / "adv.db"
     assert _import(db, VULNS / "ghsa")[0] == 0
-    old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=10, hours=1)).isoformat()
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=10)).isoformat()
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'built_at'", (old,))
     proc = run_seawall("db", "status", "--db", str(db), "--format", "json")
@@ -136,3 +136,40 @@ def test_seawall_db_environment_variable_chooses_the_file(
     assert db.is_file()
     status = run_seawall("db", "status", "--format", "json")
     assert json.loads(status.stdout)["path"] == str(db)
+
+
+def test_import_summary_as_json_file(tmp_path: Path) -> None:
+    db = tmp_path / "adv.db"
+    out = tmp_path / "import.json"
+    proc = run_seawall(
+        "db",
+        "import",
+        str(VULNS / "ghsa"),
+        str(VULNS / "kev" / "known_exploited_vulnerabilities.json"),
+        "--db",
+        str(db),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b""
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "seawall.db-import/v1"
+    assert doc["database"] == str(db)
+    by_source = {s["source"]: s for s in doc["sources"]}
+    assert by_source["osv"]["advisories"] == 8
+    assert by_source["kev"]["known_exploited"] == 1404
+
+
+@pytest.mark.parametrize("verb", ["import", "update"])
+def test_bad_format_on_import_and_update_changes_nothing(tmp_path: Path, verb: str) -> None:
+    db = tmp_path / "adv.db"
+    out = tmp_path / "out.json"
+    files = [str(VULNS / "ghsa")] if verb == "import" else ["--feed-base", "http://127.0.0.1:9"]
+    proc = run_seawall("db", verb, *files, "--db", str(db), "--format", "xml", "-o", str(out))
+    assert proc.returncode == 2
+    assert b"--format" in proc.stderr
+    assert not db.exists() and not out.exists()
+    assert not (tmp_path / "feeds").exists()

@@ -166,6 +166,13 @@ def test_missing_feeds_are_skipped_with_a_warning(feed_root: Path, tmp_path: Pat
         err = " ".join(proc.stderr.decode().split())
         assert "skipped a feed the server does not have" in err and "osv/Alpine/all.zip" in err
         assert b"alpine-secdb: " in proc.stdout
+        again = run_seawall(
+            "db", "update", "--db", str(db), "-e", "PyPI", "--feed-base", base, "--format", "json"
+        )
+        assert again.returncode == 0, again.stderr
+        doc = json.loads(again.stdout)
+        assert doc["schema"] == "seawall.db-import/v1"
+        assert {s["source"] for s in doc["sources"]} >= {"osv"}
         status = run_seawall("db", "status", "--db", str(db), "--format", "json")
         ecosystems = json.loads(status.stdout)["ecosystems"]
         assert ecosystems["Alpine:v3.19"] > 0 and ecosystems["PyPI"] > 0

@@ -33,8 +33,7 @@ def _register_image(app: typer.Typer) -> None:
             str | None,
             typer.Argument(
                 metavar="IMAGE",
-                help="docker-archive:FILE, oci-layout:DIR[:TAG], oci-archive:FILE, dir:ROOT "
-                "or a registry reference.",
+                help="docker-archive:FILE, oci-layout:DIR[:TAG], oci-archive:FILE or dir:ROOT.",
             ),
         ] = None,
         sbom: Annotated[
@@ -122,6 +121,33 @@ def _summary(results: list[object]) -> str:
     return "\n".join(lines)
 
 
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+
+
+def _report_import(results: list[object], db_path: Path, fmt: str, output: Path | None) -> None:
+    """The import summary: text lines, or `seawall.db-import/v1` JSON."""
+    from seawall.vulns.db import ImportResult
+
+    if fmt != "json":
+        write_output(f"{_summary(results)}\ndatabase: {db_path}\n", output)
+        return
+    sources = []
+    for result in results:
+        assert isinstance(result, ImportResult)
+        sources.append(
+            {
+                "source": result.source,
+                "files": list(result.files),
+                "advisories": result.advisories,
+                "affected": result.affected,
+                "known_exploited": result.kev,
+                "skipped": dict(sorted(result.skipped.items())),
+            }
+        )
+    document = {"schema": "seawall.db-import/v1", "database": str(db_path), "sources": sources}
+    write_output(to_json(document), output)
+
+
 def _register_db(app: typer.Typer) -> None:
     db_app = typer.Typer(
         name="db",
@@ -140,16 +166,18 @@ def _register_db(app: typer.Typer) -> None:
             ),
         ],
         db: DbOpt = None,
+        fmt: FormatOpt = "table",
+        output: OutputOpt = None,
     ) -> None:
         """Import advisory files into the database (one transaction)."""
         from seawall.vulns.db import resolve_db_path
         from seawall.vulns.importers import import_files
 
+        check_format(fmt, ("table", "json"))
         with progress_bar() as bar:
             task = bar.add_task("importing", total=len(files))
             results = import_files(files, db, on_file=lambda _p: bar.advance(task))
-        typer.echo(_summary(list(results)))
-        typer.echo(f"database: {resolve_db_path(db)}")
+        _report_import(list(results), resolve_db_path(db), fmt, output)
 
     @db_app.command("status")
     def db_status(
@@ -225,12 +253,15 @@ def _register_db(app: typer.Typer) -> None:
                 "locations (also $SEAWALL_FEED_BASE).",
             ),
         ] = None,
+        fmt: FormatOpt = "table",
+        output: OutputOpt = None,
     ) -> None:
         """Download the advisory feeds (resumable) and rebuild the database."""
         from seawall.vulns.db import resolve_db_path
         from seawall.vulns.importers import import_files
         from seawall.vulns.update import FeedMissing, download, plan_feeds
 
+        check_format(fmt, ("table", "json"))
         db_path = resolve_db_path(db)
         feeds_dir = db_path.parent / "feeds"
         paths = []
@@ -252,5 +283,4 @@ def _register_db(app: typer.Typer) -> None:
         with progress_bar() as bar:
             task = bar.add_task("importing", total=len(paths))
             results = import_files(paths, db_path, on_file=lambda _p: bar.advance(task))
-        typer.echo(_summary(list(results)))
-        typer.echo(f"database: {db_path}")
+        _report_import(list(results), db_path, fmt, output)

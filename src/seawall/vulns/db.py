@@ -189,7 +189,16 @@ def _ro_uri(path: Path) -> str:
 
 
 def _now() -> dt.datetime:
+    """The current UTC time to the second: what is stored as a build/import time."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _age_seconds(built_at: str, now: dt.datetime | None = None) -> float:
+    """Seconds since `built_at`, measured against the un-truncated clock: truncating "now"
+    to the second made a database built exactly 10 days ago (with sub-second precision)
+    read as 9 days."""
+    current = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (current - _parse_time(built_at)).total_seconds())
 
 
 def _parse_time(text: str) -> dt.datetime:
@@ -223,6 +232,7 @@ class AdvisoryDB:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self._conn = conn
+        self._family_cache: tuple[str, ...] | None = None
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> AdvisoryDB:
@@ -291,12 +301,31 @@ class AdvisoryDB:
             self._fetch_advisories(wanted, out)
         return {ident: advisory for ident, (_, advisory) in out.items()}
 
+    def _families(self) -> tuple[str, ...]:
+        """The importer families present (a skip-scan of the primary key: one probe each)."""
+        if self._family_cache is None:
+            rows = self._conn.execute(
+                "WITH RECURSIVE f(x) AS (SELECT MIN(family) FROM advisories UNION ALL "
+                "SELECT (SELECT MIN(family) FROM advisories WHERE family > x) FROM f "
+                "WHERE x IS NOT NULL) SELECT x FROM f WHERE x IS NOT NULL"
+            )
+            self._family_cache = tuple(str(row[0]) for row in rows)
+        return self._family_cache
+
     def _fetch_advisories(self, wanted: list[str], out: dict[str, tuple[int, Advisory]]) -> None:
+        # the primary key is (family, id): naming the families lets SQLite search the key
+        # instead of scanning the whole table once per batch
+        families = self._families()
+        if not families:
+            return
+        family_marks = ",".join("?" * len(families))
         for start in range(0, len(wanted), _BATCH):
             chunk = wanted[start : start + _BATCH]
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(
-                f"SELECT family, id, data FROM advisories WHERE id IN ({marks})", chunk
+                f"SELECT family, id, data FROM advisories WHERE family IN ({family_marks}) "
+                f"AND id IN ({marks})",
+                (*families, *chunk),
             )
             for family, ident, data in rows:
                 rank = _FAMILY_ORDER.get(family, 9)
@@ -324,7 +353,7 @@ class AdvisoryDB:
         so this stays cheap on a full database)."""
         conn = self._conn
         built_at = self.built_at()
-        age = max(0.0, (_now() - _parse_time(built_at)).total_seconds())
+        age = _age_seconds(built_at)
         sources = tuple(
             SourceStatus(
                 name=name,

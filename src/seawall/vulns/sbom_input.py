@@ -7,6 +7,8 @@ qualifier (or the SBOM's operating-system component) the distribution release, a
 
 from __future__ import annotations
 
+import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,9 @@ from seawall.model import Package
 
 MAX_SBOM_BYTES = 256 * 1024 * 1024
 MAX_COMPONENTS = 1_000_000
+MAX_FIELD = 4096  # longest property / sourceInfo text taken over into a package
+# `seawall sbom --format spdx` writes "...; source package sope 5.8.0-1+deb12u1"
+_SPDX_SOURCE = re.compile(r"(?:^|; )source package ([A-Za-z0-9][A-Za-z0-9.+_~:-]*)(?: ([^\s;]+))?")
 
 _LANGUAGE_ECOSYSTEMS = {
     "pypi": "PyPI",
@@ -150,6 +155,54 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: JSON nested too deeply") from None
 
 
+def _with_details(
+    pkg: Package,
+    *,
+    source_name: Any = None,
+    source_version: Any = None,
+    layer: Any = None,
+    path: Any = None,
+) -> Package:
+    """`pkg` completed with what the SBOM says beyond the purl (our own SBOMs carry the
+    source package, layer and file): a source name the purl lacks lets distro advisories,
+    keyed by source package, match. Only short strings are taken."""
+
+    def ok(value: Any) -> str | None:
+        return value if isinstance(value, str) and 0 < len(value) <= MAX_FIELD else None
+
+    changes: dict[str, Any] = {}
+    if pkg.type in {"deb", "apk", "rpm"} and pkg.source_name is None and ok(source_name):
+        changes["source_name"] = source_name
+        if ok(source_version) and pkg.source_version is None:
+            changes["source_version"] = source_version
+    if ok(layer) and not pkg.layer:
+        changes["layer"] = layer
+    if ok(path) and not pkg.path and _in_image_path(path):
+        changes["path"] = posixpath.normpath(path)
+    return msgspec.structs.replace(pkg, **changes) if changes else pkg
+
+
+def _in_image_path(path: str) -> bool:
+    """An absolute path inside the image, with no `..` and no control characters (it ends up
+    as a SARIF artifact URI)."""
+    return (
+        path.startswith("/")
+        and ".." not in path.split("/")
+        and not any(ord(c) < 32 or c == "\x7f" for c in path)
+    )
+
+
+def _properties(comp: dict[str, Any]) -> dict[str, Any]:
+    props = comp.get("properties")
+    if not isinstance(props, list):
+        return {}
+    return {
+        p["name"]: p.get("value")
+        for p in props
+        if isinstance(p, dict) and isinstance(p.get("name"), str)
+    }
+
+
 def _cyclonedx(doc: dict[str, Any], path: Path) -> SbomContents:
     meta = doc.get("metadata") or {}
     subject = meta.get("component") or {}
@@ -181,6 +234,14 @@ def _cyclonedx(doc: dict[str, Any], path: Path) -> SbomContents:
         if pkg is None:
             contents.skipped += 1
             continue
+        props = _properties(comp)
+        pkg = _with_details(
+            pkg,
+            source_name=props.get("seawall:source-name"),
+            source_version=props.get("seawall:source-version"),
+            layer=props.get("seawall:layer-diff-id"),
+            path=props.get("seawall:location"),
+        )
         contents.packages.append(pkg)
     return contents
 
@@ -192,7 +253,7 @@ def _spdx(doc: dict[str, Any], path: Path) -> SbomContents:
     if len(packages) > MAX_COMPONENTS:
         raise InputError(f"{path}: more than {MAX_COMPONENTS} packages")
     contents = SbomContents(name=str(doc.get("name") or path.name), format="spdx")
-    purls: list[str | None] = []
+    purls: list[tuple[str | None, Any]] = []
     for pkg in packages:
         if not isinstance(pkg, dict):
             raise InputError(f"{path}: a package is not an object")
@@ -201,15 +262,24 @@ def _spdx(doc: dict[str, Any], path: Path) -> SbomContents:
             if isinstance(ref, dict) and ref.get("referenceType") == "purl":
                 found = ref.get("referenceLocator")
                 break
-        if pkg.get("primaryPackagePurpose") == "OPERATING-SYSTEM" and pkg.get("name"):
+        purpose = pkg.get("primaryPackagePurpose")
+        if purpose == "OPERATING-SYSTEM" and pkg.get("name"):
             contents.os = f"{pkg['name']}-{pkg.get('versionInfo', '')}".rstrip("-")
-            found = None
-        purls.append(found if isinstance(found, str) else None)
-    for purl in purls:
+            continue  # the OS and the image itself are what is described, not packages
+        if purpose == "CONTAINER" and not isinstance(found, str):
+            continue
+        purls.append((found if isinstance(found, str) else None, pkg.get("sourceInfo")))
+    for purl, source_info in purls:
         parsed = package_from_purl(purl, default_distro=contents.os) if purl else None
         if parsed is None:
             contents.skipped += 1
             continue
+        if isinstance(source_info, str) and len(source_info) <= MAX_FIELD:
+            match = _SPDX_SOURCE.search(source_info)
+            if match:
+                parsed = _with_details(
+                    parsed, source_name=match.group(1), source_version=match.group(2)
+                )
         contents.packages.append(parsed)
     return contents
 
