@@ -217,3 +217,4 @@ def test_no_database_is_a_clear_error(tmp_path: Path) -> None:
     result = run_seawall("image", "--db", str(tmp_path / "none.db"))
     assert result.returncode == 2
     assert b"exactly one" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1  # one line, not a usage box

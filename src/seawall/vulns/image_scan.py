@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import typer
-
 from seawall.cliopts import ExitCode, check_format, exit_code_for, parse_severity_option
 from seawall.errors import InputError
 from seawall.model import Package, Severity
@@ -193,7 +191,7 @@ def run_image_scan(
 ) -> ExitCode:
     """Run one scan and write its output; return the exit code (0 or 1)."""
     if (options.target is None) == (options.sbom is None):
-        raise typer.BadParameter("give either an IMAGE or --sbom FILE (exactly one)")
+        raise InputError("give either an IMAGE or --sbom FILE (exactly one)")
     check_format(options.format, FORMATS)
     fail_on = parse_severity_option(options.fail_on)
     severities = parse_severities(options.severity)
