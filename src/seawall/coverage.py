@@ -144,6 +144,8 @@ def read_scan_evidence(paths: Iterable[Path], evidence: ScanEvidence | None = No
     for path in paths:
         try:
             doc = json.loads(path.read_bytes())
+        except RecursionError:
+            raise InputError(f"{path}: JSON nested too deeply") from None
         except (OSError, ValueError) as exc:
             raise InputError(f"{path}: cannot read seawall result document ({exc})") from None
         if not isinstance(doc, dict):

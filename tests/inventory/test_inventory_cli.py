@@ -176,3 +176,31 @@ def test_bad_catalog_option_exits_2_naming_file_and_line(tmp_path: Path) -> None
     assert result.returncode == 2
     assert f"{catalog}:3:" in result.stderr.decode()
     assert result.stdout == b""
+
+
+def test_deeply_nested_plan_json_is_one_line_and_the_batch_goes_on(tmp_path: Path) -> None:
+    depth = 100_000  # deeper than Python's JSON decoder recursion allows
+    plan = tmp_path / "tfplan.json"
+    plan.write_text(
+        '{"format_version":"1.2","terraform_version":"1.6.0","planned_values":{"root_module":'
+        + '{"child_modules":[' * depth
+        + "{}"
+        + "]}" * depth
+        + "}}"
+    )
+    out = tmp_path / "inventory.json"
+    result = run_seawall(
+        "inventory",
+        str(plan),
+        str(ESTATE / "gcp-tfstate.json"),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
+    stderr = result.stderr.decode()
+    assert result.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert f"warning: {plan}: JSON nested too deeply; skipped" in stderr.splitlines()
+    doc = json.loads(out.read_text())
+    assert any(a["name"] == "reports-api" for a in doc["assets"])

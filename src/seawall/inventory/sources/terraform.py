@@ -207,6 +207,8 @@ def _read_file(path: Path) -> tuple[list[SourceObject], list[str]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply") from None
     return read_json_resources(data, path), []
 
 
@@ -234,7 +236,7 @@ def _json_field(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return None
     return value
 
