@@ -126,9 +126,27 @@ def test_missing_input_and_bad_format_exit_2(tmp_path: Path) -> None:
 def test_corrupt_inventory_document_is_an_input_error(tmp_path: Path) -> None:
     doc = tmp_path / "inventory.json"
     doc.write_text('{"schema": "seawall.inventory/v1", "assets": [{"id": 3}]}')
-    result = run_seawall("coverage", str(doc), "--format", "json")
-    assert result.returncode == 0  # a bad file in a batch is a warning, not a crash
-    assert "not a seawall inventory document" in result.stderr.decode()
+    batch = run_seawall("coverage", str(doc), str(ESTATE), "--format", "json")
+    assert batch.returncode == 0  # a bad file in a batch is a warning, not a crash
+    assert "not a seawall inventory document" in batch.stderr.decode()
+    assert json.loads(batch.stdout)["rows"]
+
+
+def test_nothing_readable_exits_2_without_writing(tmp_path: Path) -> None:
+    # an empty report for unreadable inputs would read as "no gaps"
+    doc = tmp_path / "inventory.json"
+    doc.write_text('{"schema": "seawall.inventory/v1", "assets": [{"id": 3}]}')
+    notes = tmp_path / "notes.csv"
+    notes.write_text("a,b\n")
+    out = tmp_path / "coverage.html"
+    for verb, fmt in (("coverage", "html"), ("inventory", "json")):
+        result = run_seawall(verb, str(doc), str(notes), "--format", fmt, "--output", str(out))
+        stderr = result.stderr.decode().strip()
+        assert result.returncode == 2, stderr
+        assert len(stderr.splitlines()) == 1, stderr
+        assert "no input could be read" in stderr and "not a seawall inventory document" in stderr
+        assert f"{notes}: unknown format" in stderr
+        assert not out.exists()
 
 
 def test_seawall_scan_results_cover_their_cells(tmp_path: Path) -> None:
