@@ -45,7 +45,8 @@ class ControlStatus(msgspec.Struct, frozen=True, kw_only=True):
 class Cell(msgspec.Struct, frozen=True, kw_only=True):
     """One (layer, task) cell of a row.
 
-    coverage: native-active | seawall-scan | native-off | native-unknown | none | provider
+    coverage: native-active | native-partial | seawall-scan | native-off | native-unknown |
+    none | provider
     verdict: covered | gap | provider
     """
 
@@ -246,7 +247,12 @@ def _cell(
             )
         )
     statuses = {c.status for c in controls}
-    if "on" in statuses:
+    images = [str(i) for i in asset.properties.get("images") or []]
+    if "on" in statuses and _outside_scanned_registries(
+        service, layer, task, images, [c.control for c in controls if c.status == "on"], catalog
+    ):
+        coverage = "native-partial"
+    elif "on" in statuses:
         coverage = "native-active"
     elif "off" in statuses:
         coverage = "native-off"
@@ -254,7 +260,6 @@ def _cell(
         coverage = "native-unknown"
     else:
         coverage = "none"
-    images = [str(i) for i in asset.properties.get("images") or []]
     if coverage != "native-active" and scans.covers(asset, images, layer, task):
         coverage = "seawall-scan"
     if party is Party.PROVIDER:
@@ -267,6 +272,29 @@ def _cell(
     return Cell(
         layer=layer, task=task, party=party, controls=controls, coverage=coverage, verdict=verdict
     )
+
+
+def _outside_scanned_registries(
+    service: Service,
+    layer: Layer,
+    task: Task,
+    images: Sequence[str],
+    active: Sequence[str],
+    catalog: Catalog,
+) -> list[str]:
+    """Images of a registry-scanning-only workload that no active control scans.
+
+    Where a service allows no runtime scanning (Container Apps, Fargate, Cloud Run, ...),
+    vulnerability management comes from registry scanning only: an image pulled from another
+    registry (Docker Hub, GHCR, ...) is not covered even while the registry scanner is on.
+    """
+    if service.runtime_scanning_possible or (layer, task) != (
+        Layer.APPLICATION,
+        Task.VULNERABILITY_MANAGEMENT,
+    ):
+        return []
+    controls = [c for c in (catalog.control(k) for k in active) if c is not None]
+    return [i for i in images if not any(c.scans_image(i) for c in controls)]
 
 
 def _severity(party: Party, public: bool) -> Severity:
@@ -288,7 +316,12 @@ def _asset_location(asset: Asset) -> Location | None:
 
 
 def _gap_finding(
-    row: Row, cell: Cell, service: Service, catalog: Catalog, location: Location | None = None
+    row: Row,
+    cell: Cell,
+    service: Service,
+    catalog: Catalog,
+    location: Location | None = None,
+    images: Sequence[str] = (),
 ) -> Finding:
     layer, task = cell.layer, cell.task
     remediations: list[str] = []
@@ -300,6 +333,18 @@ def _gap_finding(
         references.append(control.source)
         if status.status != "on":
             remediations.append(control.remediation)
+    unscanned: list[str] = []
+    if cell.coverage == "native-partial":
+        active = [c.control for c in cell.controls if c.status == "on"]
+        unscanned = _outside_scanned_registries(
+            service, cell.layer, cell.task, images, active, catalog
+        )
+    if unscanned:
+        remediations.append(
+            f"{service.name} gets registry scanning only: {', '.join(unscanned)} "
+            f"{'is' if len(unscanned) == 1 else 'are'} outside the registries the active "
+            f"controls scan; push to a scanned registry or scan with `seawall image`."
+        )
     if not cell.controls:
         remediations.append(
             f"No native control covers {layer.value} {task.value} on {service.name}; "
@@ -328,6 +373,7 @@ def _gap_finding(
             "coverage": cell.coverage,
             "controls": [c.control for c in cell.controls],
             "public": row.public,
+            **({"unscanned_images": unscanned} if unscanned else {}),
         },
     )
 
@@ -354,6 +400,7 @@ def build_coverage(
         cells = [
             _cell(asset, service, layer, task, catalog, states, evidence) for layer, task in CELLS
         ]
+        images = [str(i) for i in asset.properties.get("images") or []]
         row = Row(
             asset=asset.id,
             name=asset.name,
@@ -369,7 +416,7 @@ def build_coverage(
         )
         rows.append(row)
         findings.extend(
-            _gap_finding(row, cell, service, catalog, _asset_location(asset))
+            _gap_finding(row, cell, service, catalog, _asset_location(asset), images)
             for cell in cells
             if cell.verdict == "gap"
         )

@@ -222,3 +222,42 @@ def test_deeply_nested_plan_json_is_one_line_and_the_batch_goes_on(tmp_path: Pat
     assert f"warning: {plan}: JSON nested too deeply; skipped" in stderr.splitlines()
     doc = json.loads(out.read_text())
     assert any(a["name"] == "reports-api" for a in doc["assets"])
+
+
+def test_registry_scanning_only_does_not_cover_images_from_other_registries(
+    tmp_path: Path,
+) -> None:
+    # Container Apps get registry scanning only: with Defender on, a sidecar pulled from
+    # Docker Hub is still not scanned, so the cell is a gap naming that image
+    graph = json.loads((ESTATE / "az-graph.json").read_text())
+    app = next(r for r in graph["data"] if r["name"] == "ca-checkout")
+    app["properties"]["template"]["containers"].append(
+        {"image": "docker.io/envoyproxy/envoy:v1.31.2", "name": "proxy"}
+    )
+    (tmp_path / "az-graph.json").write_text(json.dumps(graph))
+    result = run_seawall("coverage", str(tmp_path / "az-graph.json"), "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    doc = json.loads(result.stdout)
+    row = next(r for r in doc["rows"] if r["name"] == "ca-checkout")
+    vuln = next(
+        c
+        for c in row["cells"]
+        if (c["layer"], c["task"]) == ("application", "vulnerability-management")
+    )
+    assert vuln["coverage"] == "native-partial" and vuln["verdict"] == "gap"
+    assert {c["status"] for c in vuln["controls"]} == {"on"}  # Defender is on all the same
+    gap = next(
+        f
+        for f in doc["findings"]
+        if f["asset"] == row["asset"]
+        and f["rule"] == "coverage-gap/application/vulnerability-management"
+    )
+    assert gap["details"]["unscanned_images"] == ["docker.io/envoyproxy/envoy:v1.31.2"]
+    assert "registry scanning only" in gap["remediation"]
+    table = run_seawall("coverage", str(tmp_path / "az-graph.json"))
+    line = next(x for x in table.stdout.decode().splitlines() if " ca-checkout " in x)
+    assert "GAP(reg)" in line
+    # the unchanged estate (images in ACR) stays covered
+    plain = json.loads(run_seawall("coverage", str(ESTATE), "--format", "json").stdout)
+    row = next(r for r in plain["rows"] if r["name"] == "ca-checkout")
+    assert all(c["coverage"] != "native-partial" for c in row["cells"])

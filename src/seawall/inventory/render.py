@@ -65,6 +65,8 @@ def _cell_text(row: Row, index: int) -> str:
         return f"{party} seawall"
     if cell.verdict == "covered":
         return f"{party} ok"
+    if cell.coverage == "native-partial":
+        return f"{party} GAP(reg)"
     return f"{party} GAP" if cell.coverage != "native-off" else f"{party} GAP(off)"
 
 
@@ -89,7 +91,8 @@ def coverage_table(report: CoverageReport) -> str:
     extra = [
         Text(
             "C customer, S shared, P provider; ok = a native control is active, "
-            "seawall = covered by a seawall scan, GAP(off) = a control exists but is off"
+            "seawall = covered by a seawall scan, GAP(off) = a control exists but is off, "
+            "GAP(reg) = registry scanning is on but an image is in another registry"
         )
     ]
     extra += [Text(f"warning: {w}") for w in report.warnings]
