@@ -261,3 +261,24 @@ def test_registry_scanning_only_does_not_cover_images_from_other_registries(
     plain = json.loads(run_seawall("coverage", str(ESTATE), "--format", "json").stdout)
     row = next(r for r in plain["rows"] if r["name"] == "ca-checkout")
     assert all(c["coverage"] != "native-partial" for c in row["cells"])
+
+
+def test_plan_and_state_json_with_wrong_types_do_not_crash(tmp_path: Path) -> None:
+    docs = [
+        '{"format_version": "1.2", "planned_values": [1]}',
+        '{"format_version": "1.2", "planned_values": {"root_module": 5}}',
+        '{"format_version": "1.2", "planned_values": {"root_module": {"resources": 5,'
+        ' "child_modules": [5, {"resources": [5, {"type": "aws_eks_cluster", "name": "e",'
+        ' "values": 5}]}]}}}',
+        '{"format_version": "1.2", "values": {"root_module": []}}',
+    ]
+    paths = []
+    for number, text in enumerate(docs):
+        path = tmp_path / f"plan{number}.json"
+        path.write_text(text)
+        paths.append(str(path))
+    result = run_seawall("inventory", *paths, str(ESTATE / "gcp-tfstate.json"), "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
+    doc = json.loads(result.stdout)
+    assert any(a["name"] == "reports-api" for a in doc["assets"])
