@@ -282,3 +282,21 @@ def test_plan_and_state_json_with_wrong_types_do_not_crash(tmp_path: Path) -> No
     assert "Traceback" not in result.stderr.decode()
     doc = json.loads(result.stdout)
     assert any(a["name"] == "reports-api" for a in doc["assets"])
+
+
+def test_manifests_with_wrong_types_do_not_crash(tmp_path: Path) -> None:
+    manifests = tmp_path / "k8s"
+    manifests.mkdir()
+    (manifests / "odd.yaml").write_text(
+        "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: odd, labels: 5}\n"
+        "spec: {template: {spec: {containers: 5, initContainers: [5, {image: [1]}]}}}\n"
+        "---\nkind: Service\napiVersion: v1\nmetadata: {name: s, annotations: 5}\n"
+        "spec: 5\n"
+        "---\nkind: Deployment\napiVersion: apps/v1\nmetadata: {name: ok}\n"
+        "spec: {template: {spec: {containers: [{name: a, image: 'nginx:1.27'}]}}}\n"
+    )
+    result = run_seawall("coverage", str(manifests), "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
+    names = {row["name"] for row in json.loads(result.stdout)["rows"]}
+    assert names == {"odd", "ok"}
