@@ -300,3 +300,15 @@ def test_manifests_with_wrong_types_do_not_crash(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr.decode()
     names = {row["name"] for row in json.loads(result.stdout)["rows"]}
     assert names == {"odd", "ok"}
+
+
+def test_cloud_run_name_of_the_wrong_type_does_not_crash(tmp_path: Path) -> None:
+    state = json.loads((ESTATE / "gcp-tfstate.json").read_text())
+    resources = state["values"]["root_module"]["resources"]
+    run = next(r for r in resources if r["type"] == "google_cloud_run_v2_service")
+    run["values"]["name"] = {"not": "a string"}
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    result = run_seawall("inventory", str(tmp_path / "state.json"), "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
+    assert json.loads(result.stdout)["assets"]

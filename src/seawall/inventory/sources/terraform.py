@@ -734,7 +734,10 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
             properties["images"] = images
         if o.kind in ("google_cloud_run_v2_service", "google_cloud_run_service"):
             b = o.body if isinstance(o.body, dict) else {}
-            invoker = f"ref:{o.name}" in public_run or b.get("name") in public_run
+            run_name = b.get("name")
+            invoker = f"ref:{o.name}" in public_run or (
+                isinstance(run_name, str) and run_name in public_run
+            )
             found.public = found.public is not False and invoker
         if o.kind == "google_container_cluster":
             posture = _first((o.body or {}).get("security_posture_config"))
