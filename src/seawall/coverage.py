@@ -205,16 +205,35 @@ def control_status(
     return "unknown", ""
 
 
-def is_public(asset: Asset, inventory: Inventory, assets: dict[str, Asset]) -> bool:
-    """Public when the asset says so or a public endpoint exposes it."""
+def is_public(
+    asset: Asset,
+    inventory: Inventory,
+    assets: dict[str, Asset],
+    exposures: dict[str, list[str]] | None = None,
+) -> bool:
+    """Public when the asset says so or a public endpoint exposes it.
+
+    `exposures` (source id -> exposed-by targets, from `exposure_index`) avoids a scan of
+    every relation per asset.
+    """
     if asset.properties.get("public") is True:
         return True
-    for relation in inventory.relations:
-        if relation.source == asset.id and relation.kind == "exposed-by":
-            endpoint = assets.get(relation.target)
-            if endpoint is None or endpoint.properties.get("public") is not False:
-                return True
+    if exposures is None:
+        exposures = exposure_index(inventory)
+    for target in exposures.get(asset.id, ()):
+        endpoint = assets.get(target)
+        if endpoint is None or endpoint.properties.get("public") is not False:
+            return True
     return False
+
+
+def exposure_index(inventory: Inventory) -> dict[str, list[str]]:
+    """Workload/cluster id -> the endpoints it is `exposed-by`."""
+    index: dict[str, list[str]] = {}
+    for relation in inventory.relations:
+        if relation.kind == "exposed-by":
+            index.setdefault(relation.source, []).append(relation.target)
+    return index
 
 
 def is_container_instance(asset: Asset, catalog: Catalog) -> bool:
@@ -388,6 +407,7 @@ def build_coverage(
     evidence = scans or ScanEvidence()
     assets = {a.id: a for a in inventory.assets}
     states = {(c.control, c.scope): c for c in inventory.controls}
+    exposures = exposure_index(inventory)
     rows: list[Row] = []
     findings: list[Finding] = []
     warnings = list(inventory.warnings)
@@ -410,13 +430,14 @@ def build_coverage(
             provider=asset.provider,
             account=asset.account,
             region=asset.region,
-            public=is_public(asset, inventory, assets),
+            public=is_public(asset, inventory, assets, exposures),
             runtime_scanning=service.runtime_scanning_possible,
             cells=cells,
         )
         rows.append(row)
+        location = _asset_location(asset)
         findings.extend(
-            _gap_finding(row, cell, service, catalog, _asset_location(asset), images)
+            _gap_finding(row, cell, service, catalog, location, images)
             for cell in cells
             if cell.verdict == "gap"
         )
