@@ -185,6 +185,17 @@ def test_seawall_scan_results_cover_their_cells(tmp_path: Path) -> None:
     table = run_seawall("coverage", str(ESTATE), str(image), "--format", "table")
     line = next(x for x in table.stdout.decode().splitlines() if " web-lab-portal " in x)
     assert "C seawall" in line
+    page = tmp_path / "coverage.html"
+    html = run_seawall(
+        "coverage", str(ESTATE), str(image), "--format", "html", "--output", str(page)
+    )
+    assert html.returncode == 0, html.stderr.decode()
+    portal_row = page.read_text().split("web-lab-portal", 1)[1].split("</tr>", 1)[0]
+    cells = portal_row.split('<td class="cell ')[1:]
+    # each cell says what covers it: the seawall scan, an off control, or nothing at all
+    assert '<span class="cov">seawall scan</span>' in cells[1]
+    assert '<span class="cov">native control off</span>' in cells[2]
+    assert cells[4].startswith("provider") and 'class="cov"' not in cells[4]
 
 
 def test_bad_catalog_option_exits_2_naming_file_and_line(tmp_path: Path) -> None:

@@ -99,6 +99,18 @@ def coverage_table(report: CoverageReport) -> str:
     return _render_console(table, extra)
 
 
+# What covers a cell, as the HTML heat-map spells it in each cell.
+COVERAGE_LABELS = {
+    "native-active": "native control active",
+    "native-partial": "registry scan misses an image",
+    "seawall-scan": "seawall scan",
+    "native-off": "native control off",
+    "native-unknown": "control state unknown",
+    "none": "nothing covers it",
+    "provider": "provider",
+}
+
+
 def coverage_html(report: CoverageReport) -> str:
     """A self-contained HTML page (heat-map); every value is autoescaped."""
     env = jinja2.Environment(
@@ -115,6 +127,7 @@ def coverage_html(report: CoverageReport) -> str:
         gaps=gap_count(report.rows),
         layers=list(Layer),
         tasks=list(Task),
+        labels=COVERAGE_LABELS,
     )
 
 
