@@ -323,3 +323,46 @@ def test_cloud_run_name_of_the_wrong_type_does_not_crash(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
     assert json.loads(result.stdout)["assets"]
+
+
+def test_terraform_state_credentials_are_not_copied_into_the_inventory(tmp_path: Path) -> None:
+    # `terraform show -json` prints sensitive attributes in clear; AKS state holds the
+    # cluster's admin kubeconfig. The inventory keeps the record, not the credentials.
+    key = "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ-not-a-real-key"
+    aks = {
+        "address": "azurerm_kubernetes_cluster.prod",
+        "mode": "managed",
+        "type": "azurerm_kubernetes_cluster",
+        "name": "prod",
+        "values": {
+            "name": "aks-prod",
+            "location": "westeurope",
+            "resource_group_name": "rg-prod",
+            "kube_config_raw": f"apiVersion: v1\nusers:\n- user: {{client-key-data: {key}}}\n",
+            "kube_admin_config": [
+                {"client_key": key, "password": "hunter2-not-real", "host": "https://aks"}
+            ],
+            "local_account_disabled": False,
+        },
+    }
+    state = {
+        "format_version": "1.0",
+        "terraform_version": "1.7.5",
+        "values": {"root_module": {"resources": [aks]}},
+    }
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(state))
+    out = tmp_path / "inventory.json"
+    result = run_seawall("inventory", str(path), "--format", "json", "--output", str(out))
+    assert result.returncode == 0, result.stderr.decode()
+    text = out.read_text()
+    assert key not in text and "hunter2-not-real" not in text
+    cluster = next(a for a in json.loads(text)["assets"] if a["service"] == "azure.aks")
+    raw = cluster["properties"]["raw"]
+    assert raw["kube_config_raw"] == "<redacted>"
+    assert raw["kube_admin_config"][0] == {
+        "client_key": "<redacted>",
+        "password": "<redacted>",
+        "host": "https://aks",
+    }
+    assert raw["local_account_disabled"] is False  # hardening still reads the settings

@@ -240,6 +240,55 @@ def _blocks(value: Any) -> list[dict[str, Any]]:
     return [value] if isinstance(value, dict) else []
 
 
+# Attributes that hold credentials in Terraform state and `terraform show -json` output
+# (which prints sensitive values in clear): AKS kube configs, GKE master_auth, keys, passwords.
+CREDENTIAL_ATTRIBUTES = frozenset(
+    {
+        "kube_config_raw",
+        "kube_admin_config_raw",
+        "client_key",
+        "client_certificate",
+        "client_secret",
+        "password",
+        "admin_password",
+        "private_key",
+        "access_key",
+        "secret_key",
+        "primary_access_key",
+        "secondary_access_key",
+        "primary_connection_string",
+        "secondary_connection_string",
+        "token",
+        "auth_token",
+    }
+)
+REDACTED = "<redacted>"
+
+
+def redact_credentials(value: Any) -> Any:
+    """A copy of a resource body with credential attributes replaced by `<redacted>`
+    (an empty or null value stays as it is, so "is it set" is still answerable)."""
+    if isinstance(value, dict):
+        return {
+            k: (
+                REDACTED
+                if str(k).lower() in CREDENTIAL_ATTRIBUTES and v not in (None, "", [], {})
+                else redact_credentials(v)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_credentials(v) for v in value]
+    return value
+
+
+def _redacted_body(o: SourceObject) -> Any:
+    try:
+        return redact_credentials(o.body)
+    except RecursionError:
+        raise InputError(f"{o.location.path}: {o.address}: values nested too deeply") from None
+
+
 def _json_field(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -724,7 +773,7 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
         images = [i for i in found.images if isinstance(i, str) and i]
         properties: dict[str, Any] = {
             "container": found.container,
-            "raw": o.body,
+            "raw": _redacted_body(o),
             "raw_format": o.format,
             "raw_type": o.kind,
             "address": o.address,
