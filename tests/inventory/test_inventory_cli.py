@@ -366,3 +366,28 @@ def test_terraform_state_credentials_are_not_copied_into_the_inventory(tmp_path:
         "host": "https://aks",
     }
     assert raw["local_account_disabled"] is False  # hardening still reads the settings
+
+
+def test_provider_record_credentials_are_not_copied_into_the_inventory(tmp_path: Path) -> None:
+    # a GKE cluster with legacy client certificates: the API returns masterAuth.clientKey
+    lines = (ESTATE / "gcp-assets.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
+    gke = next(r for r in records if r["asset_type"] == "container.googleapis.com/Cluster")
+    gke["resource"]["data"]["masterAuth"] = {
+        "clientKey": "LS0tLS1-not-a-real-client-key",
+        "clientCertificate": "LS0tLS1-not-a-real-cert",
+        "clusterCaCertificate": "LS0tLS1-ca",
+    }
+    export = tmp_path / "gcp-assets.jsonl"
+    export.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    result = run_seawall("inventory", str(export), "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"not-a-real" not in result.stdout
+    doc = json.loads(result.stdout)
+    cluster = next(a for a in doc["assets"] if a["name"] == gke["resource"]["data"]["name"])
+    auth = cluster["properties"]["raw"]["resource"]["data"]["masterAuth"]
+    assert auth == {
+        "clientKey": "<redacted>",
+        "clientCertificate": "<redacted>",
+        "clusterCaCertificate": "LS0tLS1-ca",
+    }

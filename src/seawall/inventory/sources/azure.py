@@ -30,6 +30,7 @@ from seawall.inventory.sources._cloud import (
     text,
     unique,
 )
+from seawall.inventory.sources._files import redacted_record
 from seawall.model import Asset
 
 PROVIDER = "azure"
@@ -245,7 +246,7 @@ class _AzureTransform:
     ) -> Asset:
         resource_id = asset_id or _lower_id(row.get("id"))
         properties: dict[str, Any] = {k: v for k, v in props.items() if v is not None}
-        properties["raw"] = row
+        properties["raw"] = redacted_record(row)
         properties["raw_format"] = "azure-graph"
         properties["raw_type"] = text(row.get("type")).lower()
         tags = as_dict(row.get("tags"))

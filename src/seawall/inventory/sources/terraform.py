@@ -14,7 +14,7 @@ from typing import Any
 
 from seawall.errors import InputError
 from seawall.inventory.base import ControlState, InventoryPart
-from seawall.inventory.sources._files import iter_files, read_text
+from seawall.inventory.sources._files import iter_files, read_text, redact_credentials
 from seawall.model import Asset, Location, Relation, SourceObject
 
 _UNRESOLVED = re.compile(r"\$\{")
@@ -238,48 +238,6 @@ def _blocks(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, list):
         return [v for v in value if isinstance(v, dict)]
     return [value] if isinstance(value, dict) else []
-
-
-# Attributes that hold credentials in Terraform state and `terraform show -json` output
-# (which prints sensitive values in clear): AKS kube configs, GKE master_auth, keys, passwords.
-CREDENTIAL_ATTRIBUTES = frozenset(
-    {
-        "kube_config_raw",
-        "kube_admin_config_raw",
-        "client_key",
-        "client_certificate",
-        "client_secret",
-        "password",
-        "admin_password",
-        "private_key",
-        "access_key",
-        "secret_key",
-        "primary_access_key",
-        "secondary_access_key",
-        "primary_connection_string",
-        "secondary_connection_string",
-        "token",
-        "auth_token",
-    }
-)
-REDACTED = "<redacted>"
-
-
-def redact_credentials(value: Any) -> Any:
-    """A copy of a resource body with credential attributes replaced by `<redacted>`
-    (an empty or null value stays as it is, so "is it set" is still answerable)."""
-    if isinstance(value, dict):
-        return {
-            k: (
-                REDACTED
-                if str(k).lower() in CREDENTIAL_ATTRIBUTES and v not in (None, "", [], {})
-                else redact_credentials(v)
-            )
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [redact_credentials(v) for v in value]
-    return value
 
 
 def _redacted_body(o: SourceObject) -> Any:
