@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,20 +131,44 @@ def normalize_image(reference: str) -> str:
     return ref
 
 
+MAX_SCAN_DOCUMENT_BYTES = 256 * 1024 * 1024
+
+
 def is_scan_document(path: Path, head: bytes) -> bool:
-    """A seawall image or harden JSON document (evidence that seawall scanned something)."""
-    sample = head[:4096]
-    return path.name.endswith(".json") and any(
-        f'"{schema}"'.encode() in sample for schema in SCAN_SCHEMAS
-    )
+    """A seawall image or harden JSON document (evidence that seawall scanned something).
+
+    seawall writes JSON with sorted keys, so `"schema"` comes after `"findings"` (and, for
+    harden, `"checked_assets"`): when the head does not name the schema, look for the
+    top-level `"schema": "seawall.<verb>/v1"` member in the whole file (memory-mapped).
+    """
+    if not path.name.endswith(".json"):
+        return False
+    if any(f'"{schema}"'.encode() in head[:4096] for schema in SCAN_SCHEMAS):
+        return True
+    if not head.lstrip().startswith(b"{"):
+        return False
+    try:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return any(
+                m.find(f'"schema": "{schema}"'.encode()) >= 0
+                or m.find(f'"schema":"{schema}"'.encode()) >= 0
+                for schema in SCAN_SCHEMAS
+            )
+    except (OSError, ValueError):  # empty file, not mappable
+        return False
 
 
 def read_scan_evidence(paths: Iterable[Path], evidence: ScanEvidence | None = None) -> ScanEvidence:
     """Collect scanned images (seawall.image/v1 `target.ref`) and hardened assets
-    (seawall.harden/v1 finding assets) from seawall result documents."""
+    (seawall.harden/v1 `checked_assets` and finding assets) from seawall result documents."""
     found = evidence or ScanEvidence()
     for path in paths:
         try:
+            size = path.stat().st_size
+            if size > MAX_SCAN_DOCUMENT_BYTES:
+                raise InputError(
+                    f"{path}: file is {size} bytes, more than the {MAX_SCAN_DOCUMENT_BYTES} allowed"
+                )
             doc = json.loads(path.read_bytes())
         except RecursionError:
             raise InputError(f"{path}: JSON nested too deeply") from None
@@ -158,6 +183,10 @@ def read_scan_evidence(paths: Iterable[Path], evidence: ScanEvidence | None = No
             if isinstance(ref, str) and ref:
                 found.images.add(normalize_image(ref))
         elif schema == "seawall.harden/v1":
+            checked = doc.get("checked_assets")  # every asset checked, clean ones too
+            for asset in checked if isinstance(checked, list) else []:
+                if isinstance(asset, str):
+                    found.hardened.add(asset)
             for finding in doc.get("findings") or []:
                 if isinstance(finding, dict) and isinstance(finding.get("asset"), str):
                     found.hardened.add(finding["asset"])

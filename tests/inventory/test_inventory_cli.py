@@ -391,3 +391,31 @@ def test_provider_record_credentials_are_not_copied_into_the_inventory(tmp_path:
         "clientCertificate": "<redacted>",
         "clusterCaCertificate": "LS0tLS1-ca",
     }
+
+
+def test_real_harden_output_marks_its_assets_hardened(tmp_path: Path) -> None:
+    # the documented flow: `seawall harden --format json` next to the inventory. Its keys
+    # are sorted ("schema" after the findings) and clean assets are only in checked_assets.
+    manifests = tmp_path / "k8s"
+    manifests.mkdir()
+    (manifests / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\n"
+        "spec:\n  template:\n    spec:\n      containers:\n"
+        "        - {name: api, image: 'ghcr.io/example/api:1.0', securityContext:"
+        " {privileged: true}}\n"
+    )
+    harden = tmp_path / "harden.json"
+    made = run_seawall("harden", str(manifests), "--format", "json", "--output", str(harden))
+    assert made.returncode in (0, 1), made.stderr.decode()
+    result = run_seawall("coverage", str(manifests), str(harden), "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    assert "unknown format" not in result.stderr.decode()
+    row = next(r for r in json.loads(result.stdout)["rows"] if r["name"] == "api")
+    assert [c["coverage"] for c in row["cells"][:4:3]] == ["seawall-scan", "seawall-scan"]
+    # a clean asset: only checked_assets names it
+    doc = json.loads(harden.read_text())
+    doc["findings"] = []
+    harden.write_text(json.dumps(doc, sort_keys=True, indent=2))
+    clean = run_seawall("coverage", str(manifests), str(harden), "--format", "json")
+    row = next(r for r in json.loads(clean.stdout)["rows"] if r["name"] == "api")
+    assert row["cells"][0]["coverage"] == "seawall-scan"
