@@ -419,3 +419,6 @@ def test_real_harden_output_marks_its_assets_hardened(tmp_path: Path) -> None:
     clean = run_seawall("coverage", str(manifests), str(harden), "--format", "json")
     row = next(r for r in json.loads(clean.stdout)["rows"] if r["name"] == "api")
     assert row["cells"][0]["coverage"] == "seawall-scan"
+    alone = run_seawall("coverage", str(harden))  # evidence without an inventory
+    assert alone.returncode == 2
+    assert "only seawall scan results given" in alone.stderr.decode()

@@ -141,6 +141,11 @@ def register(app: typer.Typer) -> None:
         threshold = parse_severity_option(fail_on)
         catalog = load_catalog(catalog_files or [])
         sources, scan_documents = split_scan_documents(inputs)
+        if not sources:
+            raise InputError(
+                "only seawall scan results given: add inventory.json or the sources "
+                "(Terraform, manifests, provider exports) whose coverage they prove"
+            )
         scans = read_scan_evidence(scan_documents)
         inventory = build_inventory(sources, {})
         require_readable_input(inventory, sources, False)
