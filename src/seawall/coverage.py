@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,8 @@ class ControlStatus(msgspec.Struct, frozen=True, kw_only=True):
 class Cell(msgspec.Struct, frozen=True, kw_only=True):
     """One (layer, task) cell of a row.
 
-    coverage: native-active | seawall-scan | native-off | native-unknown | none | provider
+    coverage: native-active | native-partial | seawall-scan | native-off | native-unknown |
+    none | provider
     verdict: covered | gap | provider
     """
 
@@ -129,21 +131,47 @@ def normalize_image(reference: str) -> str:
     return ref
 
 
+MAX_SCAN_DOCUMENT_BYTES = 256 * 1024 * 1024
+
+
 def is_scan_document(path: Path, head: bytes) -> bool:
-    """A seawall image or harden JSON document (evidence that seawall scanned something)."""
-    sample = head[:4096]
-    return path.name.endswith(".json") and any(
-        f'"{schema}"'.encode() in sample for schema in SCAN_SCHEMAS
-    )
+    """A seawall image or harden JSON document (evidence that seawall scanned something).
+
+    seawall writes JSON with sorted keys, so `"schema"` comes after `"findings"` (and, for
+    harden, `"checked_assets"`): when the head does not name the schema, look for the
+    top-level `"schema": "seawall.<verb>/v1"` member in the whole file (memory-mapped).
+    """
+    if not path.name.endswith(".json"):
+        return False
+    if any(f'"{schema}"'.encode() in head[:4096] for schema in SCAN_SCHEMAS):
+        return True
+    if not head.lstrip().startswith(b"{"):
+        return False
+    try:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return any(
+                m.find(f'"schema": "{schema}"'.encode()) >= 0
+                or m.find(f'"schema":"{schema}"'.encode()) >= 0
+                for schema in SCAN_SCHEMAS
+            )
+    except (OSError, ValueError):  # empty file, not mappable
+        return False
 
 
 def read_scan_evidence(paths: Iterable[Path], evidence: ScanEvidence | None = None) -> ScanEvidence:
     """Collect scanned images (seawall.image/v1 `target.ref`) and hardened assets
-    (seawall.harden/v1 finding assets) from seawall result documents."""
+    (seawall.harden/v1 `checked_assets` and finding assets) from seawall result documents."""
     found = evidence or ScanEvidence()
     for path in paths:
         try:
+            size = path.stat().st_size
+            if size > MAX_SCAN_DOCUMENT_BYTES:
+                raise InputError(
+                    f"{path}: file is {size} bytes, more than the {MAX_SCAN_DOCUMENT_BYTES} allowed"
+                )
             doc = json.loads(path.read_bytes())
+        except RecursionError:
+            raise InputError(f"{path}: JSON nested too deeply") from None
         except (OSError, ValueError) as exc:
             raise InputError(f"{path}: cannot read seawall result document ({exc})") from None
         if not isinstance(doc, dict):
@@ -155,6 +183,10 @@ def read_scan_evidence(paths: Iterable[Path], evidence: ScanEvidence | None = No
             if isinstance(ref, str) and ref:
                 found.images.add(normalize_image(ref))
         elif schema == "seawall.harden/v1":
+            checked = doc.get("checked_assets")  # every asset checked, clean ones too
+            for asset in checked if isinstance(checked, list) else []:
+                if isinstance(asset, str):
+                    found.hardened.add(asset)
             for finding in doc.get("findings") or []:
                 if isinstance(finding, dict) and isinstance(finding.get("asset"), str):
                     found.hardened.add(finding["asset"])
@@ -202,16 +234,35 @@ def control_status(
     return "unknown", ""
 
 
-def is_public(asset: Asset, inventory: Inventory, assets: dict[str, Asset]) -> bool:
-    """Public when the asset says so or a public endpoint exposes it."""
+def is_public(
+    asset: Asset,
+    inventory: Inventory,
+    assets: dict[str, Asset],
+    exposures: dict[str, list[str]] | None = None,
+) -> bool:
+    """Public when the asset says so or a public endpoint exposes it.
+
+    `exposures` (source id -> exposed-by targets, from `exposure_index`) avoids a scan of
+    every relation per asset.
+    """
     if asset.properties.get("public") is True:
         return True
-    for relation in inventory.relations:
-        if relation.source == asset.id and relation.kind == "exposed-by":
-            endpoint = assets.get(relation.target)
-            if endpoint is None or endpoint.properties.get("public") is not False:
-                return True
+    if exposures is None:
+        exposures = exposure_index(inventory)
+    for target in exposures.get(asset.id, ()):
+        endpoint = assets.get(target)
+        if endpoint is None or endpoint.properties.get("public") is not False:
+            return True
     return False
+
+
+def exposure_index(inventory: Inventory) -> dict[str, list[str]]:
+    """Workload/cluster id -> the endpoints it is `exposed-by`."""
+    index: dict[str, list[str]] = {}
+    for relation in inventory.relations:
+        if relation.kind == "exposed-by":
+            index.setdefault(relation.source, []).append(relation.target)
+    return index
 
 
 def is_container_instance(asset: Asset, catalog: Catalog) -> bool:
@@ -244,7 +295,12 @@ def _cell(
             )
         )
     statuses = {c.status for c in controls}
-    if "on" in statuses:
+    images = [str(i) for i in asset.properties.get("images") or []]
+    if "on" in statuses and _outside_scanned_registries(
+        service, layer, task, images, [c.control for c in controls if c.status == "on"], catalog
+    ):
+        coverage = "native-partial"
+    elif "on" in statuses:
         coverage = "native-active"
     elif "off" in statuses:
         coverage = "native-off"
@@ -252,7 +308,6 @@ def _cell(
         coverage = "native-unknown"
     else:
         coverage = "none"
-    images = [str(i) for i in asset.properties.get("images") or []]
     if coverage != "native-active" and scans.covers(asset, images, layer, task):
         coverage = "seawall-scan"
     if party is Party.PROVIDER:
@@ -265,6 +320,29 @@ def _cell(
     return Cell(
         layer=layer, task=task, party=party, controls=controls, coverage=coverage, verdict=verdict
     )
+
+
+def _outside_scanned_registries(
+    service: Service,
+    layer: Layer,
+    task: Task,
+    images: Sequence[str],
+    active: Sequence[str],
+    catalog: Catalog,
+) -> list[str]:
+    """Images of a registry-scanning-only workload that no active control scans.
+
+    Where a service allows no runtime scanning (Container Apps, Fargate, Cloud Run, ...),
+    vulnerability management comes from registry scanning only: an image pulled from another
+    registry (Docker Hub, GHCR, ...) is not covered even while the registry scanner is on.
+    """
+    if service.runtime_scanning_possible or (layer, task) != (
+        Layer.APPLICATION,
+        Task.VULNERABILITY_MANAGEMENT,
+    ):
+        return []
+    controls = [c for c in (catalog.control(k) for k in active) if c is not None]
+    return [i for i in images if not any(c.scans_image(i) for c in controls)]
 
 
 def _severity(party: Party, public: bool) -> Severity:
@@ -286,7 +364,12 @@ def _asset_location(asset: Asset) -> Location | None:
 
 
 def _gap_finding(
-    row: Row, cell: Cell, service: Service, catalog: Catalog, location: Location | None = None
+    row: Row,
+    cell: Cell,
+    service: Service,
+    catalog: Catalog,
+    location: Location | None = None,
+    images: Sequence[str] = (),
 ) -> Finding:
     layer, task = cell.layer, cell.task
     remediations: list[str] = []
@@ -298,6 +381,18 @@ def _gap_finding(
         references.append(control.source)
         if status.status != "on":
             remediations.append(control.remediation)
+    unscanned: list[str] = []
+    if cell.coverage == "native-partial":
+        active = [c.control for c in cell.controls if c.status == "on"]
+        unscanned = _outside_scanned_registries(
+            service, cell.layer, cell.task, images, active, catalog
+        )
+    if unscanned:
+        remediations.append(
+            f"{service.name} gets registry scanning only: {', '.join(unscanned)} "
+            f"{'is' if len(unscanned) == 1 else 'are'} outside the registries the active "
+            f"controls scan; push to a scanned registry or scan with `seawall image`."
+        )
     if not cell.controls:
         remediations.append(
             f"No native control covers {layer.value} {task.value} on {service.name}; "
@@ -326,6 +421,7 @@ def _gap_finding(
             "coverage": cell.coverage,
             "controls": [c.control for c in cell.controls],
             "public": row.public,
+            **({"unscanned_images": unscanned} if unscanned else {}),
         },
     )
 
@@ -340,6 +436,7 @@ def build_coverage(
     evidence = scans or ScanEvidence()
     assets = {a.id: a for a in inventory.assets}
     states = {(c.control, c.scope): c for c in inventory.controls}
+    exposures = exposure_index(inventory)
     rows: list[Row] = []
     findings: list[Finding] = []
     warnings = list(inventory.warnings)
@@ -352,6 +449,7 @@ def build_coverage(
         cells = [
             _cell(asset, service, layer, task, catalog, states, evidence) for layer, task in CELLS
         ]
+        images = [str(i) for i in asset.properties.get("images") or []]
         row = Row(
             asset=asset.id,
             name=asset.name,
@@ -361,13 +459,14 @@ def build_coverage(
             provider=asset.provider,
             account=asset.account,
             region=asset.region,
-            public=is_public(asset, inventory, assets),
+            public=is_public(asset, inventory, assets, exposures),
             runtime_scanning=service.runtime_scanning_possible,
             cells=cells,
         )
         rows.append(row)
+        location = _asset_location(asset)
         findings.extend(
-            _gap_finding(row, cell, service, catalog, _asset_location(asset))
+            _gap_finding(row, cell, service, catalog, location, images)
             for cell in cells
             if cell.verdict == "gap"
         )

@@ -190,3 +190,21 @@ def test_unknown_control_reference_is_an_error(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match=r"aws\.no-such-thing"):
         load_catalog([path])
+
+
+def test_registry_scanners_know_which_images_they_see() -> None:
+    catalog = load_catalog()
+    cases = {
+        ("aws.inspector-ecr", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1"): True,
+        ("aws.inspector-ecr", "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app:1"): True,
+        ("aws.inspector-ecr", "public.ecr.aws/nginx/nginx:1.27"): False,  # ECR Public
+        ("azure.defender-for-containers", "shopacr.azurecr.io/checkout:4.2.0"): True,
+        ("azure.defender-for-containers", "nginx:1.27"): False,  # Docker Hub
+        ("gcp.artifact-analysis", "europe-west1-docker.pkg.dev/p/apps/api:1"): True,
+        ("gcp.artifact-analysis", "eu.gcr.io/p/api:1"): True,
+        ("gcp.artifact-analysis", "ghcr.io/example/api:1"): False,
+    }
+    for (key, image), expected in cases.items():
+        control = catalog.control(key)
+        assert control is not None
+        assert control.scans_image(image) is expected, (key, image)

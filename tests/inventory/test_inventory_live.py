@@ -162,3 +162,25 @@ def test_unknown_kube_context_is_a_warning_and_files_still_load(tmp_path: Path) 
     doc = json.loads(result.stdout)
     assert any(w.startswith("kubernetes: live collection failed") for w in doc["warnings"])
     assert any(a["name"] == "reports-api" for a in doc["assets"])
+
+
+def test_all_clouds_without_credentials_is_one_line_each(tmp_path: Path) -> None:
+    # the issue's live command on a machine with no credentials: every cloud is a warning
+    # line, the SDKs' own multi-line credential reports stay off the terminal
+    home = tmp_path / "home"
+    home.mkdir()
+    out = tmp_path / "inventory.json"
+    env = {
+        "HOME": str(home),
+        "KUBECONFIG": str(tmp_path / "no-kubeconfig"),
+        "SEAWALL_GCP_PROJECTS": "",
+    }
+    args = ["inventory", "--aws", "--azure", "--gcp", "--kube-context", "prod"]
+    result = _run([*args, "--format", "json", "--output", str(out)], env)
+    assert result.returncode == 0, result.stderr.decode()
+    lines = result.stderr.decode().strip().splitlines()
+    assert [line.split(":")[1].strip() for line in lines] == ["aws", "azure", "gcp", "kubernetes"]
+    assert all(line.startswith("warning: ") for line in lines), lines
+    assert "DefaultAzureCredential failed to retrieve a token" in lines[1]
+    doc = json.loads(out.read_text())
+    assert doc["assets"] == [] and len(doc["warnings"]) == 4

@@ -8,6 +8,7 @@ an error names the file and line.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,11 @@ SCHEMA: dict[str, Any] = {
                     },
                     "remediation": {"type": "string", "minLength": 1},
                     "source": _URL,
+                    "registries": {
+                        "type": "array",
+                        "items": {"type": "string", "minLength": 1},
+                        "uniqueItems": True,
+                    },
                 },
             },
         },
@@ -139,6 +145,17 @@ class Control:
     remediation: str
     source: str
     scope: str = "account"
+    # Registry hosts (fnmatch patterns) whose images this control scans; where a service
+    # allows no runtime scanning, its images elsewhere are not covered by it.
+    registries: tuple[str, ...] = ()
+
+    def scans_image(self, reference: str) -> bool:
+        """Whether an image reference lives in a registry this control scans."""
+        if not self.registries:
+            return True
+        first, _, rest = reference.partition("/")
+        host = first.lower() if rest and ("." in first or ":" in first) else "docker.io"
+        return any(fnmatch.fnmatchcase(host, pattern) for pattern in self.registries)
 
 
 @dataclass(frozen=True)
@@ -239,6 +256,7 @@ def _build(data: dict[str, Any], catalog: Catalog, where: str) -> None:
             remediation=raw["remediation"],
             source=raw["source"],
             scope=raw.get("scope", "account"),
+            registries=tuple(raw.get("registries") or ()),
         )
     for key, raw in (data.get("services") or {}).items():
         resp = raw["responsibility"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,8 +15,12 @@ from seawall.cliopts import (
     exit_code_for,
     parse_severity_option,
 )
+from seawall.errors import InputError
 from seawall.progress import warn
 from seawall.report.output import to_json, write_output
+
+if TYPE_CHECKING:
+    from seawall.inventory.build import Inventory
 
 INVENTORY_FORMATS = ("table", "json")
 COVERAGE_FORMATS = ("table", "json", "html", "sarif")
@@ -57,6 +61,16 @@ def split_scan_documents(inputs: list[Path]) -> tuple[list[Path], list[Path]]:
     return sources, scans
 
 
+def require_readable_input(inventory: Inventory, paths: list[Path], live: bool) -> None:
+    """InputError when files were given but not one of them could be read (and nothing is
+    collected live): an empty report would look like a clean estate."""
+    if not paths or live or inventory.sources:
+        return
+    reasons = inventory.warnings or [f"{p}: nothing to read" for p in paths]
+    more = f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else ""
+    raise InputError("no input could be read: " + "; ".join(reasons[:3]) + more)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("inventory")
     def inventory_cmd(
@@ -92,6 +106,8 @@ def register(app: typer.Typer) -> None:
                 param_hint="SOURCES",
             )
         inventory = build_inventory(list(sources or []), live)
+        wants_live = any(live[k] for k in ("aws", "azure", "gcp", "kube_context"))
+        require_readable_input(inventory, list(sources or []), wants_live)
         for message in inventory.warnings:
             warn(message)
         if fmt == "json":
@@ -125,8 +141,14 @@ def register(app: typer.Typer) -> None:
         threshold = parse_severity_option(fail_on)
         catalog = load_catalog(catalog_files or [])
         sources, scan_documents = split_scan_documents(inputs)
+        if not sources:
+            raise InputError(
+                "only seawall scan results given: add inventory.json or the sources "
+                "(Terraform, manifests, provider exports) whose coverage they prove"
+            )
         scans = read_scan_evidence(scan_documents)
         inventory = build_inventory(sources, {})
+        require_readable_input(inventory, sources, False)
         report = build_coverage(inventory, catalog, scans)
         for message in report.warnings:
             warn(message)

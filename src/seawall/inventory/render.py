@@ -65,6 +65,8 @@ def _cell_text(row: Row, index: int) -> str:
         return f"{party} seawall"
     if cell.verdict == "covered":
         return f"{party} ok"
+    if cell.coverage == "native-partial":
+        return f"{party} GAP(reg)"
     return f"{party} GAP" if cell.coverage != "native-off" else f"{party} GAP(off)"
 
 
@@ -89,11 +91,24 @@ def coverage_table(report: CoverageReport) -> str:
     extra = [
         Text(
             "C customer, S shared, P provider; ok = a native control is active, "
-            "seawall = covered by a seawall scan, GAP(off) = a control exists but is off"
+            "seawall = covered by a seawall scan, GAP(off) = a control exists but is off, "
+            "GAP(reg) = registry scanning is on but an image is in another registry"
         )
     ]
     extra += [Text(f"warning: {w}") for w in report.warnings]
     return _render_console(table, extra)
+
+
+# What covers a cell, as the HTML heat-map spells it in each cell.
+COVERAGE_LABELS = {
+    "native-active": "native control active",
+    "native-partial": "registry scan misses an image",
+    "seawall-scan": "seawall scan",
+    "native-off": "native control off",
+    "native-unknown": "control state unknown",
+    "none": "nothing covers it",
+    "provider": "provider",
+}
 
 
 def coverage_html(report: CoverageReport) -> str:
@@ -112,6 +127,7 @@ def coverage_html(report: CoverageReport) -> str:
         gaps=gap_count(report.rows),
         layers=list(Layer),
         tasks=list(Task),
+        labels=COVERAGE_LABELS,
     )
 
 

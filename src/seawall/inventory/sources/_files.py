@@ -148,3 +148,57 @@ def _load_yaml_python(text: str) -> Any:
         return loader.construct_document(node)  # type: ignore[no-untyped-call]
     finally:
         loader.dispose()  # type: ignore[no-untyped-call]
+
+
+# Attributes that hold credentials in Terraform state and `terraform show -json` output
+# (which prints sensitive values in clear) or provider records: AKS kube configs, GKE
+# masterAuth, keys, passwords. Compared lower-cased without `_` (client_key == clientKey).
+CREDENTIAL_ATTRIBUTES = frozenset(
+    {
+        "kube_config_raw",
+        "kube_admin_config_raw",
+        "client_key",
+        "client_certificate",
+        "client_secret",
+        "password",
+        "admin_password",
+        "private_key",
+        "access_key",
+        "secret_key",
+        "primary_access_key",
+        "secondary_access_key",
+        "primary_connection_string",
+        "secondary_connection_string",
+        "token",
+        "auth_token",
+    }
+)
+_CREDENTIAL_KEYS = frozenset(k.replace("_", "") for k in CREDENTIAL_ATTRIBUTES)
+REDACTED = "<redacted>"
+
+
+def redact_credentials(value: Any) -> Any:
+    """A copy of a resource body with credential attributes replaced by `<redacted>`
+    (an empty or null value stays as it is, so "is it set" is still answerable)."""
+    if isinstance(value, dict):
+        return {
+            k: (
+                REDACTED
+                if str(k).lower().replace("_", "") in _CREDENTIAL_KEYS
+                and v not in (None, "", [], {})
+                else redact_credentials(v)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_credentials(v) for v in value]
+    return value
+
+
+def redacted_record(value: Any) -> Any:
+    """`redact_credentials` for provider records; a record nested too deeply to walk is
+    replaced by a note rather than copied unchecked."""
+    try:
+        return redact_credentials(value)
+    except RecursionError:
+        return {"seawall_note": "record nested too deeply; not kept"}

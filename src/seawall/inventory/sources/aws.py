@@ -32,6 +32,7 @@ from seawall.inventory.sources._cloud import (
     text,
     unique,
 )
+from seawall.inventory.sources._files import redacted_record
 from seawall.model import Asset
 from seawall.progress import progress_bar
 
@@ -415,7 +416,7 @@ class _AwsTransform:
         **properties: Any,
     ) -> Asset:
         props: dict[str, Any] = {k: v for k, v in properties.items() if v is not None}
-        props["raw"] = record.body
+        props["raw"] = redacted_record(record.body)
         props["raw_format"] = record.raw_format
         props["raw_type"] = record.type
         asset = Asset(

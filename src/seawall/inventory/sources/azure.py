@@ -10,7 +10,10 @@ is pure; `load_file` / `collect_live` implement the inventory source contract.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from seawall.inventory.sources._cloud import (
     text,
     unique,
 )
+from seawall.inventory.sources._files import redacted_record
 from seawall.model import Asset
 
 PROVIDER = "azure"
@@ -152,21 +156,40 @@ def collect_live(**options: Any) -> InventoryPart:
     if not subscriptions:
         configured = os.environ.get("SEAWALL_AZURE_SUBSCRIPTIONS", "")
         subscriptions = [s.strip() for s in configured.split(",") if s.strip()]
-    try:
-        client = options.get("azure_client") or _default_client(options)
-        rows = get_resource_graph(client, subscriptions, RESOURCES_QUERY)
-    except Exception as exc:  # a credential failure ends Azure, not the run
-        part = InventoryPart(sources=["live:azure"])
-        part.warnings.append(f"azure: cannot query Resource Graph ({_reason(exc)}); Azure skipped")
-        return part
-    warnings: list[str] = []
-    try:
-        rows += get_resource_graph(client, subscriptions, PRICINGS_QUERY)
-    except Exception as exc:  # Defender pricings need Security Reader; keep the resources
-        warnings.append(f"azure: cannot read Defender pricings ({_reason(exc)})")
+    with _sdk_logging_quiet():
+        try:
+            client = options.get("azure_client") or _default_client(options)
+            rows = get_resource_graph(client, subscriptions, RESOURCES_QUERY)
+        except Exception as exc:  # a credential failure ends Azure, not the run
+            part = InventoryPart(sources=["live:azure"])
+            part.warnings.append(
+                f"azure: cannot query Resource Graph ({_reason(exc)}); Azure skipped"
+            )
+            return part
+        warnings: list[str] = []
+        try:
+            rows += get_resource_graph(client, subscriptions, PRICINGS_QUERY)
+        except Exception as exc:  # Defender pricings need Security Reader; keep the resources
+            warnings.append(f"azure: cannot read Defender pricings ({_reason(exc)})")
     part = transform_azure_resources(rows, source="live:azure")
     part.warnings[:0] = warnings
     return part
+
+
+@contextlib.contextmanager
+def _sdk_logging_quiet() -> Iterator[None]:
+    """Silence the Azure SDK's own log records while collecting.
+
+    DefaultAzureCredential logs every credential it tried as a multi-line WARNING (printed
+    on stderr by logging's last-resort handler); seawall reports the failure as one line.
+    """
+    logger = logging.getLogger("azure")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _default_client(options: dict[str, Any]) -> Any:
@@ -223,7 +246,7 @@ class _AzureTransform:
     ) -> Asset:
         resource_id = asset_id or _lower_id(row.get("id"))
         properties: dict[str, Any] = {k: v for k, v in props.items() if v is not None}
-        properties["raw"] = row
+        properties["raw"] = redacted_record(row)
         properties["raw_format"] = "azure-graph"
         properties["raw_type"] = text(row.get("type")).lower()
         tags = as_dict(row.get("tags"))

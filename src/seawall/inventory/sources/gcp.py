@@ -32,6 +32,7 @@ from seawall.inventory.sources._cloud import (
     text,
     unique,
 )
+from seawall.inventory.sources._files import redacted_record
 from seawall.model import Asset
 from seawall.progress import progress_bar
 
@@ -262,7 +263,7 @@ class _GcpTransform:
         resource = as_dict(record.get("resource"))
         data = as_dict(resource.get("data"))
         properties: dict[str, Any] = {k: v for k, v in props.items() if v is not None}
-        properties["raw"] = record
+        properties["raw"] = redacted_record(record)
         properties["raw_format"] = "gcp-asset"
         properties["raw_type"] = _asset_type(record)
         labels = as_dict(data.get("labels") or as_dict(data.get("metadata")).get("labels"))

@@ -201,11 +201,16 @@ def pod_labels(obj: SourceObject) -> dict[str, str]:
 def container_images(spec: Mapping[str, Any]) -> list[str]:
     images: list[str] = []
     for field in ("initContainers", "containers", "ephemeralContainers"):
-        for container in spec.get(field) or []:
+        containers = spec.get(field)
+        for container in containers if isinstance(containers, list) else []:
             image = container.get("image") if isinstance(container, dict) else None
             if isinstance(image, str) and image not in images:
                 images.append(image)
     return images
+
+
+def _string_map(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def _owned_by_controller(obj: SourceObject) -> bool:
@@ -224,8 +229,10 @@ def _selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) ->
 
 
 def _is_public_service(body: Mapping[str, Any]) -> bool:
-    spec = body.get("spec") or {}
-    annotations = _dig(body, ("metadata", "annotations")) or {}
+    spec = body.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    annotations = _dig(body, ("metadata", "annotations"))
+    annotations = annotations if isinstance(annotations, dict) else {}
     internal = any(
         "internal" in str(key).lower() and str(value).lower() in ("true", "0.0.0.0/0", "yes")
         for key, value in annotations.items()
@@ -278,9 +285,7 @@ def transform_objects(
                 service=service_key,
                 account=cluster,
                 source=source or o.location.path,
-                tags={
-                    str(k): str(v) for k, v in (_dig(o.body, ("metadata", "labels")) or {}).items()
-                },
+                tags=_string_map(_dig(o.body, ("metadata", "labels"))),
                 properties={
                     "container": True,
                     "namespace": namespace,

@@ -14,7 +14,7 @@ from typing import Any
 
 from seawall.errors import InputError
 from seawall.inventory.base import ControlState, InventoryPart
-from seawall.inventory.sources._files import iter_files, read_text
+from seawall.inventory.sources._files import iter_files, read_text, redact_credentials
 from seawall.model import Asset, Location, Relation, SourceObject
 
 _UNRESOLVED = re.compile(r"\$\{")
@@ -22,10 +22,18 @@ _UNRESOLVED = re.compile(r"\$\{")
 # ---------------------------------------------------------------- get: files
 
 
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _module_resources(
     module: dict[str, Any], path: Path, fmt: str, objects: list[SourceObject]
 ) -> None:
-    for resource in module.get("resources") or []:
+    for resource in _as_list(module.get("resources")):
         if not isinstance(resource, dict) or resource.get("mode", "managed") != "managed":
             continue
         rtype = str(resource.get("type", ""))
@@ -34,25 +42,25 @@ def _module_resources(
                 format=fmt,
                 kind=rtype,
                 name=str(resource.get("name", "")),
-                body=resource.get("values") or {},
+                body=_as_dict(resource.get("values")),
                 location=Location(path=str(path)),
                 address=str(resource.get("address") or f"{rtype}.{resource.get('name')}"),
             )
         )
-    for child in module.get("child_modules") or []:
+    for child in _as_list(module.get("child_modules")):
         if isinstance(child, dict):
             _module_resources(child, path, fmt, objects)
 
 
 def _raw_state_resources(data: dict[str, Any], path: Path) -> list[SourceObject]:
     objects: list[SourceObject] = []
-    for resource in data.get("resources") or []:
+    for resource in _as_list(data.get("resources")):
         if not isinstance(resource, dict) or resource.get("mode", "managed") != "managed":
             continue
         rtype = str(resource.get("type", ""))
         name = str(resource.get("name", ""))
         prefix = f"{resource['module']}." if resource.get("module") else ""
-        for instance in resource.get("instances") or []:
+        for instance in _as_list(resource.get("instances")):
             if not isinstance(instance, dict):
                 continue
             key = instance.get("index_key")
@@ -62,7 +70,7 @@ def _raw_state_resources(data: dict[str, Any], path: Path) -> list[SourceObject]
                     format="terraform-state",
                     kind=rtype,
                     name=name,
-                    body=instance.get("attributes") or {},
+                    body=_as_dict(instance.get("attributes")),
                     location=Location(path=str(path)),
                     address=f"{prefix}{rtype}.{name}{suffix}",
                 )
@@ -76,10 +84,10 @@ def read_json_resources(data: Any, path: Path) -> list[SourceObject]:
         raise InputError(f"{path}: not a Terraform JSON document")
     objects: list[SourceObject] = []
     if "planned_values" in data or "resource_changes" in data:
-        root = (data.get("planned_values") or {}).get("root_module") or {}
+        root = _as_dict(_as_dict(data.get("planned_values")).get("root_module"))
         _module_resources(root, path, "terraform-plan", objects)
     elif "values" in data and "format_version" in data:
-        root = (data.get("values") or {}).get("root_module") or {}
+        root = _as_dict(_as_dict(data.get("values")).get("root_module"))
         _module_resources(root, path, "terraform-state", objects)
     elif "resources" in data and "version" in data:
         objects = _raw_state_resources(data, path)
@@ -207,6 +215,8 @@ def _read_file(path: Path) -> tuple[list[SourceObject], list[str]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply") from None
     return read_json_resources(data, path), []
 
 
@@ -230,11 +240,18 @@ def _blocks(value: Any) -> list[dict[str, Any]]:
     return [value] if isinstance(value, dict) else []
 
 
+def _redacted_body(o: SourceObject) -> Any:
+    try:
+        return redact_credentials(o.body)
+    except RecursionError:
+        raise InputError(f"{o.location.path}: {o.address}: values nested too deeply") from None
+
+
 def _json_field(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return None
     return value
 
@@ -714,7 +731,7 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
         images = [i for i in found.images if isinstance(i, str) and i]
         properties: dict[str, Any] = {
             "container": found.container,
-            "raw": o.body,
+            "raw": _redacted_body(o),
             "raw_format": o.format,
             "raw_type": o.kind,
             "address": o.address,
@@ -724,7 +741,10 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
             properties["images"] = images
         if o.kind in ("google_cloud_run_v2_service", "google_cloud_run_service"):
             b = o.body if isinstance(o.body, dict) else {}
-            invoker = f"ref:{o.name}" in public_run or b.get("name") in public_run
+            run_name = b.get("name")
+            invoker = f"ref:{o.name}" in public_run or (
+                isinstance(run_name, str) and run_name in public_run
+            )
             found.public = found.public is not False and invoker
         if o.kind == "google_container_cluster":
             posture = _first((o.body or {}).get("security_posture_config"))
