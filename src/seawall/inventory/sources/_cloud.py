@@ -12,6 +12,7 @@ from typing import Any
 
 from seawall.errors import InputError
 from seawall.inventory.base import InventoryPart
+from seawall.inventory.sources._files import read_text
 from seawall.model import Asset, Relation
 
 MAX_EXPORT_BYTES = 256 * 1024 * 1024  # one provider export file
@@ -36,24 +37,7 @@ def gc_paused() -> Iterator[None]:
 
 def read_export(path: Path, limit: int = MAX_EXPORT_BYTES) -> str:
     """Read an export file (UTF-8, at most `limit` bytes, not a symlink) or raise InputError."""
-    try:
-        if path.is_symlink():
-            raise InputError(f"{path}: refusing to follow a symbolic link")
-        size = path.stat().st_size
-        if size > limit:
-            raise InputError(f"{path}: file is {size} bytes, more than the {limit} allowed")
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    return read_text(path, limit)
 
 
 def parse_json(text: str, where: str) -> Any:
