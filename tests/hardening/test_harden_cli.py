@@ -287,3 +287,29 @@ def test_no_usable_target_writes_nothing_and_exits_2(tmp_path: Path) -> None:
     assert table.returncode == 2
     assert table.stdout == b""
     assert table.stderr.decode().strip() == f"seawall: error: {bad[0]}: no such file or directory"
+
+
+def test_warnings_for_broken_files_never_print_the_password_they_hold(tmp_path: Path) -> None:
+    secret = "Hunter2SuperSecret!"
+    (tmp_path / "open.tf").write_text(
+        f'resource "aws_db_instance" "z" {{\n  password = "{secret}\n}}\n'
+    )
+    (tmp_path / "bare.tf").write_text(
+        f'resource "aws_db_instance" "w" {{\n  password = {secret}\n}}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        f'resource "aws_db_instance" "x" {{\n  password = "{secret}"\n'
+        f'  storage_encrypted = "{secret}"\n  publicly_accessible = ["{secret}"]\n}}\n'
+    )
+    (tmp_path / "plan.tfplan.json").write_text(
+        f'{{"planned_values": {{"password": "{secret}" "x"}}}}'
+    )
+    (tmp_path / "s.yaml").write_text(
+        f'apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\ndata: {{password: "{secret}" : x}}\n'
+    )
+    out = tmp_path / "out.json"
+    done = run_seawall("harden", str(tmp_path), "--format", "json", "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count(b"warning: ") >= 3  # open.tf, bare.tf, s.yaml are named
+    assert secret.encode() not in done.stderr
+    assert secret not in out.read_text()
