@@ -20,7 +20,7 @@ def test_json_document_schema_is_pinned(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["schema"] == "seawall.harden/v1"
     assert sorted(doc) == [
-        "checked_assets", "expired_exceptions", "findings", "generated_at", "policy",
+        "checked_assets", "errors", "expired_exceptions", "findings", "generated_at", "policy",
         "pss_version", "schema", "sources", "summary", "warnings",
     ]  # fmt: skip
     assert doc["pss_version"] == "1.31"
@@ -213,3 +213,103 @@ def test_a_cloud_record_with_wrong_types_is_skipped_by_name() -> None:
         "(TypeError), skipped"
     ]
     assert any(f.rule.startswith("azure-app-") for f in report.findings)
+
+
+def _batch(tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    """A readable manifest and Dockerfile, plus a missing file, a symlink and a FIFO."""
+    import os
+
+    good = tmp_path / "a.yaml"
+    good.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"
+        "spec:\n  containers:\n  - {name: c, image: nginx, securityContext: {privileged: true}}\n"
+    )
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:12\nUSER root\n")
+    (tmp_path / "link.yaml").symlink_to(good)
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would block: must be refused, not read
+    bad = [str(tmp_path / n) for n in ("missing.yaml", "link.yaml", "pipe.yaml")]
+    return good, dockerfile, bad
+
+
+def test_unusable_targets_are_named_and_the_rest_of_the_batch_is_checked(tmp_path: Path) -> None:
+    good, dockerfile, bad = _batch(tmp_path)
+    out = tmp_path / "out.json"
+    done = run_seawall(
+        "harden", str(good), bad[0], str(dockerfile), bad[1], bad[2],
+        "--format", "json", "--output", str(out), "--fail-on", "low",
+    )  # fmt: skip
+    assert done.returncode == 2  # an unusable target outranks --fail-on's 1
+    errors = [line for line in done.stderr.decode().splitlines() if "error" in line]
+    assert errors == [
+        f"seawall: error: {bad[0]}: no such file or directory",
+        f"seawall: error: {bad[1]}: refusing to follow a symbolic link",
+        f"seawall: error: {bad[2]}: not a regular file or directory",
+    ]
+    doc = json.loads(out.read_text())
+    assert doc["errors"] == [
+        {"path": bad[0], "reason": "no such file or directory"},
+        {"path": bad[1], "reason": "refusing to follow a symbolic link"},
+        {"path": bad[2], "reason": "not a regular file or directory"},
+    ]
+    assert doc["sources"] == [str(good), str(dockerfile)]
+    rules = {(f["rule"], f["location"]["path"]) for f in doc["findings"]}
+    assert ("pss-baseline-privileged", str(good)) in rules
+    assert any(path == str(dockerfile) for _, path in rules)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.json")]
+
+
+def test_unusable_target_is_a_sarif_tool_execution_notification(tmp_path: Path) -> None:
+    good, _, bad = _batch(tmp_path)
+    done = run_seawall("harden", str(good), bad[0], "--format", "sarif")
+    assert done.returncode == 2
+    run = json.loads(done.stdout)["runs"][0]
+    assert run["results"]
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    (note,) = invocation["toolExecutionNotifications"]
+    assert note["level"] == "error"
+    assert note["message"]["text"] == f"{bad[0]}: no such file or directory"
+    clean = json.loads(run_seawall("harden", str(good), "--format", "sarif").stdout)
+    assert "invocations" not in clean["runs"][0]
+
+
+def test_no_usable_target_writes_nothing_and_exits_2(tmp_path: Path) -> None:
+    _, _, bad = _batch(tmp_path)
+    out = tmp_path / "out.json"
+    out.write_text("previous run\n")
+    done = run_seawall("harden", *bad, "--format", "json", "--output", str(out))
+    assert done.returncode == 2
+    assert done.stdout == b""
+    assert out.read_text() == "previous run\n"  # untouched
+    assert done.stderr.decode().count("seawall: error: ") == 3
+    table = run_seawall("harden", bad[0])
+    assert table.returncode == 2
+    assert table.stdout == b""
+    assert table.stderr.decode().strip() == f"seawall: error: {bad[0]}: no such file or directory"
+
+
+def test_warnings_for_broken_files_never_print_the_password_they_hold(tmp_path: Path) -> None:
+    secret = "Hunter2SuperSecret!"
+    (tmp_path / "open.tf").write_text(
+        f'resource "aws_db_instance" "z" {{\n  password = "{secret}\n}}\n'
+    )
+    (tmp_path / "bare.tf").write_text(
+        f'resource "aws_db_instance" "w" {{\n  password = {secret}\n}}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        f'resource "aws_db_instance" "x" {{\n  password = "{secret}"\n'
+        f'  storage_encrypted = "{secret}"\n  publicly_accessible = ["{secret}"]\n}}\n'
+    )
+    (tmp_path / "plan.tfplan.json").write_text(
+        f'{{"planned_values": {{"password": "{secret}" "x"}}}}'
+    )
+    (tmp_path / "s.yaml").write_text(
+        f'apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\ndata: {{password: "{secret}" : x}}\n'
+    )
+    out = tmp_path / "out.json"
+    done = run_seawall("harden", str(tmp_path), "--format", "json", "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count(b"warning: ") >= 3  # open.tf, bare.tf, s.yaml are named
+    assert secret.encode() not in done.stderr
+    assert secret not in out.read_text()

@@ -86,9 +86,28 @@ def harden_command(
             )
     else:
         report = harden(targets, policy=loaded_policy, pss_version=version)
+    _print_errors(report.errors)
     _print_warnings(report.warnings)
+    if report.errors and not report.sources:
+        raise typer.Exit(2)  # no target was usable: nothing to report, nothing written
     write_output(render(report, fmt), output)
+    if report.errors:
+        raise typer.Exit(2)  # an unusable target outranks --fail-on
     raise typer.Exit(int(exit_code_for(report.findings, threshold)))
+
+
+def _one_line(text: str) -> str:
+    """`text` with control characters escaped, so a hostile file name stays on one line."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def _print_errors(errors: list[dict[str, str]]) -> None:
+    """One `seawall: error: <path>: <reason>` line per unusable target on stderr."""
+    if errors:
+        sys.stderr.write(
+            "".join(f"seawall: error: {_one_line(e['path'])}: {e['reason']}\n" for e in errors)
+        )
+        sys.stderr.flush()
 
 
 def _print_warnings(messages: list[str]) -> None:
@@ -150,8 +169,32 @@ def render(report: Any, fmt: str) -> str:
     if fmt == "sarif":
         from seawall.report.sarif import render_sarif
 
-        return to_json(render_sarif(report.findings, host_paths=True)).decode()
+        sarif = render_sarif(report.findings, host_paths=True)
+        if report.errors:
+            sarif["runs"][0]["invocations"] = [_sarif_invocation(report.errors)]
+        return to_json(sarif).decode()
     return _table(report)
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return Path(path).as_uri() if Path(path).is_absolute() else quote(Path(path).as_posix())
+
+
+def _sarif_invocation(errors: list[dict[str, str]]) -> dict[str, Any]:
+    """A SARIF invocation naming each unusable target in a toolExecutionNotification."""
+    return {
+        "executionSuccessful": False,
+        "toolExecutionNotifications": [
+            {
+                "level": "error",
+                "message": {"text": f"{e['path']}: {e['reason']}"},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e["path"])}}}],
+            }
+            for e in errors
+        ],
+    }
 
 
 def document(report: Any) -> dict[str, Any]:
@@ -179,6 +222,7 @@ def document(report: Any) -> dict[str, Any]:
         },
         "findings": report.findings,
         "warnings": report.warnings,
+        "errors": report.errors,
         "expired_exceptions": report.expired_exceptions,
         "checked_assets": report.checked_assets,
     }

@@ -3,7 +3,9 @@ normalised targets, running the rules and applying the organisation's policy."""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +72,35 @@ class Collected:
     stats: ScanStats = field(default_factory=ScanStats)
     sources: list[str] = field(default_factory=list)
     read: set[str] = field(default_factory=set)  # files this run read itself
+    # targets given by the user that could not be used at all: {path, reason}
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def unusable_reason(path: Path) -> str | None:
+    """Why a target given by the user cannot be read at all, or None when it can."""
+    if path.is_symlink():
+        return "refusing to follow a symbolic link"
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file or directory"
+    except OSError as exc:
+        return f"cannot read ({exc.strerror or type(exc).__name__})"
+    if stat.S_ISDIR(mode):
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as exc:
+            return f"cannot read directory ({exc.strerror or type(exc).__name__})"
+        return None
+    if not stat.S_ISREG(mode):
+        return "not a regular file or directory"
+    try:  # open without following a link swapped in since the check, and without blocking
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        return f"cannot read ({exc.strerror or type(exc).__name__})"
+    os.close(fd)
+    return None
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -358,16 +389,17 @@ def collect(
 ) -> Collected:
     """Targets from every path; unreadable parts become warnings (named, counted, skipped).
 
-    Raises InputError only when a path given by the user does not exist or is unusable.
+    A path given by the user that does not exist, is a symbolic link or cannot be read is
+    recorded in `errors` ({path, reason}) and the batch goes on with the other paths.
     `on_file` is called after each file is read (progress display).
     """
     collected = Collected()
     tf_kinds = terraform_kinds(extra_kinds)
     for path in paths:
-        if path.is_symlink():
-            raise InputError(f"{path}: refusing to follow a symbolic link")
-        if not path.exists():
-            raise InputError(f"{path}: no such file or directory")
+        reason = unusable_reason(path)
+        if reason is not None:
+            collected.errors.append({"path": str(path), "reason": reason})
+            continue
         collected.sources.append(str(path))
         root = _root_name(path)
         if path.is_dir():
@@ -476,6 +508,8 @@ class HardenReport:
     policy: str | None = None
     expired_exceptions: list[dict[str, Any]] = field(default_factory=list)
     checked_assets: list[str] = field(default_factory=list)
+    # targets given by the user that could not be used at all: {path, reason}
+    errors: list[dict[str, str]] = field(default_factory=list)
 
 
 def harden(
@@ -541,4 +575,5 @@ def harden_targets(
         policy=policy.source if policy else None,
         expired_exceptions=expired,
         checked_assets=sorted({t.asset for t in collected.targets}),
+        errors=list(collected.errors),
     )
