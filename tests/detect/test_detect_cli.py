@@ -71,7 +71,9 @@ def test_k8saudit_json_report_is_pinned() -> None:
         "bad_lines",
         "rule_errors",
         "baseline",
+        "errors",
     }
+    assert doc["errors"] == []
     assert doc["source"] == "k8saudit"
     assert doc["rules_files"] == [str(RULES / "k8s_audit_rules.yaml")]
     assert doc["bad_lines"] == doc["rule_errors"] == []
@@ -656,3 +658,39 @@ def test_falco_and_sysdig_json_events_run_syscall_rules(tmp_path: Path) -> None:
             ("Reverse Shell Port", "nc -> 4444"),
         ]
         assert doc["findings"][0]["asset"] == "k8s:cluster/prod/pod/web-7d4b9c-x2x9z"  # type: ignore[index]
+
+
+def test_unreadable_files_in_a_batch_are_reported_and_the_rest_still_evaluated(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "missing.log"
+    a, b = K8S / "attach_pod.json", K8S / "create_nginx_pod_privileged.json"
+    out = tmp_path / "out.json"
+    base = ("detect", "--rules", str(RULES / "k8s_audit_rules.yaml"), "--source", "k8saudit")
+    proc = run_seawall(
+        *base, str(a), str(missing), str(b), str(tmp_path), "--format", "json",
+        "--output", str(out), "--fail-on", "low",
+    )  # fmt: skip
+    # exit 2 (an input could not be read) outranks --fail-on's 1
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip().splitlines() == [
+        f"seawall: error: {missing}: cannot read event file (No such file or directory)",
+        f"seawall: error: {tmp_path}: cannot read event file (Is a directory)",
+    ]
+    doc = json.loads(out.read_text())
+    assert doc["summary"]["events"] == 2  # both readable files were evaluated
+    assert {f["rule"] for f in doc["findings"]} == {"Attach/Exec Pod", "Create Privileged Pod"}
+    assert doc["errors"] == [
+        {"input": str(missing), "reason": "cannot read event file (No such file or directory)"},
+        {"input": str(tmp_path), "reason": "cannot read event file (Is a directory)"},
+    ]
+    # the table names the unreadable files too
+    table = run_seawall(*base, str(a), str(missing))
+    assert table.returncode == 2
+    assert "1 unreadable file(s)" in table.stdout.decode()
+    # every file unreadable: one line each, exit 2, nothing written
+    out.unlink()
+    proc = run_seawall(*base, str(missing), str(tmp_path), "--output", str(out))
+    assert proc.returncode == 2
+    assert len(proc.stderr.decode().strip().splitlines()) == 2
+    assert not out.exists()

@@ -7,6 +7,7 @@ import json
 import signal
 from pathlib import Path
 
+import pytest
 from detect_serve_helpers import start_server
 from seawall_testlib import DATA, REPO
 
@@ -98,3 +99,48 @@ def test_a_dead_webhook_sink_is_counted_not_fatal_and_cluster_names_assets(
     assert b"S3CRET" not in err
     [finding] = [json.loads(line) for line in sink.read_text().splitlines()]
     assert finding["asset"] == "k8s:prod-eu/default/pods/nginx-deployment-5cdcc99dbf-rgw6z"
+
+
+def test_connections_beyond_the_limit_wait_and_none_is_lost() -> None:
+    import socket
+    import time
+
+    single = (K8S / "attach_pod.json").read_bytes().splitlines()[0]
+    request = (
+        b"POST /k8s-audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(single)).encode() + b"\r\n\r\n" + single
+    )
+    server, port = start_server(
+        REPO, "--rules", str(RULES), "--max-connections", "2", "--read-timeout", "3"
+    )
+    clients = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(2)]
+    try:
+        for client in clients:  # two keep-alive connections hold both slots
+            client.sendall(request)
+            assert client.recv(65536).startswith(b"HTTP/1.1 200")
+        # more clients than the limit: they connect, but wait unanswered for a free slot
+        waiting = [socket.create_connection(("127.0.0.1", port), timeout=1) for _ in range(3)]
+        for client in waiting:
+            client.sendall(request)
+        with pytest.raises(TimeoutError):
+            waiting[0].recv(65536)
+        clients[0].close()  # a slot frees: the waiting clients are served, one after another
+        for client in waiting:
+            client.settimeout(30)
+            assert client.recv(65536).startswith(b"HTTP/1.1 200")
+            client.close()
+        # an idle keep-alive connection is dropped after --read-timeout, freeing its slot
+        started = time.monotonic()
+        clients[1].settimeout(30)
+        assert clients[1].recv(65536) == b""
+        assert time.monotonic() - started < 10
+        stats = _get(port, "/stats")
+        assert stats["received"] == stats["evaluated"] == 5
+        assert stats["bad_requests"] == 0
+    finally:
+        for client in clients:
+            client.close()
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    assert server.returncode == 0
+    assert "received 5 events, evaluated 5" in err.decode()

@@ -192,10 +192,13 @@ def run_command(
         cluster=cluster,
     )
     report = run_detect(options, files, open_events)
+    if report.errors and len(report.errors) == len(files):
+        raise typer.Exit(2)  # no file could be read: each has its error line, nothing written
     from seawall.detect.runner import render
 
     render(report, format, output)
-    raise typer.Exit(int(exit_code_for(report.findings, severity)))
+    # an unreadable input file (its error line is on stderr) outranks --fail-on's 1
+    raise typer.Exit(2 if report.errors else int(exit_code_for(report.findings, severity)))
 
 
 @detect_app.command("serve")
@@ -212,6 +215,16 @@ def serve_command(
     strict: Annotated[bool, typer.Option("--strict")] = False,
     dedupe: Annotated[str | None, typer.Option("--dedupe")] = None,
     cluster: ClusterOpt = None,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections", help="Connections served at once; more wait (default 64)."
+        ),
+    ] = 64,
+    read_timeout: Annotated[
+        float,
+        typer.Option("--read-timeout", help="Seconds a stalled or idle client is kept (30)."),
+    ] = 30.0,
 ) -> None:
     """Receive Kubernetes audit webhook POSTs on /k8s-audit and evaluate them live."""
     from seawall.detect.server import serve
@@ -224,6 +237,8 @@ def serve_command(
         strict=strict,
         dedupe=dedupe,
         cluster=cluster,
+        max_connections=max_connections,
+        read_timeout=read_timeout,
     )
 
 

@@ -12,6 +12,7 @@ from typing import IO, Any
 
 import msgspec
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -31,7 +32,7 @@ from seawall.detect.falco.rules import RuleProblem, RuleSet, load_rules_files
 from seawall.detect.sources import SOURCE_MODULES, get_source, k8saudit
 from seawall.errors import InputError
 from seawall.model import Finding
-from seawall.progress import progress_bar, warn
+from seawall.progress import progress_bar, stderr, warn
 from seawall.report.output import to_json, write_output
 
 Opener = Callable[[Path], AbstractContextManager[IO[bytes]]]
@@ -67,6 +68,7 @@ class DetectReport:
     suppressed: int
     baseline: dict[str, Any] | None = None
     webhook_failures: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -88,6 +90,7 @@ class DetectReport:
                 for p in self.rule_errors
             ],
             "baseline": self.baseline,
+            "errors": self.errors,
         }
 
 
@@ -195,12 +198,20 @@ def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> Det
         enforcer = Enforcer(options.source, Profiles.load(options.profile), str(options.profile))
     result = StreamResult()
     alerts: list[Alert] = []
+    errors: list[dict[str, str]] = []
     with progress_bar(bytes_mode=True) as bar:
         for path in files:
-            with opener(path) as stream:
-                _evaluate_file(
-                    engine, stream, path, result, alerts, bar, deduper, drift, enforcer, learner
-                )
+            try:
+                with opener(path) as stream:
+                    _evaluate_file(
+                        engine, stream, path, result, alerts, bar, deduper, drift, enforcer, learner
+                    )
+            except (InputError, OSError) as exc:  # one unreadable file: report it, go on
+                reason = _reason(path, exc)
+                errors.append({"input": str(path), "reason": reason})
+                report_error(f"{path}: {reason}")
+    if errors and len(errors) == len(files):  # nothing was read: nothing to report or learn
+        return _unread_report(options, engine, errors)
     if result.events == 0 and result.bad_lines:
         name, first = result.bad_lines[0]
         raise InputError(
@@ -260,6 +271,42 @@ def run_detect(options: DetectOptions, files: list[Path], opener: Opener) -> Det
         suppressed=deduper.total_suppressed,
         baseline=baseline_doc,
         webhook_failures=failures,
+        errors=errors,
+    )
+
+
+def _reason(path: Path, exc: Exception) -> str:
+    """The message of an input error without its leading `<file>: `."""
+    if isinstance(exc, OSError) and not isinstance(exc, InputError):
+        return f"cannot read event file ({exc.strerror or exc})"
+    message = str(exc)
+    prefix = f"{path}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+def report_error(message: str) -> None:
+    """One `seawall: error: ...` line on stderr (as the CLI prints fatal input errors)."""
+    stderr.print(
+        f"[red]seawall: error:[/red] {escape(message)}",
+        highlight=False,
+        markup=True,
+        soft_wrap=True,
+    )
+
+
+def _unread_report(
+    options: DetectOptions, engine: Engine, errors: list[dict[str, str]]
+) -> DetectReport:
+    return DetectReport(
+        source=options.source,
+        rules_files=[str(p) for p in options.rules],
+        rules_loaded=engine.rule_count,
+        findings=[],
+        events=0,
+        bad_lines=[],
+        rule_errors=engine.problems,
+        suppressed=0,
+        errors=errors,
     )
 
 
@@ -284,6 +331,8 @@ def render_table(report: DetectReport) -> str:
         f"{len(report.bad_lines)} bad lines, {report.suppressed} suppressed, "
         f"{report.rules_loaded} rules ({len(report.rule_errors)} with errors)"
     )
+    if report.errors:
+        summary += f", {len(report.errors)} unreadable file(s)"
     console.print(summary)
     return buffer.getvalue()
 

@@ -36,6 +36,8 @@ from seawall.errors import InputError
 from seawall.report.output import to_json
 
 WEBHOOK_QUEUE = 10_000  # alerts waiting for a webhook sink; more are dropped and counted
+MAX_CONNECTIONS = 64  # connections served at once; more wait in the listen backlog
+READ_TIMEOUT = 30.0  # seconds a client may stall mid-request or idle before it is dropped
 MAX_BODY = 12 * 1024 * 1024  # the k8saudit plugin's webhookMaxBatchSize default
 PATH = "/k8s-audit"
 
@@ -175,11 +177,54 @@ def _json_lines(body: bytes) -> list[dict[str, Any]] | None:
     return events
 
 
-def _handler(detector: Detector) -> type[BaseHTTPRequestHandler]:
+class BoundedServer(ThreadingHTTPServer):
+    """A threading HTTP server that serves at most `max_connections` connections at once.
+
+    When all slots are busy the accept loop waits for one to free, so further clients wait
+    in the kernel's listen backlog (not in threads of ours); every accepted connection is
+    served to the end, none is dropped for lack of a slot.
+    """
+
+    daemon_threads = False
+    block_on_close = True
+    request_queue_size = 128  # the listen backlog: where clients wait for a free slot
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        super().__init__(address, handler)
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self.stopping = threading.Event()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        while not self._slots.acquire(timeout=0.2):
+            if self.stopping.is_set():  # shutting down: don't start new work
+                self.shutdown_request(request)
+                return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+def _handler(
+    detector: Detector, read_timeout: float = READ_TIMEOUT
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "seawall-detect"
         protocol_version = "HTTP/1.1"
-        timeout = 30  # seconds a client may stall mid-request before it is dropped
+        timeout = read_timeout  # a client stalling mid-request or idling is dropped
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: no request logs
             return
@@ -257,9 +302,15 @@ def serve(
     strict: bool = False,
     dedupe: str | None = None,
     cluster: str | None = None,
+    max_connections: int = MAX_CONNECTIONS,
+    read_timeout: float = READ_TIMEOUT,
 ) -> Counters:
     """Run the webhook until SIGTERM/SIGINT; returns the final counters."""
     host, port = _parse_listen(listen)
+    if max_connections < 1:
+        raise InputError(f"--max-connections {max_connections}: must be at least 1")
+    if not read_timeout > 0:
+        raise InputError(f"--read-timeout {read_timeout}: must be more than 0 seconds")
     engine, _ = build_engine("k8saudit", rules, rule_matching, strict, cluster)
     try:
         window = parse_duration(dedupe) if dedupe else 0.0
@@ -268,22 +319,21 @@ def serve(
     opened = [Sink(spec) for spec in sinks]
     detector = Detector(engine=engine, sinks=opened, deduper=Deduper(window))
     try:
-        server = ThreadingHTTPServer((host, port), _handler(detector))
+        server = BoundedServer((host, port), _handler(detector, read_timeout), max_connections)
     except OSError as exc:
         for sink in opened:
             sink.close()
         raise InputError(f"--listen {listen}: cannot listen ({exc.strerror})") from None
-    server.daemon_threads = False
-    server.block_on_close = True  # type: ignore[attr-defined]
     bound_host, bound_port = server.server_address[:2]
 
     def stop(signum: int, frame: Any) -> None:
+        server.stopping.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     print(
         f"seawall detect: listening on http://{bound_host!s}:{bound_port}{PATH} "
-        f"({engine.rule_count} rules)",
+        f"({engine.rule_count} rules, at most {max_connections} connections)",
         file=sys.stderr,
         flush=True,
     )
