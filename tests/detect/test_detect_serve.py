@@ -6,6 +6,7 @@ import http.client
 import json
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from detect_serve_helpers import start_server
@@ -101,6 +102,28 @@ def test_a_dead_webhook_sink_is_counted_not_fatal_and_cluster_names_assets(
     assert finding["asset"] == "k8s:prod-eu/default/pods/nginx-deployment-5cdcc99dbf-rgw6z"
 
 
+def _read_response(client: Any) -> bytes:
+    """One whole HTTP response (headers and Content-Length body), however TCP splits it."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = client.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        chunk = client.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 def test_connections_beyond_the_limit_wait_and_none_is_lost() -> None:
     import socket
     import time
@@ -117,7 +140,7 @@ def test_connections_beyond_the_limit_wait_and_none_is_lost() -> None:
     try:
         for client in clients:  # two keep-alive connections hold both slots
             client.sendall(request)
-            assert client.recv(65536).startswith(b"HTTP/1.1 200")
+            assert _read_response(client).startswith(b"HTTP/1.1 200")
         # more clients than the limit: they connect, but wait unanswered for a free slot
         waiting = [socket.create_connection(("127.0.0.1", port), timeout=1) for _ in range(3)]
         for client in waiting:
@@ -127,7 +150,7 @@ def test_connections_beyond_the_limit_wait_and_none_is_lost() -> None:
         clients[0].close()  # a slot frees: the waiting clients are served, one after another
         for client in waiting:
             client.settimeout(30)
-            assert client.recv(65536).startswith(b"HTTP/1.1 200")
+            assert _read_response(client).startswith(b"HTTP/1.1 200")
             client.close()
         # an idle keep-alive connection is dropped after --read-timeout, freeing its slot
         started = time.monotonic()
