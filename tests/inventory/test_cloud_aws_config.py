@@ -50,12 +50,17 @@ def test_fargate_service_runs_its_task_definition_images_with_task_role() -> Non
 
 def test_guardduty_features_become_control_states_for_the_region() -> None:
     part = aws.load_file(ESTATE)
-    states = {c.control: c.status for c in part.controls}
-    assert {c.scope for c in part.controls} == {f"aws:{ACCOUNT}/{REGION}"}
+    states = {c.control: c.status for c in part.controls if c.scope == f"aws:{ACCOUNT}/{REGION}"}
+    cluster = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/payments"
+    # the payments cluster has no GuardDutyManaged=true tag: its Fargate service has no agent
+    assert {c.scope: c.status for c in part.controls if c.scope.startswith("arn:")} == {
+        cluster: "off",
+        FARGATE_SERVICE: "off",
+    }
     assert states == {
         "aws.guardduty-eks-audit-logs": "on",
         "aws.guardduty-eks-runtime": "on",
-        "aws.guardduty-ecs-runtime": "unknown",  # runtime on, Fargate agent not managed
+        "aws.guardduty-ecs-runtime": "unknown",  # runtime on, agent automation off: per cluster
         "aws.guardduty-ec2-runtime": "unknown",
         "aws.guardduty-lambda-network": "off",
     }

@@ -127,6 +127,15 @@ def estate(moto_endpoint: str) -> dict[str, str]:
             }
         },
     )["service"]["serviceArn"]
+    # account-level Fargate agent management is on below: this cluster opts out by tag
+    ecs.create_cluster(clusterName="no-agent", tags=[{"key": "GuardDutyManaged", "value": "false"}])
+    opted_out = ecs.create_service(
+        cluster="no-agent",
+        serviceName="batch-api",
+        taskDefinition="api",
+        desiredCount=1,
+        launchType="FARGATE",
+    )["service"]["serviceArn"]
     on_ec2 = ecs.create_service(
         cluster="apps",
         serviceName="worker",
@@ -192,6 +201,7 @@ def estate(moto_endpoint: str) -> dict[str, str]:
         "cluster": cluster,
         "ecs_cluster": ecs_cluster,
         "fargate": fargate,
+        "opted_out": opted_out,
         "ec2": on_ec2,
         "function": fn,
         "job": job,
@@ -260,6 +270,20 @@ def test_live_controls_from_guardduty_and_inspector2(aws_env: str, estate: dict[
     assert states["aws.inspector-lambda"] == "on"
     assert states["aws.inspector-ec2"] == "off"
     assert states["aws.securityhub"] == "on"
+
+
+def test_live_cluster_tag_guardduty_managed_false_opts_fargate_out(
+    aws_env: str, estate: dict[str, str]
+) -> None:
+    part = aws.collect_live()
+    ecs = {c.scope: c for c in part.controls if c.control == "aws.guardduty-ecs-runtime"}
+    assert ecs[f"aws:{ACCOUNT}/{REGION}"].status == "on"
+    assert estate["fargate"] not in ecs  # untagged cluster: the account-level "on" holds
+    opted_out = ecs[estate["opted_out"]]
+    assert opted_out.status == "off"
+    assert opted_out.details["reason"] == "cluster tagged GuardDutyManaged=false"
+    cluster = {a.id: a for a in part.assets}[opted_out.details["cluster"]]
+    assert cluster.tags == {"GuardDutyManaged": "false"}  # describe_clusters include=TAGS
 
 
 def test_services_moto_lacks_become_warnings_not_failures(

@@ -146,7 +146,8 @@ def test_cells_say_what_covers_them(coverage: dict[str, Any]) -> None:
         "gcp.artifact-analysis": "off",
     }
     fargate = rows["payments-api"]["cells"][2]
-    assert fargate["coverage"] == "native-unknown"  # GuardDuty ECS runtime status unknown
+    # runtime monitoring on, Fargate agent automation off, cluster not tagged GuardDutyManaged
+    assert fargate["coverage"] == "native-off"
     apprunner = rows["orders-web"]["cells"][2]
     assert apprunner["coverage"] == "none" and apprunner["controls"] == []
     assert rows["orders-web"]["cells"][4]["verdict"] == "provider"

@@ -18,6 +18,7 @@ import msgspec
 
 from seawall.errors import InputError, SeawallError
 from seawall.inventory.base import ControlState, InventoryPart
+from seawall.inventory.fargate import fargate_agent_controls
 from seawall.inventory.sources import SOURCE_MODULES
 from seawall.inventory.sources._files import iter_files, read_text
 from seawall.model import Asset, Relation
@@ -234,6 +235,8 @@ def build_inventory(
             progress.advance(task)
     parts.extend(_live_parts(live_options or {}, modules))
     merged = merge_parts(parts)
+    # a cluster's tags and the detector may come from different sources: decide once merged
+    merged = merge_parts([merged, InventoryPart(controls=fargate_agent_controls(merged))])
     return Inventory(
         generated_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         sources=merged.sources,

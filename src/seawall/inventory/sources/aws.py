@@ -19,6 +19,7 @@ import msgspec
 
 from seawall.errors import InputError
 from seawall.inventory.base import ControlState, InventoryPart
+from seawall.inventory.fargate import fargate_agent_controls
 from seawall.inventory.sources._cloud import (
     PartBuilder,
     as_dict,
@@ -179,7 +180,8 @@ def get_ecs(client: Any) -> list[tuple[str, dict[str, Any]]]:
     task_definitions: set[str] = set()
     for start in range(0, len(cluster_arns), 100):
         batch = cluster_arns[start : start + 100]
-        for cluster in client.describe_clusters(clusters=batch)["clusters"]:
+        # TAGS: GuardDutyManaged=true|false decides the Fargate runtime agent per cluster
+        for cluster in client.describe_clusters(clusters=batch, include=["TAGS"])["clusters"]:
             records.append(("AWS::ECS::Cluster", cluster))
     for cluster_arn in cluster_arns:
         service_arns = _paginate(client, "list_services", "serviceArns", cluster=cluster_arn)
@@ -914,7 +916,18 @@ class _AwsTransform:
                 if state == "unknown"
                 else ""
             )
-            self.control(record, control, state, detector=detector, reason=why)
+            extra: dict[str, str] = {}
+            if control == "aws.guardduty-ecs-runtime":  # decided per cluster by fargate.py
+                extra = {
+                    "runtime_monitoring": "on" if runtime else "off",
+                    "agent_management": "on" if agent("ECS_FARGATE_AGENT_MANAGEMENT") else "off",
+                }
+                if state == "unknown" and not reason:
+                    why = (
+                        "runtime monitoring on, ECS Fargate agent management off: only clusters "
+                        "tagged GuardDutyManaged=true get the agent"
+                    )
+            self.control(record, control, state, detector=detector, reason=why, **extra)
 
     def securityhub_hub(self, record: AwsRecord) -> None:
         absent = text(pick(record.body, "status")).upper() == "NONE"
@@ -948,4 +961,6 @@ class _AwsTransform:
 
 def transform_aws_records(records: list[AwsRecord], source: str = "") -> InventoryPart:
     """Assets, relations and control states from raw AWS records (pure)."""
-    return _AwsTransform(records, source).run()
+    part = _AwsTransform(records, source).run()
+    part.controls.extend(fargate_agent_controls(part))
+    return part

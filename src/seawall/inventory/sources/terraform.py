@@ -14,6 +14,7 @@ from typing import Any
 
 from seawall.errors import InputError
 from seawall.inventory.base import ControlState, InventoryPart
+from seawall.inventory.fargate import fargate_agent_controls
 from seawall.inventory.sources._files import iter_files, read_text, redact_credentials
 from seawall.model import Asset, Location, Relation, SourceObject
 
@@ -671,9 +672,19 @@ def _controls(obj: SourceObject, provider: str, account: str | None) -> list[Con
                 on = status == "on" and (agents.get(agent, name == "EKS_RUNTIME_MONITORING"))
                 if name == "EKS_RUNTIME_MONITORING" and control != "aws.guardduty-eks-runtime":
                     continue
+                details: dict[str, str] = {}
+                if control == "aws.guardduty-ecs-runtime":  # decided per cluster by fargate.py
+                    details = {
+                        "runtime_monitoring": status,
+                        "agent_management": "on" if agents.get(agent) else "off",
+                    }
                 states.append(
                     ControlState(
-                        control=control, scope=scope, status="on" if on else "off", source=source
+                        control=control,
+                        scope=scope,
+                        status="on" if on else "off",
+                        source=source,
+                        details=details,
                     )
                 )
     elif obj.kind == "aws_inspector2_enabler":
@@ -829,6 +840,7 @@ def transform_resources(objects: Iterable[SourceObject], *, root: str = "") -> I
             part.relations.append(
                 Relation(source=source_id, kind="uses-identity", target=f"gcp-sa:{service_account}")
             )
+    part.controls.extend(fargate_agent_controls(part))
     return part
 
 
