@@ -233,7 +233,7 @@ def _scan_with(
     warnings: list[str] = list(suppressions.warnings)
     if info["age_days"] is not None and info["age_days"] > DB_MAX_AGE.days:
         warnings.append(
-            f"the advisory database is {info['age_days']:.0f} days old (built {info['built']}); "
+            f"the advisory database is {int(info['age_days'])} days old (built {info['built']}); "
             "run `seawall db update`"
         )
     target, packages, catalog_warnings = _packages_from_target(options)
