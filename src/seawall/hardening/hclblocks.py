@@ -6,8 +6,8 @@ at. This scanner finds top-level `resource "TYPE" "NAME" {` blocks (skipping str
 nested `${...}` interpolation, heredocs and comments to find each block's closing brace)
 and blanks every other line, so line numbers stay those of the original file. If the
 scan is unsure (unbalanced braces), the caller parses the whole text. The rest of the file
-is still run through the parser's grammar (no tree transformation, the costly half) so
-that HCL which does not parse is reported wherever the error is.
+is still checked for syntax (hclcheck.py's fast check, then the parser's grammar wherever
+that check is unsure) so that HCL which does not parse is reported wherever the error is.
 """
 
 from __future__ import annotations
@@ -117,6 +117,10 @@ def relevant_text(text: str, kinds: Iterable[str] | frozenset[str]) -> str | Non
 
 def hcl_syntax_error(text: str, path: Path) -> str | None:
     """None if `text` is valid HCL, else a one-line `path:line: HCL parse error (...)`."""
+    from seawall.hardening.hclcheck import plausible_hcl
+
+    if plausible_hcl(text):  # fast and conservative; anything it is unsure of goes to Lark
+        return None
     import hcl2  # python-hcl2: a Lark grammar, slow to import
 
     from seawall.inventory.sources.terraform import hcl_error_warning
