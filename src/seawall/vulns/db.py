@@ -277,7 +277,7 @@ class AdvisoryDB:
             if name not in spellings:
                 spellings.append(name)
         wanted = list(asked)
-        out: dict[str, list[AffectedPackage]] = {}
+        by_name: dict[str, list[AffectedPackage]] = {}
         decode = _AFFECTED_DECODER.decode
         with _gc_paused():
             for start in range(0, len(wanted), _BATCH):
@@ -288,9 +288,17 @@ class AdvisoryDB:
                     (key, *chunk),
                 )
                 for name, data in rows:
-                    row = decode(data)
-                    for spelling in asked[name]:
-                        out.setdefault(spelling, []).append(row)
+                    found = by_name.get(name)
+                    if found is None:
+                        by_name[name] = found = []
+                    found.append(decode(data))
+        # every spelling of a stored name gets the same (read-only) list of rows
+        out: dict[str, list[AffectedPackage]] = {}
+        for name, spellings in asked.items():
+            found = by_name.get(name)
+            if found is not None:
+                for spelling in spellings:
+                    out[spelling] = found
         return out
 
     def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:

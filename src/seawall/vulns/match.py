@@ -355,12 +355,21 @@ def _match_packages(
         hits: list[_Hit] = []
         not_affected: set[str] = set()
         seen: set[int] = set()  # the same row found under two names
+        walked: set[int] = set()  # the same row list returned for two spellings
+        is_os = package.type in OS_TYPES
         for eco in ecosystems:
             rows = found.get(eco, {})
             for name in names:
-                is_source = package.type in OS_TYPES and name != package.name
+                listed = rows.get(name)
+                if not listed:
+                    continue
+                if id(listed) in walked:
+                    continue  # every row in it is already in `seen`
+                walked.add(id(listed))
+                is_source = is_os and name != package.name
                 installed = _installed(package, source=is_source)
-                for affected in rows.get(name, ()):
+                matched_by = "source" if is_source else "binary"
+                for affected in listed:
                     row_id = id(affected)
                     if row_id in seen:
                         continue
@@ -368,21 +377,32 @@ def _match_packages(
                     if affected.status == "not-affected":
                         not_affected.add(affected.advisory_id)
                         continue
+                    fixed: str | None
                     try:
-                        hit = evaluate_affected(installed, affected, key)
+                        ranges = affected.ranges
+                        events = ranges[0].events if len(ranges) == 1 else ()
+                        if (
+                            len(events) == 2
+                            and not affected.versions
+                            and ranges[0].type in _EVALUATED
+                            and events[0].kind == "introduced"
+                            and events[1].kind == "fixed"
+                        ):
+                            # the common shape (see evaluate_range), without building a hit
+                            mine = key(installed)
+                            low, high = events[0].version, events[1].version
+                            if (low != "0" and mine < key(low)) or not mine < key(high):
+                                continue
+                            fixed = high
+                        else:
+                            hit = evaluate_affected(installed, affected, key)
+                            if hit is None:
+                                continue
+                            fixed = hit.fixed
                     except (TypeError, ValueError):
                         stats.incomparable += 1
                         continue
-                    if hit is not None:
-                        hits.append(
-                            _Hit(
-                                package=package,
-                                affected=affected,
-                                fixed=hit.fixed,
-                                installed=installed,
-                                matched_by="source" if is_source else "binary",
-                            )
-                        )
+                    hits.append(_Hit(package, affected, fixed, installed, matched_by))
         if hits or not_affected:
             groups.append(_Group(package=package, hits=hits, ids=not_affected))
 
@@ -391,28 +411,35 @@ def _match_packages(
     advisory_ids = {h.affected.advisory_id for g in groups for h in g.hits}
     advisories = _advisory_map(db.advisories(sorted(advisory_ids))) if advisory_ids else {}
     kev = set(db.kev_ids())
+    id_sets = _id_sets(advisory_ids, advisories)
     findings: list[Finding] = []
     for group in groups:
         key = key_cache[_ecosystem_base(group.package.ecosystem)]
-        findings.extend(_merge_group(group, advisories, kev, asset, key, stats))
+        findings.extend(_merge_group(group, advisories, kev, asset, key, stats, id_sets))
     findings.sort(
         key=lambda f: (-_RANK_OF_VALUE[f.severity._value_], f.details["package"]["name"], f.rule)
     )
     return findings
 
 
-def _ids_of(hit: _Hit, advisories: Mapping[str, Advisory]) -> set[str]:
-    adv = advisories.get(hit.affected.advisory_id)
-    ids = {hit.affected.advisory_id}
-    if adv is not None:
-        ids.update(adv.aliases)
-        ids.update(adv.upstream)
-    return ids
+IdSets = Mapping[str, frozenset[str]]
+
+
+def _id_sets(ids: Iterable[str], advisories: Mapping[str, Advisory]) -> dict[str, frozenset[str]]:
+    """Each advisory id with its aliases and upstream ids, computed once per advisory."""
+    out: dict[str, frozenset[str]] = {}
+    for advisory_id in ids:
+        adv = advisories.get(advisory_id)
+        if adv is None:
+            out[advisory_id] = frozenset((advisory_id,))
+        else:
+            out[advisory_id] = frozenset((advisory_id, *adv.aliases, *adv.upstream))
+    return out
 
 
 def _cluster(
-    hits: list[_Hit], advisories: Mapping[str, Advisory]
-) -> list[tuple[set[str], list[_Hit]]]:
+    hits: list[_Hit], advisories: Mapping[str, Advisory], id_sets: IdSets
+) -> list[tuple[frozenset[str] | set[str], list[_Hit]]]:
     """Group hits that share any id (an advisory and its aliases) into one cluster each."""
     # union hits that share any id (an advisory and its aliases): id -> cluster number
     owner: dict[str, int] = {}
@@ -422,11 +449,11 @@ def _cluster(
         adv = advisories.get(hit.affected.advisory_id)
         if adv is not None and adv.withdrawn:
             continue
-        ids = _ids_of(hit, advisories)
+        ids = id_sets[hit.affected.advisory_id]
         joined = {owner[i] for i in ids if i in owner}
         if not joined:
             number = len(cluster_ids)
-            cluster_ids.append(ids)
+            cluster_ids.append(set(ids))
             cluster_hits.append([hit])
         else:
             number = min(joined)
@@ -451,6 +478,7 @@ def _merge_group(
     asset: str,
     key: VersionKey,
     stats: MatchStats,
+    id_sets: IdSets,
 ) -> list[Finding]:
     not_affected_ids: set[str] = set()
     for vid in group.ids:
@@ -458,13 +486,14 @@ def _merge_group(
         adv = advisories.get(vid)
         if adv is not None:
             not_affected_ids.update(adv.aliases)
-    clusters: list[tuple[set[str], list[_Hit]]]
+    clusters: list[tuple[frozenset[str] | set[str], list[_Hit]]]
     if len(group.hits) == 1:
         hit = group.hits[0]
         adv = advisories.get(hit.affected.advisory_id)
-        clusters = [] if adv is not None and adv.withdrawn else [(_ids_of(hit, advisories), [hit])]
+        withdrawn = adv is not None and adv.withdrawn
+        clusters = [] if withdrawn else [(id_sets[hit.affected.advisory_id], [hit])]
     else:
-        clusters = _cluster(group.hits, advisories)
+        clusters = _cluster(group.hits, advisories, id_sets)
     out: list[Finding] = []
     package = group.package
     # shared by this package's findings (read-only records)
@@ -490,7 +519,7 @@ def _merge_group(
 
 def _finding(
     package: Package,
-    ids: set[str],
+    ids: frozenset[str] | set[str],
     hits: list[_Hit],
     advisories: Mapping[str, Advisory],
     kev: set[str],
