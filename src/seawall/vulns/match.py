@@ -164,6 +164,16 @@ def evaluate_range(version: str, rng: AffectedRange, key: VersionKey) -> RangeHi
 _LOWEST: Any = object()  # OSV's introduced "0": below every version
 
 
+def _shape(events: Sequence[Any]) -> int:
+    """2 for [introduced, fixed], 1 for [introduced] alone, 0 for anything else."""
+    count = len(events)
+    if count == 2:
+        return 2 if events[0].kind == "introduced" and events[1].kind == "fixed" else 0
+    if count == 1:
+        return 1 if events[0].kind == "introduced" else 0
+    return 0
+
+
 def evaluate_affected(version: str, affected: AffectedPackage, key: VersionKey) -> RangeHit | None:
     """Does this advisory entry affect `version`? `None` when it does not."""
     if affected.status == "not-affected":
@@ -381,19 +391,24 @@ def _match_packages(
                     try:
                         ranges = affected.ranges
                         events = ranges[0].events if len(ranges) == 1 else ()
-                        if (
-                            len(events) == 2
-                            and not affected.versions
-                            and ranges[0].type in _EVALUATED
-                            and events[0].kind == "introduced"
-                            and events[1].kind == "fixed"
-                        ):
-                            # the common shape (see evaluate_range), without building a hit
+                        shape = _shape(events) if ranges and ranges[0].type in _EVALUATED else 0
+                        if shape:
+                            # the common shapes, decided as evaluate_affected would
+                            # (same comparisons, same order) without building a hit
                             mine = key(installed)
-                            low, high = events[0].version, events[1].version
-                            if (low != "0" and mine < key(low)) or not mine < key(high):
+                            low = events[0].version
+                            upper: str | None = None
+                            if shape == 2:
+                                upper = high = events[1].version
+                                inside = (low == "0" or not mine < key(low)) and mine < key(high)
+                            else:
+                                inside = low == "0" or not mine < key(low)
+                            if inside:
+                                fixed = upper
+                            elif affected.versions and installed in affected.versions:
+                                fixed = None
+                            else:
                                 continue
-                            fixed = high
                         else:
                             hit = evaluate_affected(installed, affected, key)
                             if hit is None:
