@@ -454,11 +454,11 @@ def _id_sets(ids: Iterable[str], advisories: Mapping[str, Advisory]) -> dict[str
 
 def _cluster(
     hits: list[_Hit], advisories: Mapping[str, Advisory], id_sets: IdSets
-) -> list[tuple[frozenset[str] | set[str], list[_Hit]]]:
+) -> list[tuple[frozenset[str], list[_Hit]]]:
     """Group hits that share any id (an advisory and its aliases) into one cluster each."""
     # union hits that share any id (an advisory and its aliases): id -> cluster number
     owner: dict[str, int] = {}
-    cluster_ids: list[set[str]] = []
+    cluster_ids: list[frozenset[str]] = []  # unions build new sets: id_sets stay as they are
     cluster_hits: list[list[_Hit]] = []
     for hit in hits:
         adv = advisories.get(hit.affected.advisory_id)
@@ -468,7 +468,7 @@ def _cluster(
         joined = {owner[i] for i in ids if i in owner}
         if not joined:
             number = len(cluster_ids)
-            cluster_ids.append(set(ids))
+            cluster_ids.append(ids)
             cluster_hits.append([hit])
         else:
             number = min(joined)
@@ -479,7 +479,7 @@ def _cluster(
                 cluster_hits[number].extend(cluster_hits[other])
                 for i in cluster_ids[other]:
                     owner[i] = number
-                cluster_ids[other] = set()
+                cluster_ids[other] = frozenset()
                 cluster_hits[other] = []
         for i in cluster_ids[number]:
             owner[i] = number
@@ -501,7 +501,7 @@ def _merge_group(
         adv = advisories.get(vid)
         if adv is not None:
             not_affected_ids.update(adv.aliases)
-    clusters: list[tuple[frozenset[str] | set[str], list[_Hit]]]
+    clusters: list[tuple[frozenset[str], list[_Hit]]]
     if len(group.hits) == 1:
         hit = group.hits[0]
         adv = advisories.get(hit.affected.advisory_id)
@@ -532,9 +532,17 @@ def _merge_group(
     return out
 
 
+@functools.lru_cache(maxsize=65536)
+def _primary(ids: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """The id a finding is named by (lowest CVE, else GHSA, else any) and the others."""
+    cves = [i for i in ids if i.startswith("CVE-")]
+    primary = min(cves) if cves else min(ids, key=_id_rank)
+    return primary, tuple(sorted(ids - {primary}))
+
+
 def _finding(
     package: Package,
-    ids: frozenset[str] | set[str],
+    ids: frozenset[str],
     hits: list[_Hit],
     advisories: Mapping[str, Advisory],
     kev: set[str],
@@ -543,14 +551,14 @@ def _finding(
     package_info: dict[str, Any],
     location: Location | None,
 ) -> Finding:
-    cves = [i for i in ids if i.startswith("CVE-")]
-    primary = min(cves) if cves else min(ids, key=_id_rank)
-    advisory_ids = (
-        [hits[0].affected.advisory_id]
-        if len(hits) == 1
-        else sorted({h.affected.advisory_id for h in hits}, key=_id_rank)
-    )
-    advs = [advisories[i] for i in advisory_ids if i in advisories]
+    primary, other_ids = _primary(ids)
+    if len(hits) == 1:
+        advisory_ids = [hits[0].affected.advisory_id]
+        only = advisories.get(advisory_ids[0])
+        advs = [] if only is None else [only]
+    else:
+        advisory_ids = sorted({h.affected.advisory_id for h in hits}, key=_id_rank)
+        advs = [advisories[i] for i in advisory_ids if i in advisories]
     if len(hits) == 1:
         fixed = hits[0].fixed
     else:
@@ -580,11 +588,18 @@ def _finding(
         references = list(advs[0].references)
     else:
         references = list(dict.fromkeys(r for adv in advs for r in adv.references))
-    summary = next((a.summary for a in advs if a.summary), "")
+    summary = ""
+    for adv in advs:
+        if adv.summary:
+            summary = adv.summary
+            break
     installed = hits[0].installed
     status = "fixed" if fixed else "unfixed"
-    aliases = sorted(ids - {primary})
-    sources = sorted({a.source for a in advs} | {h.affected.ecosystem for h in hits})
+    aliases = list(other_ids)
+    source_set = {h.affected.ecosystem for h in hits}
+    for adv in advs:
+        source_set.add(adv.source)
+    sources = sorted(source_set)
     title = f"{primary} in {package.name} {package.version}"
     if summary:
         title += f": {summary}"
@@ -603,7 +618,7 @@ def _finding(
             "score": best_cvss.cvss_score if best_cvss else None,
             "vector": best_cvss.cvss_vector if best_cvss else None,
         },
-        "known_exploited": bool(ids & kev),
+        "known_exploited": not kev.isdisjoint(ids),
         "layer": package.layer,
         "path": package.path,
         "source": sources,
