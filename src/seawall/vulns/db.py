@@ -287,11 +287,12 @@ class AdvisoryDB:
                     f"SELECT name, data FROM affected WHERE eco_key = ? AND name IN ({marks})",
                     (key, *chunk),
                 )
-                for name, data in rows:
+                for name, data in rows.fetchall():
                     found = by_name.get(name)
                     if found is None:
-                        by_name[name] = found = []
-                    found.append(decode(data))
+                        by_name[name] = [decode(data)]
+                    else:
+                        found.append(decode(data))
         # every spelling of a stored name gets the same (read-only) list of rows
         out: dict[str, list[AffectedPackage]] = {}
         for name, spellings in asked.items():

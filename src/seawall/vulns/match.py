@@ -456,6 +456,15 @@ def _cluster(
     hits: list[_Hit], advisories: Mapping[str, Advisory], id_sets: IdSets
 ) -> list[tuple[frozenset[str], list[_Hit]]]:
     """Group hits that share any id (an advisory and its aliases) into one cluster each."""
+    sets = [id_sets[hit.affected.advisory_id] for hit in hits]
+    if len(frozenset().union(*sets)) == sum(map(len, sets)):
+        # no two hits share an id (the usual case): one cluster per hit, in order
+        out: list[tuple[frozenset[str], list[_Hit]]] = []
+        for hit, ids in zip(hits, sets, strict=True):
+            adv = advisories.get(hit.affected.advisory_id)
+            if adv is None or not adv.withdrawn:
+                out.append((ids, [hit]))
+        return out
     # union hits that share any id (an advisory and its aliases): id -> cluster number
     owner: dict[str, int] = {}
     cluster_ids: list[frozenset[str]] = []  # unions build new sets: id_sets stay as they are
