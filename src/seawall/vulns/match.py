@@ -164,16 +164,6 @@ def evaluate_range(version: str, rng: AffectedRange, key: VersionKey) -> RangeHi
 _LOWEST: Any = object()  # OSV's introduced "0": below every version
 
 
-def _shape(events: Sequence[Any]) -> int:
-    """2 for [introduced, fixed], 1 for [introduced] alone, 0 for anything else."""
-    count = len(events)
-    if count == 2:
-        return 2 if events[0].kind == "introduced" and events[1].kind == "fixed" else 0
-    if count == 1:
-        return 1 if events[0].kind == "introduced" else 0
-    return 0
-
-
 def evaluate_affected(version: str, affected: AffectedPackage, key: VersionKey) -> RangeHit | None:
     """Does this advisory entry affect `version`? `None` when it does not."""
     if affected.status == "not-affected":
@@ -390,8 +380,14 @@ def _match_packages(
                     fixed: str | None
                     try:
                         ranges = affected.ranges
-                        events = ranges[0].events if len(ranges) == 1 else ()
-                        shape = _shape(events) if ranges and ranges[0].type in _EVALUATED else 0
+                        shape = 0  # 2: [introduced, fixed], 1: [introduced], 0: other
+                        if len(ranges) == 1 and ranges[0].type in _EVALUATED:
+                            events = ranges[0].events
+                            if len(events) == 2:
+                                if events[0].kind == "introduced" and events[1].kind == "fixed":
+                                    shape = 2
+                            elif len(events) == 1 and events[0].kind == "introduced":
+                                shape = 1
                         if shape:
                             # the common shapes, decided as evaluate_affected would
                             # (same comparisons, same order) without building a hit
