@@ -277,7 +277,7 @@ class AdvisoryDB:
             if name not in spellings:
                 spellings.append(name)
         wanted = list(asked)
-        out: dict[str, list[AffectedPackage]] = {}
+        by_name: dict[str, list[AffectedPackage]] = {}
         decode = _AFFECTED_DECODER.decode
         with _gc_paused():
             for start in range(0, len(wanted), _BATCH):
@@ -287,10 +287,19 @@ class AdvisoryDB:
                     f"SELECT name, data FROM affected WHERE eco_key = ? AND name IN ({marks})",
                     (key, *chunk),
                 )
-                for name, data in rows:
-                    row = decode(data)
-                    for spelling in asked[name]:
-                        out.setdefault(spelling, []).append(row)
+                for name, data in rows.fetchall():
+                    found = by_name.get(name)
+                    if found is None:
+                        by_name[name] = [decode(data)]
+                    else:
+                        found.append(decode(data))
+        # every spelling of a stored name gets the same (read-only) list of rows
+        out: dict[str, list[AffectedPackage]] = {}
+        for name, spellings in asked.items():
+            found = by_name.get(name)
+            if found is not None:
+                for spelling in spellings:
+                    out[spelling] = found
         return out
 
     def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:

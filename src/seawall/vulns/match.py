@@ -355,12 +355,21 @@ def _match_packages(
         hits: list[_Hit] = []
         not_affected: set[str] = set()
         seen: set[int] = set()  # the same row found under two names
+        walked: set[int] = set()  # the same row list returned for two spellings
+        is_os = package.type in OS_TYPES
         for eco in ecosystems:
             rows = found.get(eco, {})
             for name in names:
-                is_source = package.type in OS_TYPES and name != package.name
+                listed = rows.get(name)
+                if not listed:
+                    continue
+                if id(listed) in walked:
+                    continue  # every row in it is already in `seen`
+                walked.add(id(listed))
+                is_source = is_os and name != package.name
                 installed = _installed(package, source=is_source)
-                for affected in rows.get(name, ()):
+                matched_by = "source" if is_source else "binary"
+                for affected in listed:
                     row_id = id(affected)
                     if row_id in seen:
                         continue
@@ -368,21 +377,43 @@ def _match_packages(
                     if affected.status == "not-affected":
                         not_affected.add(affected.advisory_id)
                         continue
+                    fixed: str | None
                     try:
-                        hit = evaluate_affected(installed, affected, key)
+                        ranges = affected.ranges
+                        shape = 0  # 2: [introduced, fixed], 1: [introduced], 0: other
+                        if len(ranges) == 1 and ranges[0].type in _EVALUATED:
+                            events = ranges[0].events
+                            if len(events) == 2:
+                                if events[0].kind == "introduced" and events[1].kind == "fixed":
+                                    shape = 2
+                            elif len(events) == 1 and events[0].kind == "introduced":
+                                shape = 1
+                        if shape:
+                            # the common shapes, decided as evaluate_affected would
+                            # (same comparisons, same order) without building a hit
+                            mine = key(installed)
+                            low = events[0].version
+                            upper: str | None = None
+                            if shape == 2:
+                                upper = high = events[1].version
+                                inside = (low == "0" or not mine < key(low)) and mine < key(high)
+                            else:
+                                inside = low == "0" or not mine < key(low)
+                            if inside:
+                                fixed = upper
+                            elif affected.versions and installed in affected.versions:
+                                fixed = None
+                            else:
+                                continue
+                        else:
+                            hit = evaluate_affected(installed, affected, key)
+                            if hit is None:
+                                continue
+                            fixed = hit.fixed
                     except (TypeError, ValueError):
                         stats.incomparable += 1
                         continue
-                    if hit is not None:
-                        hits.append(
-                            _Hit(
-                                package=package,
-                                affected=affected,
-                                fixed=hit.fixed,
-                                installed=installed,
-                                matched_by="source" if is_source else "binary",
-                            )
-                        )
+                    hits.append(_Hit(package, affected, fixed, installed, matched_by))
         if hits or not_affected:
             groups.append(_Group(package=package, hits=hits, ids=not_affected))
 
@@ -391,38 +422,54 @@ def _match_packages(
     advisory_ids = {h.affected.advisory_id for g in groups for h in g.hits}
     advisories = _advisory_map(db.advisories(sorted(advisory_ids))) if advisory_ids else {}
     kev = set(db.kev_ids())
+    id_sets = _id_sets(advisory_ids, advisories)
     findings: list[Finding] = []
     for group in groups:
         key = key_cache[_ecosystem_base(group.package.ecosystem)]
-        findings.extend(_merge_group(group, advisories, kev, asset, key, stats))
+        findings.extend(_merge_group(group, advisories, kev, asset, key, stats, id_sets))
     findings.sort(
         key=lambda f: (-_RANK_OF_VALUE[f.severity._value_], f.details["package"]["name"], f.rule)
     )
     return findings
 
 
-def _ids_of(hit: _Hit, advisories: Mapping[str, Advisory]) -> set[str]:
-    adv = advisories.get(hit.affected.advisory_id)
-    ids = {hit.affected.advisory_id}
-    if adv is not None:
-        ids.update(adv.aliases)
-        ids.update(adv.upstream)
-    return ids
+IdSets = Mapping[str, frozenset[str]]
+
+
+def _id_sets(ids: Iterable[str], advisories: Mapping[str, Advisory]) -> dict[str, frozenset[str]]:
+    """Each advisory id with its aliases and upstream ids, computed once per advisory."""
+    out: dict[str, frozenset[str]] = {}
+    for advisory_id in ids:
+        adv = advisories.get(advisory_id)
+        if adv is None:
+            out[advisory_id] = frozenset((advisory_id,))
+        else:
+            out[advisory_id] = frozenset((advisory_id, *adv.aliases, *adv.upstream))
+    return out
 
 
 def _cluster(
-    hits: list[_Hit], advisories: Mapping[str, Advisory]
-) -> list[tuple[set[str], list[_Hit]]]:
+    hits: list[_Hit], advisories: Mapping[str, Advisory], id_sets: IdSets
+) -> list[tuple[frozenset[str], list[_Hit]]]:
     """Group hits that share any id (an advisory and its aliases) into one cluster each."""
+    sets = [id_sets[hit.affected.advisory_id] for hit in hits]
+    if len(frozenset().union(*sets)) == sum(map(len, sets)):
+        # no two hits share an id (the usual case): one cluster per hit, in order
+        out: list[tuple[frozenset[str], list[_Hit]]] = []
+        for hit, ids in zip(hits, sets, strict=True):
+            adv = advisories.get(hit.affected.advisory_id)
+            if adv is None or not adv.withdrawn:
+                out.append((ids, [hit]))
+        return out
     # union hits that share any id (an advisory and its aliases): id -> cluster number
     owner: dict[str, int] = {}
-    cluster_ids: list[set[str]] = []
+    cluster_ids: list[frozenset[str]] = []  # unions build new sets: id_sets stay as they are
     cluster_hits: list[list[_Hit]] = []
     for hit in hits:
         adv = advisories.get(hit.affected.advisory_id)
         if adv is not None and adv.withdrawn:
             continue
-        ids = _ids_of(hit, advisories)
+        ids = id_sets[hit.affected.advisory_id]
         joined = {owner[i] for i in ids if i in owner}
         if not joined:
             number = len(cluster_ids)
@@ -437,7 +484,7 @@ def _cluster(
                 cluster_hits[number].extend(cluster_hits[other])
                 for i in cluster_ids[other]:
                     owner[i] = number
-                cluster_ids[other] = set()
+                cluster_ids[other] = frozenset()
                 cluster_hits[other] = []
         for i in cluster_ids[number]:
             owner[i] = number
@@ -451,6 +498,7 @@ def _merge_group(
     asset: str,
     key: VersionKey,
     stats: MatchStats,
+    id_sets: IdSets,
 ) -> list[Finding]:
     not_affected_ids: set[str] = set()
     for vid in group.ids:
@@ -458,13 +506,14 @@ def _merge_group(
         adv = advisories.get(vid)
         if adv is not None:
             not_affected_ids.update(adv.aliases)
-    clusters: list[tuple[set[str], list[_Hit]]]
+    clusters: list[tuple[frozenset[str], list[_Hit]]]
     if len(group.hits) == 1:
         hit = group.hits[0]
         adv = advisories.get(hit.affected.advisory_id)
-        clusters = [] if adv is not None and adv.withdrawn else [(_ids_of(hit, advisories), [hit])]
+        withdrawn = adv is not None and adv.withdrawn
+        clusters = [] if withdrawn else [(id_sets[hit.affected.advisory_id], [hit])]
     else:
-        clusters = _cluster(group.hits, advisories)
+        clusters = _cluster(group.hits, advisories, id_sets)
     out: list[Finding] = []
     package = group.package
     # shared by this package's findings (read-only records)
@@ -488,9 +537,17 @@ def _merge_group(
     return out
 
 
+@functools.lru_cache(maxsize=65536)
+def _primary(ids: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """The id a finding is named by (lowest CVE, else GHSA, else any) and the others."""
+    cves = [i for i in ids if i.startswith("CVE-")]
+    primary = min(cves) if cves else min(ids, key=_id_rank)
+    return primary, tuple(sorted(ids - {primary}))
+
+
 def _finding(
     package: Package,
-    ids: set[str],
+    ids: frozenset[str],
     hits: list[_Hit],
     advisories: Mapping[str, Advisory],
     kev: set[str],
@@ -499,14 +556,14 @@ def _finding(
     package_info: dict[str, Any],
     location: Location | None,
 ) -> Finding:
-    cves = [i for i in ids if i.startswith("CVE-")]
-    primary = min(cves) if cves else min(ids, key=_id_rank)
-    advisory_ids = (
-        [hits[0].affected.advisory_id]
-        if len(hits) == 1
-        else sorted({h.affected.advisory_id for h in hits}, key=_id_rank)
-    )
-    advs = [advisories[i] for i in advisory_ids if i in advisories]
+    primary, other_ids = _primary(ids)
+    if len(hits) == 1:
+        advisory_ids = [hits[0].affected.advisory_id]
+        only = advisories.get(advisory_ids[0])
+        advs = [] if only is None else [only]
+    else:
+        advisory_ids = sorted({h.affected.advisory_id for h in hits}, key=_id_rank)
+        advs = [advisories[i] for i in advisory_ids if i in advisories]
     if len(hits) == 1:
         fixed = hits[0].fixed
     else:
@@ -536,11 +593,18 @@ def _finding(
         references = list(advs[0].references)
     else:
         references = list(dict.fromkeys(r for adv in advs for r in adv.references))
-    summary = next((a.summary for a in advs if a.summary), "")
+    summary = ""
+    for adv in advs:
+        if adv.summary:
+            summary = adv.summary
+            break
     installed = hits[0].installed
     status = "fixed" if fixed else "unfixed"
-    aliases = sorted(ids - {primary})
-    sources = sorted({a.source for a in advs} | {h.affected.ecosystem for h in hits})
+    aliases = list(other_ids)
+    source_set = {h.affected.ecosystem for h in hits}
+    for adv in advs:
+        source_set.add(adv.source)
+    sources = sorted(source_set)
     title = f"{primary} in {package.name} {package.version}"
     if summary:
         title += f": {summary}"
@@ -559,7 +623,7 @@ def _finding(
             "score": best_cvss.cvss_score if best_cvss else None,
             "vector": best_cvss.cvss_vector if best_cvss else None,
         },
-        "known_exploited": bool(ids & kev),
+        "known_exploited": not kev.isdisjoint(ids),
         "layer": package.layer,
         "path": package.path,
         "source": sources,

@@ -30,7 +30,9 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
 def pypi_key(version: str) -> tuple[int, object]:
     """A sort key for a PyPI version (valid PEP 440 versions after legacy ones)."""
     try:
-        return (1, Version(version))
+        # Version orders by its comparison key: comparing the keys directly gives the same
+        # order without a Python-level __lt__ call per comparison
+        return (1, Version(version)._key)
     except InvalidVersion:
         return (0, natural_key(version))
 
