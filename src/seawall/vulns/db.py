@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import os
 import re
 import shutil
@@ -41,6 +40,7 @@ from typing import Any
 import msgspec
 import platformdirs
 
+from seawall._gc import gc_paused
 from seawall.errors import InputError
 from seawall.vulns.advisory import Advisory, AffectedPackage
 
@@ -214,18 +214,6 @@ _ENCODER = msgspec.msgpack.Encoder()
 _FAMILY_ORDER = {"osv": 0, "debian-tracker": 1, "alpine-secdb": 2}
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while decoding many acyclic records (it would walk each tuple)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class AdvisoryDB:
     """Read access to the advisory database (open with `AdvisoryDB.open`)."""
 
@@ -279,7 +267,7 @@ class AdvisoryDB:
         wanted = list(asked)
         by_name: dict[str, list[AffectedPackage]] = {}
         decode = _AFFECTED_DECODER.decode
-        with _gc_paused():
+        with gc_paused():
             for start in range(0, len(wanted), _BATCH):
                 chunk = wanted[start : start + _BATCH]
                 marks = ",".join("?" * len(chunk))
@@ -306,7 +294,7 @@ class AdvisoryDB:
         """The advisory record for each id found (OSV's record preferred over a tracker's)."""
         wanted = list(dict.fromkeys(ids))
         out: dict[str, tuple[int, Advisory]] = {}
-        with _gc_paused():
+        with gc_paused():
             self._fetch_advisories(wanted, out)
         return {ident: advisory for ident, (_, advisory) in out.items()}
 

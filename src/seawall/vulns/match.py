@@ -9,13 +9,13 @@ the same package (one advisory per source, linked by aliases) are merged into on
 from __future__ import annotations
 
 import functools
-import gc
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from seawall._gc import gc_paused
 from seawall.model import Finding, Layer, Location, Package, Severity, Task
 from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange
 
@@ -303,13 +303,8 @@ def match_packages(
     against language advisories: the distro's advisories (with its backports) decide.
     """
     # the matcher allocates many small, acyclic objects: cyclic GC passes only cost time
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _match_packages(packages, db, asset=asset, version_key=version_key, stats=stats)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _match_packages(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import gc
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from seawall._gc import gc_paused as gc_paused  # re-exported for the cloud sources
 from seawall.errors import InputError
 from seawall.inventory.base import InventoryPart
 from seawall.inventory.sources._files import read_text
@@ -17,22 +15,6 @@ from seawall.model import Asset, Relation
 
 MAX_EXPORT_BYTES = 256 * 1024 * 1024  # one provider export file
 MAX_JSON_DEPTH = 200  # json.loads recursion is bounded by Python; refuse silly nesting earlier
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many acyclic records.
-
-    Parsing an export allocates hundreds of thousands of dicts and Structs that all stay
-    alive; generation-0 collections over them cost more than the parsing itself.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_export(path: Path, limit: int = MAX_EXPORT_BYTES) -> str:
