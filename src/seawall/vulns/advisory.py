@@ -70,3 +70,16 @@ class Advisory(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     published: str | None = None
     modified: str | None = None
     withdrawn: str | None = None
+
+
+def severity_from_score(score: float) -> Severity:
+    """CVSS (v3/v4) qualitative rating of a base score."""
+    if score >= 9.0:
+        return Severity.CRITICAL
+    if score >= 7.0:
+        return Severity.HIGH
+    if score >= 4.0:
+        return Severity.MEDIUM
+    if score > 0.0:
+        return Severity.LOW
+    return Severity.INFO

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from seawall._gc import gc_paused
 from seawall.model import Finding, Layer, Location, Package, Severity, Task
-from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange
+from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange, severity_from_score
 
 VersionKey = Callable[[str], Any]
 
@@ -192,18 +192,8 @@ def evaluate_affected(version: str, affected: AffectedPackage, key: VersionKey) 
 
 
 def severity_from_cvss(score: float | None) -> Severity | None:
-    """CVSS v3 qualitative bands."""
-    if score is None:
-        return None
-    if score >= 9.0:
-        return Severity.CRITICAL
-    if score >= 7.0:
-        return Severity.HIGH
-    if score >= 4.0:
-        return Severity.MEDIUM
-    if score > 0.0:
-        return Severity.LOW
-    return Severity.INFO
+    """CVSS qualitative bands (None without a score)."""
+    return None if score is None else severity_from_score(score)
 
 
 @dataclass(slots=True)

@@ -20,7 +20,13 @@ import yaml
 from seawall.errors import InputError
 from seawall.model import Severity
 from seawall.progress import warn
-from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange, VersionEvent
+from seawall.vulns.advisory import (
+    Advisory,
+    AffectedPackage,
+    AffectedRange,
+    VersionEvent,
+    severity_from_score,
+)
 from seawall.vulns.db import DbWriter, ImportResult
 from seawall.vulns.importers.readers import iter_zip_records, read_file
 
@@ -30,19 +36,6 @@ _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class MalformedRecord(ValueError):
     """An OSV record that does not follow the schema (reported, then skipped)."""
-
-
-def severity_from_score(score: float) -> Severity:
-    """CVSS qualitative rating of a base score."""
-    if score >= 9.0:
-        return Severity.CRITICAL
-    if score >= 7.0:
-        return Severity.HIGH
-    if score >= 4.0:
-        return Severity.MEDIUM
-    if score > 0.0:
-        return Severity.LOW
-    return Severity.INFO
 
 
 def score_vector(kind: str, vector: str) -> float | None:
