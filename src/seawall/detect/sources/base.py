@@ -29,6 +29,17 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+def get_path(ev: Any, *keys: str) -> Any:
+    """The value at ev[k1][k2]..., or MISSING when a level is absent, null or not an object."""
+    for key in keys:
+        if not isinstance(ev, dict):
+            return MISSING
+        ev = ev.get(key)
+        if ev is None:
+            return MISSING
+    return ev
+
+
 @dataclass(frozen=True, slots=True)
 class FieldDef:
     """One Falco field a source can extract.

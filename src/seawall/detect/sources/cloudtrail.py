@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from seawall.detect.sources.base import MISSING, BadLine, EventSource, FieldDef
-from seawall.detect.sources.jsonstream import read_json_values
+from seawall.detect.sources.jsonstream import read_batches
 from seawall.detect.sources.plugin_common import as_text, common_fields, get_path, path_field
 
 Event = dict[str, Any]
@@ -216,17 +216,7 @@ def records(value: Any) -> list[Event] | None:
 
 
 def read(stream: IO[bytes], name: str) -> Iterator[tuple[int, Event] | BadLine]:
-    for item in read_json_values(stream, name):
-        if isinstance(item, BadLine):
-            yield item
-            continue
-        line, value = item
-        found = records(value)
-        if found is None:
-            yield BadLine(line, "not a CloudTrail record or Records file")
-            continue
-        for record in found:
-            yield line, record
+    return read_batches(stream, name, records, "not a CloudTrail record or Records file")
 
 
 def asset_of(ev: Event) -> str:

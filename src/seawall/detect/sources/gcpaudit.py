@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from seawall.detect.sources.base import BadLine, EventSource
-from seawall.detect.sources.jsonstream import read_json_values
+from seawall.detect.sources.jsonstream import read_batches
 from seawall.detect.sources.plugin_common import common_fields, path_field
 
 Event = dict[str, Any]
@@ -50,21 +50,17 @@ FIELDS = [
 ]
 
 
+def entries(value: Any) -> list[Event] | None:
+    """The audit log entries in one decoded JSON value (an entry or a list), else None."""
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict) and "protoPayload" in v]
+    if isinstance(value, dict) and "protoPayload" in value:
+        return [value]
+    return None
+
+
 def read(stream: IO[bytes], name: str) -> Iterator[tuple[int, Event] | BadLine]:
-    for item in read_json_values(stream, name):
-        if isinstance(item, BadLine):
-            yield item
-            continue
-        line, value = item
-        if isinstance(value, list):
-            entries = [v for v in value if isinstance(v, dict) and "protoPayload" in v]
-        elif isinstance(value, dict) and "protoPayload" in value:
-            entries = [value]
-        else:
-            yield BadLine(line, "not a GCP audit log entry (no protoPayload)")
-            continue
-        for entry in entries:
-            yield line, entry
+    return read_batches(stream, name, entries, "not a GCP audit log entry (no protoPayload)")
 
 
 def asset_of(ev: Event) -> str:

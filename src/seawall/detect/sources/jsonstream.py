@@ -6,7 +6,7 @@ Bad input never stops the stream: an undecodable line becomes a BadLine with its
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 import msgspec
@@ -94,3 +94,27 @@ def _documents(data: bytes) -> Iterator[tuple[int, Any] | BadLine]:
             pos = nxt + 1
             continue
         yield line, value
+
+
+def read_batches(
+    stream: IO[bytes],
+    name: str,
+    events_of: Callable[[Any], Iterable[dict[str, Any]] | None],
+    not_events: str,
+) -> Iterator[tuple[int, dict[str, Any]] | BadLine]:
+    """Yield (line, event) for every event in each JSON value of `stream`.
+
+    `events_of` turns one decoded value (a single event or a batch of them) into its events,
+    or None when the value is not this source's; that line becomes BadLine(`not_events`).
+    """
+    for item in read_json_values(stream, name):
+        if isinstance(item, BadLine):
+            yield item
+            continue
+        line, value = item
+        events = events_of(value)
+        if events is None:
+            yield BadLine(line, not_events)
+            continue
+        for event in events:
+            yield line, event

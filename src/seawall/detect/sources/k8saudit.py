@@ -13,20 +13,10 @@ from functools import lru_cache
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
-from seawall.detect.sources.base import MISSING, BadLine, EventSource, FieldDef
-from seawall.detect.sources.jsonstream import read_json_values
+from seawall.detect.sources.base import MISSING, BadLine, EventSource, FieldDef, get_path
+from seawall.detect.sources.jsonstream import read_batches
 
 Event = dict[str, Any]
-
-
-def _get(ev: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(ev, dict):
-            return MISSING
-        ev = ev.get(key, MISSING)
-        if ev is MISSING or ev is None:
-            return MISSING
-    return ev
 
 
 def _text(value: Any) -> Any:
@@ -97,7 +87,7 @@ def _repository(image: str) -> str:
 
 def _containers(kind: str) -> Callable[[Event], list[Any]]:
     def get(ev: Event) -> list[Any]:
-        items = _get(ev, "requestObject", "spec", kind)
+        items = get_path(ev, "requestObject", "spec", kind)
         return [c for c in items if isinstance(c, dict)] if isinstance(items, list) else []
 
     return get
@@ -125,13 +115,13 @@ def _per_container(
 
 
 def _sc(container: dict[str, Any], key: str) -> Any:
-    return _text(_get(container, "securityContext", key))
+    return _text(get_path(container, "securityContext", key))
 
 
 def _eff(ev: Event, container: dict[str, Any], key: str) -> str:
-    value = _get(container, "securityContext", key)
+    value = get_path(container, "securityContext", key)
     if value is MISSING:
-        value = _get(ev, "requestObject", "spec", "securityContext", key)
+        value = get_path(ev, "requestObject", "spec", "securityContext", key)
     return "0" if value is MISSING else str(value)
 
 
@@ -145,7 +135,7 @@ def _binding_subjects(
     kind: str | None, with_ns: bool = False
 ) -> Callable[[Event, str | None], Any]:
     def extract(ev: Event, arg: str | None) -> Any:
-        subjects = _get(ev, "requestObject", "subjects")
+        subjects = get_path(ev, "requestObject", "subjects")
         if not isinstance(subjects, list):
             return MISSING
         out = []
@@ -164,7 +154,7 @@ def _binding_subjects(
 
 def _role_rules(key: str | None) -> Callable[[Event, str | None], Any]:
     def extract(ev: Event, arg: str | None) -> Any:
-        rules = _get(ev, "requestObject", "rules")
+        rules = get_path(ev, "requestObject", "rules")
         if not isinstance(rules, list):
             return MISSING
         out: list[str] = []
@@ -183,13 +173,13 @@ def _role_rules(key: str | None) -> Callable[[Event, str | None], Any]:
 
 
 def _volume_hostpath(ev: Event, arg: str | None) -> Any:
-    volumes = _get(ev, "requestObject", "spec", "volumes")
+    volumes = get_path(ev, "requestObject", "spec", "volumes")
     if arg is None:
         return MISSING
     if not isinstance(volumes, list):
         return "false"
     for vol in volumes:
-        path = _get(vol, "hostPath", "path")
+        path = get_path(vol, "hostPath", "path")
         if not isinstance(path, str):
             continue
         if (arg.endswith("*") and path.startswith(arg[:-1])) or path == arg:
@@ -199,7 +189,7 @@ def _volume_hostpath(ev: Event, arg: str | None) -> Any:
 
 def _volumes(pick: Callable[[dict[str, Any]], Any]) -> Callable[[Event, str | None], Any]:
     def extract(ev: Event, arg: str | None) -> Any:
-        volumes = _get(ev, "requestObject", "spec", "volumes")
+        volumes = get_path(ev, "requestObject", "spec", "volumes")
         if not isinstance(volumes, list):
             return MISSING
         values = [pick(v) for v in volumes if isinstance(v, dict)]
@@ -252,7 +242,7 @@ def _simple(*keys: str) -> Callable[[Event, str | None], Any]:
         return extract2
 
     def extract(ev: Event, arg: str | None) -> Any:
-        return _text(_get(ev, *keys))
+        return _text(get_path(ev, *keys))
 
     extract.json_path = keys  # type: ignore[attr-defined]
     return extract
@@ -278,21 +268,21 @@ def _any_privileged(ev: Event, arg: str | None) -> Any:
         return MISSING
     return (
         "true"
-        if any(_get(c, "securityContext", "privileged") is True for c in items)
+        if any(get_path(c, "securityContext", "privileged") is True for c in items)
         else ("false")
     )
 
 
 def _configmap_obj(ev: Event, arg: str | None) -> Any:
-    data = _get(ev, "requestObject", "data")
+    data = get_path(ev, "requestObject", "data")
     return _text(data)
 
 
 def _pod_flag(key: str) -> Callable[[Event, str | None], Any]:
     def extract(ev: Event, arg: str | None) -> Any:
-        if _get(ev, "requestObject", "spec") is MISSING:
+        if get_path(ev, "requestObject", "spec") is MISSING:
             return MISSING
-        value = _get(ev, "requestObject", "spec", key)
+        value = get_path(ev, "requestObject", "spec", key)
         return "false" if value is MISSING else _text(value)
 
     return extract
@@ -330,7 +320,7 @@ _add("ka.security.pod.violations", _annotation("pod-security.kubernetes.io/audit
 _add("ka.user.name", _simple("user", "username"))
 _add(
     "ka.user.groups",
-    lambda ev, arg: _index(_list_of(_get(ev, "user", "groups")), arg),
+    lambda ev, arg: _index(_list_of(get_path(ev, "user", "groups")), arg),
     is_list=True,
     arg="optional",
 )
@@ -345,8 +335,8 @@ _add("ka.target.subresource", _simple("objectRef", "subresource"))
 _add(
     "ka.target.pod.name",
     lambda ev, arg: (
-        _text(_get(ev, "objectRef", "name"))
-        if _get(ev, "objectRef", "resource") == "pods"
+        _text(get_path(ev, "objectRef", "name"))
+        if get_path(ev, "objectRef", "resource") == "pods"
         else MISSING
     ),
 )
@@ -368,8 +358,8 @@ _add("ka.req.binding.subject.has_name", lambda ev, arg: "N/A", arg="required")
 _add(
     "ka.req.configmap.name",
     lambda ev, arg: (
-        _text(_get(ev, "objectRef", "name"))
-        if _get(ev, "objectRef", "resource") == "configmaps"
+        _text(get_path(ev, "objectRef", "name"))
+        if get_path(ev, "objectRef", "resource") == "configmaps"
         else MISSING
     ),
 )
@@ -390,7 +380,7 @@ _add("ka.req.pod.fs_group", _simple("requestObject", "spec", "securityContext", 
 _add(
     "ka.req.pod.supplemental_groups",
     lambda ev, arg: _list_of(
-        _get(ev, "requestObject", "spec", "securityContext", "supplementalGroups")
+        get_path(ev, "requestObject", "spec", "securityContext", "supplementalGroups")
     ),
     is_list=True,
 )
@@ -402,7 +392,7 @@ _PER_CONTAINER: dict[str, Callable[[Event, dict[str, Any]], Any]] = {
     "command": lambda ev, c: " ".join(map(str, c["command"])) if c.get("command") else MISSING,
     "args": lambda ev, c: " ".join(map(str, c["args"])) if c.get("args") else MISSING,
     "privileged": lambda ev, c: (
-        "true" if _get(c, "securityContext", "privileged") is True else ("false")
+        "true" if get_path(c, "securityContext", "privileged") is True else ("false")
     ),
     "allow_privilege_escalation": lambda ev, c: _sc(c, "allowPrivilegeEscalation"),
     "read_only_fs": lambda ev, c: _sc(c, "readOnlyRootFilesystem"),
@@ -412,8 +402,8 @@ _PER_CONTAINER: dict[str, Callable[[Event, dict[str, Any]], Any]] = {
     "eff_run_as_group": lambda ev, c: _eff(ev, c, "runAsGroup"),
     "proc_mount": lambda ev, c: _sc(c, "procMount"),
     "add_capabilities": lambda ev, c: (
-        [str(v) for v in _get(c, "securityContext", "capabilities", "add")]
-        if isinstance(_get(c, "securityContext", "capabilities", "add"), list)
+        [str(v) for v in get_path(c, "securityContext", "capabilities", "add")]
+        if isinstance(get_path(c, "securityContext", "capabilities", "add"), list)
         else MISSING
     ),
     "host_port": lambda ev, c: (
@@ -436,20 +426,20 @@ for _key in ("apiGroups", "nonResourceURLs", "verbs", "resources"):
 _add("ka.req.service.type", _simple("requestObject", "spec", "type"))
 _add(
     "ka.req.service.ports",
-    lambda ev, arg: _index(_list_of(_get(ev, "requestObject", "spec", "ports")), arg),
+    lambda ev, arg: _index(_list_of(get_path(ev, "requestObject", "spec", "ports")), arg),
     is_list=True,
     arg="optional",
 )
 _add(
     "ka.req.pod.volumes.hostpath",
-    _volumes(lambda v: _text(_get(v, "hostPath", "path"))),
+    _volumes(lambda v: _text(get_path(v, "hostPath", "path"))),
     is_list=True,
     arg="optional",
 )
 _add("ka.req.volume.hostpath", _volume_hostpath, arg="required")
 _add(
     "ka.req.pod.volumes.flexvolume_driver",
-    _volumes(lambda v: _text(_get(v, "flexVolume", "driver"))),
+    _volumes(lambda v: _text(get_path(v, "flexVolume", "driver"))),
     is_list=True,
     arg="optional",
 )
@@ -508,17 +498,7 @@ def audit_events(value: Any) -> list[Event] | None:
 
 def read(stream: IO[bytes], name: str) -> Iterator[tuple[int, Event] | BadLine]:
     """Audit events from JSON lines of Event / EventList objects."""
-    for item in read_json_values(stream, name):
-        if isinstance(item, BadLine):
-            yield item
-            continue
-        line, value = item
-        events = audit_events(value)
-        if events is None:
-            yield BadLine(line, "not an audit.k8s.io Event or EventList")
-            continue
-        for event in events:
-            yield line, event
+    return read_batches(stream, name, audit_events, "not an audit.k8s.io Event or EventList")
 
 
 SOURCE = EventSource(
@@ -554,7 +534,7 @@ def asset_of(ev: Event, cluster: str | None = None) -> str:
 def _created_name(ev: Event) -> str:
     """A create names its object only in the response (or request) body, not in objectRef."""
     for body in ("responseObject", "requestObject"):
-        meta = _get(ev, body, "metadata")
+        meta = get_path(ev, body, "metadata")
         if isinstance(meta, dict) and isinstance(meta.get("name"), str):
             return str(meta["name"])
     return ""

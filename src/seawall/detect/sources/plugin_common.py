@@ -7,19 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from seawall.detect.sources.base import MISSING, FieldDef
+from seawall.detect.sources.base import get_path as get_path  # re-exported for the plugins
 from seawall.detect.sources.k8saudit import json_pointer
 
 Event = dict[str, Any]
-
-
-def get_path(ev: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(ev, dict):
-            return MISSING
-        ev = ev.get(key)
-        if ev is None:
-            return MISSING
-    return ev
 
 
 def as_text(value: Any) -> Any:
