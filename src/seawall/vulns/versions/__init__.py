@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import cmp_to_key
 
 from seawall.vulns.versions.apk import compare_apk
+from seawall.vulns.versions.bytekey import KEY_FORMAT, MAX_KEY, byte_key_func
 from seawall.vulns.versions.dpkg import compare_dpkg, dpkg_key
 from seawall.vulns.versions.gem import compare_gem
 from seawall.vulns.versions.maven import compare_maven
@@ -110,7 +111,10 @@ def has_native_key(ecosystem: str) -> bool:
 
 
 __all__ = [
+    "KEY_FORMAT",
+    "MAX_KEY",
     "Comparator",
+    "byte_key_func",
     "comparator",
     "compare_apk",
     "compare_dpkg",

@@ -1,0 +1,229 @@
+"""Order-preserving byte keys: memcmp(key(a), key(b)) orders as the ecosystem's comparator.
+
+    key = byte_key_func("PyPI")          # None when the scheme has no byte keys (yet)
+    key("1.0rc1") < key("1.0")           # True; bytes compare like SQLite BLOBs (memcmp)
+
+A key function returns None for a version it cannot encode with certainty (a number too
+large, a character outside the encoded alphabet); callers then fall back to the exact
+comparator of `seawall.vulns.versions`. Whenever two keys are not None,
+sign(memcmp(key(a), key(b))) == comparator(a, b), and equal versions give equal keys.
+
+Bounds, for range sentinels: every key is > b"" (the guaranteed minimum; b"" itself is
+never a key) and every key's first byte is below 0xff, so every key is < MAX_KEY
+(b"\\xff"). Change KEY_FORMAT whenever any encoding changes: stored keys are only
+comparable with keys of the same format.
+
+Building blocks (see docs/vulns-db.md, "Version keys"):
+
+- an unsigned integer: one byte 1 + n (n = its length in bytes, 0 for zero), then its n
+  bytes big-endian; numbers needing more than MAX_INT_BYTES bytes are not encoded;
+- a sequence (release numbers, natural-order runs, identifiers): each element is a tag
+  byte >= 1 then the element, and the sequence ends with 0x00, so a prefix sorts first;
+- a text element: its ASCII bytes (never 0x00) then 0x00.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from packaging.version import InvalidVersion, Version
+
+from seawall.vulns.versions.dpkg import dpkg_key
+from seawall.vulns.versions.semver import _SEMVER
+
+KEY_FORMAT = 1
+MAX_KEY = b"\xff"
+MAX_INT_BYTES = 32
+
+ByteKey = Callable[[str], bytes | None]
+
+_END = b"\x00"
+# first byte of a key: versions a comparator orders by its fallback, then valid versions
+_FALLBACK = 0x01
+_VALID = 0x02
+
+
+class _Unencodable(Exception):
+    """A version (or part of it) the encoding cannot represent exactly."""
+
+
+def _uint(value: int, out: bytearray) -> None:
+    if value < 0:
+        raise _Unencodable
+    size = (value.bit_length() + 7) // 8
+    if size > MAX_INT_BYTES:
+        raise _Unencodable
+    out.append(1 + size)
+    if size:
+        out += value.to_bytes(size, "big")
+
+
+def _text(text: str, out: bytearray) -> None:
+    if not text.isascii() or "\x00" in text:
+        raise _Unencodable
+    out += text.encode("ascii")
+    out.append(0)
+
+
+# --- the natural-order fallback (pypi.natural_key): ((0, letters) | (1, int))* ---------
+
+_RUNS = re.compile(r"\d+|[a-z]+|[^a-z\d]+")
+
+
+def _natural(text: str, out: bytearray) -> None:
+    for run in _RUNS.findall(text.lower()):
+        if run.isdigit():
+            out.append(2)
+            _uint(int(run), out)
+        elif run.isalpha():
+            out.append(1)
+            _text(run, out)
+    out.append(0)
+
+
+def _fallback(version: str) -> bytes:
+    out = bytearray((_FALLBACK,))
+    _natural(version, out)
+    return bytes(out)
+
+
+# --- PyPI (PEP 440 via packaging; legacy versions first, natural order) ----------------
+
+_PRE_RANK = {"a": 1, "b": 2, "rc": 3}  # dev-only 0, no pre-release 4
+_LOCAL_SEP = re.compile(r"[._-]")
+_SIMPLE = re.compile(r"\d+(?:\.\d+)*")
+
+
+def _release(numbers: list[int] | tuple[int, ...], out: bytearray) -> None:
+    end = len(numbers)
+    while end and numbers[end - 1] == 0:  # 1.0 == 1.0.0 == 1
+        end -= 1
+    for i in range(end):
+        out.append(1)
+        _uint(numbers[i], out)
+    out.append(0)
+
+
+def _pypi(version: str) -> bytes:
+    if _SIMPLE.fullmatch(version) and version.isascii():
+        # plain release (the common case): epoch 0, no pre/post/dev/local
+        out = bytearray((_VALID, 1))
+        _release([int(n) for n in version.split(".")], out)
+        out += b"\x05\x01\x01\x01\x02\x01\x00"  # no pre, no post, no dev, no local
+        return bytes(out)
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return _fallback(version)
+    out = bytearray((_VALID,))
+    _uint(parsed.epoch, out)
+    _release(parsed.release, out)
+    pre, post, dev = parsed.pre, parsed.post, parsed.dev
+    if pre is None and post is None and dev is not None:
+        pre_rank, pre_n = 0, 0  # 1.0.dev1 < 1.0a1
+    elif pre is None:
+        pre_rank, pre_n = 4, 0
+    else:
+        pre_rank, pre_n = _PRE_RANK[pre[0]], pre[1]
+    out.append(1 + pre_rank)
+    _uint(pre_n, out)
+    out.append(1 if post is None else 2)
+    _uint(post or 0, out)
+    out.append(2 if dev is None else 1)
+    _uint(dev or 0, out)
+    local = parsed.local
+    if local is None:
+        out.append(0)
+    else:
+        out.append(1)
+        for part in _LOCAL_SEP.split(local):
+            if part.isdigit():
+                out.append(2)
+                _uint(int(part), out)
+            else:
+                out.append(1)
+                _text(part.lower(), out)
+        out.append(0)
+    return bytes(out)
+
+
+# --- semver (npm, crates.io, Go, ...) and NuGet ---------------------------------------
+
+
+def _semver(version: str, *, four: bool, fold_case: bool) -> bytes:
+    match = _SEMVER.match(version)
+    if match is None or (match.group(4) is not None and not four):
+        return _fallback(version)
+    out = bytearray((_VALID,))
+    for group in match.group(1, 2, 3, 4):
+        _uint(int(group) if group else 0, out)
+    label = match.group(5)
+    if not label:
+        out.append(2)  # a release is newer than any of its pre-releases
+        return bytes(out)
+    out.append(1)
+    for ident in label.split("."):
+        if ident.isdigit():
+            out.append(1)  # numeric identifiers before alphanumeric ones
+            _uint(int(ident), out)
+        else:
+            out.append(2)
+            _text(ident.lower() if fold_case else ident, out)
+    out.append(0)
+    return bytes(out)
+
+
+def _go(version: str) -> bytes:
+    return _semver(version, four=False, fold_case=False)
+
+
+def _nuget(version: str) -> bytes:
+    return _semver(version, four=True, fold_case=True)
+
+
+# --- dpkg: dpkg_key already is a memcmp key (the comparator compares exactly it) ---------
+
+
+def _dpkg(version: str) -> bytes:
+    key = dpkg_key(version)
+    if not key or key[0] == 0xFF:  # an absurdly long epoch would collide with MAX_KEY
+        raise _Unencodable
+    return key
+
+
+_ENCODERS: dict[str, Callable[[str], bytes]] = {
+    "pypi": _pypi,
+    "semver": _go,
+    "go": _go,
+    "nuget": _nuget,
+    "deb": _dpkg,
+}
+
+
+def _safe(encode: Callable[[str], bytes]) -> ByteKey:
+    @lru_cache(maxsize=65536)
+    def key(version: str) -> bytes | None:
+        try:
+            return encode(version)
+        except (_Unencodable, ValueError):
+            return None
+
+    key.__doc__ = f"The byte key of a version ({encode.__name__.strip('_')}); None if unencodable."
+    return key
+
+
+_KEY_FUNCS: dict[str, ByteKey] = {scheme: _safe(encode) for scheme, encode in _ENCODERS.items()}
+
+
+def byte_key_func(ecosystem: str) -> ByteKey | None:
+    """The byte-key function of `ecosystem`'s version scheme, None if it has none (yet)."""
+    from seawall.vulns.versions import scheme_for
+
+    return _KEY_FUNCS.get(scheme_for(ecosystem))
+
+
+def byte_key_schemes() -> frozenset[str]:
+    """The version schemes (see scheme_for) that have byte keys."""
+    return frozenset(_KEY_FUNCS)

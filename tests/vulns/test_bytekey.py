@@ -1,0 +1,257 @@
+"""Byte keys: memcmp order of the keys is exactly the ecosystem comparator's order."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import random
+from collections.abc import Callable
+from functools import cmp_to_key
+
+import pytest
+from real_versions import load
+from seawall_testlib import DATA
+
+from seawall.vulns.versions import (
+    KEY_FORMAT,
+    MAX_KEY,
+    byte_key_func,
+    comparator,
+    scheme_for,
+)
+from seawall.vulns.versions.bytekey import byte_key_schemes
+
+VECTORS = DATA / "vulns" / "version_vectors.tsv"
+SEED = 20261130
+REAL = load()
+
+
+def _vector_rows() -> list[dict[str, str]]:
+    with VECTORS.open(newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def _sign(a: bytes, b: bytes) -> int:
+    return (a > b) - (a < b)
+
+
+def _disagreements(
+    versions: list[str], compare: Callable[[str, str], int], key: Callable[[str], bytes | None]
+) -> list[tuple[str, str, int, int]]:
+    """Pairs whose key order differs from the comparator: adjacent pairs of the sorted
+    list (with transitivity this covers every pair) plus a random sample of pairs."""
+    keyed = [v for v in versions if key(v) is not None]
+    ordered = sorted(keyed, key=cmp_to_key(compare))
+    rng = random.Random(SEED)
+    pairs = list(itertools.pairwise(ordered))
+    pairs += [(rng.choice(keyed), rng.choice(keyed)) for _ in range(min(20_000, len(keyed) * 4))]
+    bad = []
+    for a, b in pairs:
+        ka, kb = key(a), key(b)
+        assert ka is not None and kb is not None
+        if _sign(ka, kb) != compare(a, b):
+            bad.append((a, b, compare(a, b), _sign(ka, kb)))
+    return bad
+
+
+def test_key_format_and_bounds_are_published() -> None:
+    assert isinstance(KEY_FORMAT, int) and KEY_FORMAT >= 1
+    assert MAX_KEY == b"\xff"
+    assert byte_key_func("RubyGems") is None or "gem" in byte_key_schemes()
+    assert byte_key_func("PyPI") is byte_key_func("pypi")
+
+
+@pytest.mark.parametrize(
+    "ecosystem", ["PyPI", "Go", "npm", "crates.io", "NuGet", "Debian:12", "Ubuntu:22.04"]
+)
+def test_key_functions_exist(ecosystem: str) -> None:
+    key = byte_key_func(ecosystem)
+    assert key is not None
+    assert key("1.0") is not None
+
+
+@pytest.mark.parametrize("scheme", sorted(byte_key_schemes() & {"pypi", "semver", "deb"}))
+def test_every_vector_row_orders_by_key(scheme: str) -> None:
+    key = byte_key_func(scheme)
+    assert key is not None
+    checked, failures = 0, []
+    for row in _vector_rows():
+        if row["ecosystem"] != scheme:
+            continue
+        ka, kb = key(row["a"]), key(row["b"])
+        if ka is None or kb is None:
+            continue
+        checked += 1
+        if _sign(ka, kb) != int(row["expected"]):
+            failures.append((row["a"], row["b"], row["expected"], _sign(ka, kb)))
+    assert failures == []
+    assert checked >= 35
+
+
+def _real(scheme: str) -> list[str]:
+    versions: set[str] = set()
+    for ecosystem, found in REAL.items():
+        if scheme_for(ecosystem) == scheme:
+            versions |= found
+    for row in _vector_rows():
+        if row["ecosystem"] == scheme:
+            versions.update((row["a"], row["b"]))
+    return sorted(versions)
+
+
+# minimum sample sizes and the largest None rate allowed, per scheme
+REAL_SAMPLES = {"pypi": (13_000, 0.0), "go": (200, 0.0), "semver": (50, 0.0), "deb": (300, 0.0)}
+
+
+@pytest.mark.parametrize("scheme", sorted(REAL_SAMPLES))
+def test_real_versions_order_by_key(scheme: str) -> None:
+    versions = _real(scheme)
+    minimum, max_none_rate = REAL_SAMPLES[scheme]
+    key = byte_key_func(scheme)
+    assert key is not None
+    assert len(versions) >= minimum
+    none_rate = sum(key(v) is None for v in versions) / len(versions)
+    print(f"{scheme}: {len(versions)} real versions, None rate {none_rate:.4f}")
+    assert none_rate <= max_none_rate
+    assert _disagreements(versions, comparator(scheme), key) == []
+
+
+def test_real_nuget_versions_order_by_key() -> None:
+    versions = [*_real("nuget"), "1.0.0.0", "1.0.0-RC1", "1.0.0-rc1", "1.0.0-rc.2", "1.0.0.1"]
+    key = byte_key_func("NuGet")
+    assert key is not None
+    assert all(key(v) is not None for v in versions)
+    assert _disagreements(versions, comparator("NuGet"), key) == []
+    assert key("1.0.0-RC1") == key("1.0.0-rc1")
+
+
+# --- randomised fuzz against the comparator (fixed seed) ---------------------------------
+
+
+def _pypi_version(rng: random.Random) -> str:
+    parts = []
+    if rng.random() < 0.1:
+        parts.append(f"{rng.randint(0, 2)}!")
+    parts.append(".".join(str(rng.choice([0, 0, 1, 2, 10])) for _ in range(rng.randint(1, 4))))
+    if rng.random() < 0.4:
+        parts.append(rng.choice(["a", "b", "rc", "c", "alpha", "beta", "pre", "preview", "RC"]))
+        parts.append(rng.choice(["", "0", "1", "2"]))
+    if rng.random() < 0.3:
+        parts.append(rng.choice([".post", "-", ".post", "post", "-r", ".rev"]))
+        parts.append(
+            rng.choice(["1", "0", "2"]) if parts[-1] == "-" else rng.choice(["", "1", "2"])
+        )
+    if rng.random() < 0.3:
+        parts.append(rng.choice([".dev", "dev", "-dev"]) + rng.choice(["", "0", "3"]))
+    if rng.random() < 0.2:
+        parts.append("+" + rng.choice(["ubuntu", "1", "abc.2", "2.abc", "1-a", "0", "Ubuntu_1"]))
+    if rng.random() < 0.1:
+        parts.insert(0, "v")
+    if rng.random() < 0.05:
+        parts.append(rng.choice(["-SNAPSHOT", "x", "_final", " "]))
+    return "".join(parts)
+
+
+def _semver_version(rng: random.Random, four: bool) -> str:
+    n = rng.randint(1, 4 if four else 3)
+    text = ".".join(str(rng.choice([0, 1, 2, 10, 1 << 70])) for _ in range(n))
+    if rng.random() < 0.1:
+        text = "v" + text
+    if rng.random() < 0.5:
+        idents = [
+            rng.choice(["0", "1", "2", "01", "alpha", "Beta", "rc", "x-y", "20210101000000", "a1"])
+            for _ in range(rng.randint(1, 3))
+        ]
+        text += "-" + ".".join(idents)
+    if rng.random() < 0.2:
+        text += "+" + rng.choice(["build.1", "meta", "001"])
+    if rng.random() < 0.05:
+        text = rng.choice(["", "junk ", "1.x", "2.0.0.0", "release-2"]) + text
+    return text
+
+
+def _dpkg_version(rng: random.Random) -> str:
+    chars = "0123456789.~+-ab:"
+    text = "".join(rng.choice(chars) for _ in range(rng.randint(1, 8)))
+    if rng.random() < 0.3:
+        text = f"{rng.randint(0, 3)}:{text}"
+    return text
+
+
+GENERATORS: dict[str, Callable[[random.Random], str]] = {
+    "pypi": _pypi_version,
+    "semver": lambda rng: _semver_version(rng, False),
+    "go": lambda rng: _semver_version(rng, False),
+    "nuget": lambda rng: _semver_version(rng, True),
+    "deb": _dpkg_version,
+}
+
+
+@pytest.mark.parametrize("scheme", sorted(GENERATORS))
+def test_fuzz_against_comparator(scheme: str) -> None:
+    rng = random.Random(SEED)
+    versions = sorted({GENERATORS[scheme](rng) for _ in range(4000)})
+    key = byte_key_func(scheme)
+    assert key is not None
+    keyed = [v for v in versions if key(v) is not None]
+    assert len(keyed) >= 0.9 * len(versions)
+    assert _disagreements(versions, comparator(scheme), key) == []
+    for v in keyed:
+        k = key(v)
+        assert k is not None and b"" < k < MAX_KEY
+
+
+@pytest.mark.parametrize(
+    ("ecosystem", "a", "b"),
+    [
+        ("PyPI", "1.0", "1.0.0"),
+        ("PyPI", "1.0RC1", "1.0rc1"),
+        ("PyPI", "1.0-1", "1.0.post1"),
+        ("PyPI", "1.0+ABC.1", "1.0+abc-1"),
+        ("PyPI", "0!1.0", "1.0"),
+        ("Go", "v1.2.3", "1.2.3"),
+        ("Go", "v1.2.3+incompatible", "v1.2.3"),
+        ("npm", "1.0.0-01", "1.0.0-1"),
+        ("Debian:12", "1.0", "1.0-0"),
+        ("Debian:12", "0:1.0-1", "1.0-1"),
+    ],
+)
+def test_equal_versions_give_equal_keys(ecosystem: str, a: str, b: str) -> None:
+    key = byte_key_func(ecosystem)
+    assert key is not None
+    assert comparator(ecosystem)(a, b) == 0
+    assert key(a) == key(b) is not None
+
+
+@pytest.mark.parametrize(
+    ("ecosystem", "older", "newer"),
+    [
+        ("PyPI", "1.0.dev1", "1.0a1"),
+        ("PyPI", "1.0rc1", "1.0"),
+        ("PyPI", "1.0", "1.0+local"),
+        ("PyPI", "1.0+local", "1.0.post1"),
+        ("PyPI", "1.0.post1.dev1", "1.0.post1"),
+        ("PyPI", "2004d", "0.1"),  # legacy versions sort before every PEP 440 version
+        ("PyPI", "1!0.1", "2!0.0.1"),
+        ("Go", "v0.0.0-20210101000000-abcdef012345", "v0.0.1"),
+        ("Go", "v1.0.0-rc.1", "v1.0.0"),
+        ("npm", "1.0.0-alpha.1", "1.0.0-alpha.beta"),
+        ("npm", "1.0.0-2", "1.0.0-10"),
+        ("Debian:12", "1.0~rc1", "1.0"),
+        ("Debian:12", "1.22.1-9", "1.22.1-9+deb12u1"),
+        ("Debian:12", "1:0.1", "2:0.0"),
+    ],
+)
+def test_real_orderings(ecosystem: str, older: str, newer: str) -> None:
+    key = byte_key_func(ecosystem)
+    assert key is not None
+    ko, kn = key(older), key(newer)
+    assert ko is not None and kn is not None
+    assert ko < kn
+
+
+def test_huge_numbers_are_not_encoded() -> None:
+    key = byte_key_func("PyPI")
+    assert key is not None
+    assert key("1." + "9" * 200) is None
+    assert comparator("PyPI")("1." + "9" * 200, "1.0") == 1  # the caller's fallback works
