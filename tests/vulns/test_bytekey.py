@@ -19,7 +19,7 @@ from seawall.vulns.versions import (
     comparator,
     scheme_for,
 )
-from seawall.vulns.versions.bytekey import byte_key_schemes
+from seawall.vulns.versions.bytekey import _pypi, _pypi_parsed, byte_key_schemes
 
 VECTORS = DATA / "vulns" / "version_vectors.tsv"
 SEED = 20261130
@@ -255,3 +255,8 @@ def test_huge_numbers_are_not_encoded() -> None:
     assert key is not None
     assert key("1." + "9" * 200) is None
     assert comparator("PyPI")("1." + "9" * 200, "1.0") == 1  # the caller's fallback works
+
+
+def test_pypi_fast_path_equals_packaging_parse() -> None:
+    versions = _real("pypi")
+    assert all(_pypi(v) == _pypi_parsed(v) for v in versions)

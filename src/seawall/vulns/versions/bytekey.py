@@ -93,7 +93,31 @@ def _fallback(version: str) -> bytes:
 
 _PRE_RANK = {"a": 1, "b": 2, "rc": 3}  # dev-only 0, no pre-release 4
 _LOCAL_SEP = re.compile(r"[._-]")
-_SIMPLE = re.compile(r"\d+(?:\.\d+)*")
+# the canonical spellings (most real versions): parsed here, everything else by packaging
+_CANONICAL = re.compile(
+    r"([0-9]+(?:\.[0-9]+)*)(?:(a|b|rc)([0-9]+))?(?:\.post([0-9]+))?(?:\.dev([0-9]+))?"
+)
+_NUMBERS: dict[str, bytes] = {}  # "12" -> the encoded number (a bounded cache)
+_ELEMENTS: dict[str, bytes] = {}  # "12" -> the encoded release element
+
+
+def _number(text: str) -> bytes:
+    """The encoding of a string of ASCII digits, cached."""
+    encoded = _NUMBERS.get(text)
+    if encoded is None:
+        out = bytearray()
+        _uint(int(text), out)
+        encoded = bytes(out)
+        if len(_NUMBERS) < 8192:
+            _NUMBERS[text] = encoded
+    return encoded
+
+
+def _element(text: str) -> bytes:
+    encoded = b"\x01" + _number(text)
+    if len(_ELEMENTS) < 8192:
+        _ELEMENTS[text] = encoded
+    return encoded
 
 
 def _release(numbers: list[int] | tuple[int, ...], out: bytearray) -> None:
@@ -106,13 +130,40 @@ def _release(numbers: list[int] | tuple[int, ...], out: bytearray) -> None:
     out.append(0)
 
 
+def _release_text(release: str) -> bytes:
+    """_release of a dotted string of ASCII digits."""
+    parts = release.split(".")
+    while parts and not parts[-1].strip("0"):  # 1.0 == 1.0.0 == 1
+        parts.pop()
+    cached = _ELEMENTS.get
+    return b"".join([cached(part) or _element(part) for part in parts]) + b"\x00"
+
+
 def _pypi(version: str) -> bytes:
-    if _SIMPLE.fullmatch(version) and version.isascii():
-        # plain release (the common case): epoch 0, no pre/post/dev/local
-        out = bytearray((_VALID, 1))
-        _release([int(n) for n in version.split(".")], out)
-        out += b"\x05\x01\x01\x01\x02\x01\x00"  # no pre, no post, no dev, no local
-        return bytes(out)
+    match = _CANONICAL.fullmatch(version)
+    if match is not None:
+        release, pre_l, pre_n, post, dev = match.groups()
+        if pre_l is not None:
+            pre = bytes((1 + _PRE_RANK[pre_l],)) + _number(pre_n)
+        elif post is None and dev is not None:
+            pre = b"\x01\x01"  # 1.0.dev1 < 1.0a1
+        else:
+            pre = b"\x05\x01"
+        return b"".join(
+            (
+                b"\x02\x01",  # valid, epoch 0
+                _release_text(release),
+                pre,
+                b"\x01\x01" if post is None else b"\x02" + _number(post),
+                b"\x02\x01" if dev is None else b"\x01" + _number(dev),
+                b"\x00",  # no local version
+            )
+        )
+    return _pypi_parsed(version)
+
+
+def _pypi_parsed(version: str) -> bytes:
+    """_pypi through packaging's parser (every spelling PEP 440 allows)."""
     try:
         parsed = Version(version)
     except InvalidVersion:
@@ -158,7 +209,7 @@ def _semver(version: str, *, four: bool, fold_case: bool) -> bytes:
         return _fallback(version)
     out = bytearray((_VALID,))
     for group in match.group(1, 2, 3, 4):
-        _uint(int(group) if group else 0, out)
+        out += _number(group) if group else b"\x01"
     label = match.group(5)
     if not label:
         out.append(2)  # a release is newer than any of its pre-releases
@@ -222,6 +273,14 @@ def byte_key_func(ecosystem: str) -> ByteKey | None:
     from seawall.vulns.versions import scheme_for
 
     return _KEY_FUNCS.get(scheme_for(ecosystem))
+
+
+def clear_caches() -> None:
+    """Forget every cached key (benchmarks measure cold caches)."""
+    for key in _KEY_FUNCS.values():
+        key.cache_clear()  # type: ignore[attr-defined]
+    _NUMBERS.clear()
+    _ELEMENTS.clear()
 
 
 def byte_key_schemes() -> frozenset[str]:
