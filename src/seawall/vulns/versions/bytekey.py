@@ -30,7 +30,21 @@ from functools import lru_cache
 
 from packaging.version import InvalidVersion, Version
 
+from seawall.vulns.versions.apk import (
+    _COMMIT_HASH,
+    _DIGIT,
+    _END,
+    _INITIAL_DIGIT,
+    _INVALID,
+    _LETTER,
+    _REVISION_NO,
+    _SUFFIX,
+    _SUFFIX_NO,
+    apk_tokens,
+)
 from seawall.vulns.versions.dpkg import dpkg_key
+from seawall.vulns.versions.gem import gem_segments
+from seawall.vulns.versions.rpm import split_evr
 from seawall.vulns.versions.semver import _SEMVER
 
 KEY_FORMAT = 1
@@ -39,7 +53,6 @@ MAX_INT_BYTES = 32
 
 ByteKey = Callable[[str], bytes | None]
 
-_END = b"\x00"
 # first byte of a key: versions a comparator orders by its fallback, then valid versions
 _FALLBACK = 0x01
 _VALID = 0x02
@@ -244,12 +257,119 @@ def _dpkg(version: str) -> bytes:
     return key
 
 
+# --- rpm: epoch, then rpmvercmp's tokens of version and release --------------------------
+
+_RPM_TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|~|\^")
+
+
+def _rpm_part(text: str, out: bytearray) -> None:
+    """rpmvercmp order: '~' < end < '^' < letters < digits; other characters separate."""
+    for token in _RPM_TOKEN.findall(text):
+        if token == "~":
+            out.append(1)
+        elif token == "^":
+            out.append(3)
+        elif token[0] <= "9":
+            out.append(5)
+            _uint(int(token), out)
+        else:
+            out.append(4)
+            _text(token, out)
+    out.append(2)
+
+
+def _rpm(version: str) -> bytes:
+    epoch, upstream, release = split_evr(version)
+    if release is None:
+        # rpm compares a missing release as equal to every release ("1.0" == "1.0-1" and
+        # "1.0" == "1.0-2" < ...): no key can order that
+        raise _Unencodable
+    out = bytearray()
+    _uint(epoch, out)
+    _rpm_part(upstream, out)
+    _rpm_part(release, out)
+    return bytes(out)
+
+
+# --- apk: apk_tokens, the first different token decides --------------------------------
+
+# tokens of different kinds: a pre-release suffix is older than anything, otherwise the
+# token of the later kind (END, INVALID: the version stopped) is older
+_APK_KIND = {
+    _INVALID: 2,
+    _END: 3,
+    _REVISION_NO: 4,
+    _COMMIT_HASH: 5,
+    _SUFFIX_NO: 6,
+    _SUFFIX: 7,
+    _LETTER: 8,
+    _DIGIT: 9,
+    _INITIAL_DIGIT: 10,
+}
+
+
+def _apk(version: str) -> bytes:
+    out = bytearray()
+    for kind, value in apk_tokens(version):
+        if kind in (_END, _INVALID):
+            out.append(_APK_KIND[kind])  # both stop the comparison: equal from here
+            break
+        if kind == _SUFFIX:
+            assert isinstance(value, int)
+            out.append(1 if value < 0 else 7)
+            out.append(value + 5)
+        elif isinstance(value, int):
+            out.append(_APK_KIND[kind])
+            if kind == _DIGIT:
+                out.append(2)  # after digit runs with a leading zero (compared as text)
+            _uint(value, out)
+        else:
+            out.append(_APK_KIND[kind])
+            if kind == _DIGIT:
+                out.append(1)
+            _text(value, out)
+    return bytes(out)
+
+
+# --- RubyGems: canonical segments, compared pairwise with missing ones as 0 -------------
+
+_MAX_ZEROS = 1 << 16
+
+
+def _gem(version: str) -> bytes:
+    """Each segment after a run of k zeros, as (k, segment): a string is older than 0 and a
+    number newer, so (k, string) sorts before the end, ascending in k, and (k, number)
+    after it, descending in k; the end (all zeros from here on) is 0x02."""
+    out = bytearray()
+    zeros = 0
+    for segment in gem_segments(version):
+        if segment == 0:
+            zeros += 1
+            continue
+        if zeros >= _MAX_ZEROS:
+            raise _Unencodable
+        if isinstance(segment, str):
+            out.append(1)
+            _uint(zeros, out)
+            _text(segment, out)
+        else:
+            out.append(3)
+            _uint(_MAX_ZEROS - zeros, out)
+            _uint(segment, out)
+        zeros = 0
+    out.append(2)
+    return bytes(out)
+
+
 _ENCODERS: dict[str, Callable[[str], bytes]] = {
     "pypi": _pypi,
     "semver": _go,
     "go": _go,
     "nuget": _nuget,
     "deb": _dpkg,
+    "rpm": _rpm,
+    "apk": _apk,
+    "gem": _gem,
 }
 
 
