@@ -10,8 +10,9 @@ sign(memcmp(key(a), key(b))) == comparator(a, b), and equal versions give equal 
 
 Bounds, for range sentinels: every key is > b"" (the guaranteed minimum; b"" itself is
 never a key) and every key's first byte is below 0xff, so every key is < MAX_KEY
-(b"\\xff"). Change KEY_FORMAT whenever any encoding changes: stored keys are only
-comparable with keys of the same format.
+(b"\\xff"). Change KEY_FORMAT whenever any encoding changes or a scheme gains (or loses)
+keys: stored keys are only comparable with keys of the same format, and a database built
+when a scheme had no keys has no keys stored for its rows.
 
 Building blocks (see docs/vulns-db.md, "Version keys"):
 
@@ -47,7 +48,7 @@ from seawall.vulns.versions.gem import gem_segments
 from seawall.vulns.versions.rpm import split_evr
 from seawall.vulns.versions.semver import _SEMVER
 
-KEY_FORMAT = 1
+KEY_FORMAT = 2  # 1: PyPI, semver/Go, NuGet, dpkg; 2: + rpm, apk, RubyGems
 MAX_KEY = b"\xff"
 MAX_INT_BYTES = 32
 
