@@ -70,7 +70,7 @@ def test_key_functions_exist(ecosystem: str) -> None:
     assert key("1.0") is not None
 
 
-VECTOR_SCHEMES = sorted(byte_key_schemes() & {"pypi", "semver", "deb", "rpm", "apk"})
+VECTOR_SCHEMES = sorted(byte_key_schemes() & {"pypi", "semver", "deb", "rpm", "apk", "maven"})
 
 
 def _with_release(version: str) -> str:
@@ -126,6 +126,9 @@ REAL_SAMPLES = {
     # rpm's real versions here are few; a version without a release has no key (see
     # test_rpm_versions_without_release_have_no_key)
     "rpm": (100, 0.5),
+    # Maven's ComparableVersion is not transitive: versions outside the part where it is
+    # (zeros before a pre-release or release qualifier, "5.4.0.Final") get no key
+    "maven": (3_500, 0.1),
 }
 
 
@@ -250,7 +253,42 @@ def _gem_version(rng: random.Random) -> str:
     return text
 
 
+def _maven_version(rng: random.Random) -> str:
+    parts = [rng.choice(["0", "1", "2", "10"]) for _ in range(rng.randint(1, 4))]
+    text = ".".join(parts)
+    for _ in range(rng.randint(0, 2)):
+        text += rng.choice(["-", ".", ""])
+        text += rng.choice(
+            [
+                "alpha",
+                "a",
+                "beta",
+                "b",
+                "m",
+                "milestone",
+                "rc",
+                "cr",
+                "snapshot",
+                "SNAPSHOT",
+                "final",
+                "GA",
+                "release",
+                "sp",
+                "jre",
+                "android",
+                "v",
+                "x",
+                "1",
+                "0",
+                "2",
+            ]
+        )
+        text += rng.choice(["", "", "1", "2", "0", "-1", ".1"])
+    return text
+
+
 GENERATORS: dict[str, Callable[[random.Random], str]] = {
+    "maven": _maven_version,
     "rpm": _rpm_version,
     "apk": _apk_version,
     "gem": _gem_version,
@@ -269,7 +307,7 @@ def test_fuzz_against_comparator(scheme: str) -> None:
     key = byte_key_func(scheme)
     assert key is not None
     keyed = [v for v in versions if key(v) is not None]
-    assert len(keyed) >= (0.5 if scheme == "rpm" else 0.9) * len(versions)
+    assert len(keyed) >= (0.5 if scheme in ("rpm", "maven") else 0.9) * len(versions)
     assert _disagreements(versions, comparator(scheme), key) == []
     for v in keyed:
         k = key(v)
@@ -351,3 +389,32 @@ def test_huge_numbers_are_not_encoded() -> None:
 def test_pypi_fast_path_equals_packaging_parse() -> None:
     versions = _real("pypi")
     assert all(_pypi(v) == _pypi_parsed(v) for v in versions)
+
+
+def test_maven_all_pairs_of_a_fuzz_sample() -> None:
+    """Maven's comparator is not transitive outside the keyed part: check every pair."""
+    rng = random.Random(SEED + 1)
+    key = byte_key_func("Maven")
+    assert key is not None
+    compare = comparator("Maven")
+    versions = sorted({_maven_version(rng) for _ in range(700)})
+    keyed = [(v, key(v)) for v in versions]
+    keyed_only = [(v, k) for v, k in keyed if k is not None]
+    assert len(keyed_only) >= 400
+    bad = [(a, b) for a, ka in keyed_only for b, kb in keyed_only if _sign(ka, kb) != compare(a, b)]
+    assert bad == []
+
+
+def test_maven_intransitive_corner_has_no_key() -> None:
+    compare = comparator("Maven")
+    key = byte_key_func("Maven")
+    assert key is not None
+    # the comparator's own cycle: 1.0.alpha < 1 < 1.sp < 1.0.alpha
+    assert compare("1.0.alpha", "1") == compare("1", "1.sp") == compare("1.sp", "1.0.alpha") == -1
+    assert key("1.0.alpha") is None
+    assert key("1") is not None and key("1.sp") is not None
+    assert key("1") < key("1.sp")  # type: ignore[operator]
+    # common real versions keep their keys
+    assert key("4.1.86.Final") == key("4.1.86") is not None
+    assert key("2.0.0-M1") < key("2.0.0-RC1") < key("2.0.0") < key("2.0.0.1")  # type: ignore[operator]
+    assert key("31.1-jre") > key("31.1")  # type: ignore[operator]

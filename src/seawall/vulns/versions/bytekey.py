@@ -45,10 +45,18 @@ from seawall.vulns.versions.apk import (
 )
 from seawall.vulns.versions.dpkg import dpkg_key
 from seawall.vulns.versions.gem import gem_segments
+from seawall.vulns.versions.maven import (
+    _RELEASE_INDEX,
+    Item,
+    _Combination,
+    _comparable_qualifier,
+    _compare,
+    parse_maven,
+)
 from seawall.vulns.versions.rpm import split_evr
 from seawall.vulns.versions.semver import _SEMVER
 
-KEY_FORMAT = 2  # 1: PyPI, semver/Go, NuGet, dpkg; 2: + rpm, apk, RubyGems
+KEY_FORMAT = 3  # 1: PyPI, semver/Go, NuGet, dpkg; 2: + rpm, apk, RubyGems; 3: + Maven
 MAX_KEY = b"\xff"
 MAX_INT_BYTES = 32
 
@@ -362,6 +370,95 @@ def _gem(version: str) -> bytes:
     return bytes(out)
 
 
+# --- Maven: ComparableVersion's item lists, where that order is a total order -----------
+#
+# ComparableVersion is not transitive everywhere: "1.0.alpha" < "1" < "1.sp" < "1.0.alpha"
+# (a 0 beats any list, a list beats nothing by its first qualifier), and "4.1.0.Final" ==
+# "4.1" < "4.1-jre" < "4.1.0.Final". Keys exist for the versions where it is: a list is a run
+# of atoms (numbers; a qualifier only first) and at most one sub-list, last; a run of zeros
+# must be followed by something newer than nothing (a number, or a sub-list newer than
+# nothing); a trailing sub-list equal to nothing ("-final", ".GA", ".RELEASE") counts as
+# nothing. Everything else ("5.4.0.Final", "1.0.0.RC1" - zeros before a pre-release or a
+# release qualifier -, "1.ga.1", "final1", empty lists) gets None.
+#
+# A list's key: per item, with k = the zeros skipped before it,
+#   01 qualifier (first item only): comparable qualifier text, then 01, or 02 + number
+#   02 sub-list older than nothing (k = 0), then its key
+#   03 the end
+#   04 sub-list newer than nothing (k = 0), then its key
+#   05 sub-list newer than nothing after k > 0 zeros: k, then its key
+#   06 number after k zeros: (65536 - k), then the number
+
+
+def _maven_null(items: list[Item]) -> bool:
+    """True for a list equal to nothing made only of release qualifiers ("final", "ga")."""
+    for item in items:
+        if isinstance(item, list):
+            if not _maven_null(item):
+                return False
+        elif isinstance(item, int):
+            if item:
+                return False
+        elif isinstance(item, _Combination) or _comparable_qualifier(item) != _RELEASE_INDEX:
+            return False
+    return True
+
+
+def _maven_list(items: list[Item], out: bytearray) -> None:
+    count = len(items)
+    if count and isinstance(items[-1], list) and _maven_null(items[-1]):
+        count -= 1
+    if not count:
+        raise _Unencodable
+    zeros = 0
+    for index in range(count):
+        item = items[index]
+        if isinstance(item, int):
+            if item == 0:
+                zeros += 1
+                continue
+            if zeros >= _MAX_ZEROS:
+                raise _Unencodable
+            out.append(6)
+            _uint(_MAX_ZEROS - zeros, out)
+            _uint(item, out)
+        elif isinstance(item, list):
+            sign = _compare(item, None)
+            # a sub-list is last and not first, unequal to nothing, not an older one after 0s
+            if index == 0 or index != count - 1 or sign == 0 or (zeros and sign < 0):
+                raise _Unencodable
+            if zeros >= _MAX_ZEROS:
+                raise _Unencodable
+            if zeros:
+                out.append(5)
+                _uint(zeros, out)
+            else:
+                out.append(2 if sign < 0 else 4)
+            _maven_list(item, out)
+        else:
+            qualifier = item.qualifier if isinstance(item, _Combination) else item
+            comparable = _comparable_qualifier(qualifier)
+            if index or comparable == _RELEASE_INDEX:
+                raise _Unencodable
+            out.append(1)
+            _text(comparable, out)
+            if isinstance(item, _Combination):
+                out.append(2)
+                _uint(item.number, out)
+            else:
+                out.append(1)
+        zeros = 0
+    if zeros:
+        raise _Unencodable
+    out.append(3)
+
+
+def _maven(version: str) -> bytes:
+    out = bytearray()
+    _maven_list(parse_maven(version), out)
+    return bytes(out)
+
+
 _ENCODERS: dict[str, Callable[[str], bytes]] = {
     "pypi": _pypi,
     "semver": _go,
@@ -371,6 +468,7 @@ _ENCODERS: dict[str, Callable[[str], bytes]] = {
     "rpm": _rpm,
     "apk": _apk,
     "gem": _gem,
+    "maven": _maven,
 }
 
 
@@ -379,7 +477,7 @@ def _safe(encode: Callable[[str], bytes]) -> ByteKey:
     def key(version: str) -> bytes | None:
         try:
             return encode(version)
-        except (_Unencodable, ValueError):
+        except (_Unencodable, ValueError, RecursionError):
             return None
 
     key.__doc__ = f"The byte key of a version ({encode.__name__.strip('_')}); None if unencodable."
