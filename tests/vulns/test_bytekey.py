@@ -19,7 +19,13 @@ from seawall.vulns.versions import (
     comparator,
     scheme_for,
 )
-from seawall.vulns.versions.bytekey import _pypi, _pypi_parsed, byte_key_schemes
+from seawall.vulns.versions.bytekey import (
+    _pypi,
+    _pypi_parsed,
+    _semver,
+    _semver_parsed,
+    byte_key_schemes,
+)
 
 VECTORS = DATA / "vulns" / "version_vectors.tsv"
 SEED = 20261130
@@ -387,8 +393,19 @@ def test_huge_numbers_are_not_encoded() -> None:
 
 
 def test_pypi_fast_path_equals_packaging_parse() -> None:
-    versions = _real("pypi")
+    versions = [*_real("pypi"), "1..2", ".1", "1.", "", "01.00", "\u0661.2", " 1.0", "1.0 "]
     assert all(_pypi(v) == _pypi_parsed(v) for v in versions)
+
+
+@pytest.mark.parametrize(("four", "fold_case"), [(False, False), (True, True)])
+def test_semver_fast_path_equals_regex_parse(four: bool, fold_case: bool) -> None:
+    rng = random.Random(SEED)
+    versions = [*_real("go"), *_real("semver"), *_real("nuget")]
+    versions += [_semver_version(rng, four) for _ in range(2000)]
+    versions += ["v", "", "1..2", "1.2.3.4", "v1.2.3+incompatible", "1.2.3+inc+ompatible", "V2"]
+    for version in versions:
+        fast = _semver(version, four=four, fold_case=fold_case)
+        assert fast == _semver_parsed(version, four=four, fold_case=fold_case), version
 
 
 def test_maven_all_pairs_of_a_fuzz_sample() -> None:

@@ -120,7 +120,6 @@ _CANONICAL = re.compile(
     r"([0-9]+(?:\.[0-9]+)*)(?:(a|b|rc)([0-9]+))?(?:\.post([0-9]+))?(?:\.dev([0-9]+))?"
 )
 _NUMBERS: dict[str, bytes] = {}  # "12" -> the encoded number (a bounded cache)
-_ELEMENTS: dict[str, bytes] = {}  # "12" -> the encoded release element
 
 
 def _number(text: str) -> bytes:
@@ -135,11 +134,18 @@ def _number(text: str) -> bytes:
     return encoded
 
 
-def _element(text: str) -> bytes:
-    encoded = b"\x01" + _number(text)
-    if len(_ELEMENTS) < 8192:
-        _ELEMENTS[text] = encoded
-    return encoded
+class _Elements(dict[str, bytes]):
+    """ "12" -> the encoded release element, computed on first use (a bounded cache)."""
+
+    def __missing__(self, text: str) -> bytes:
+        encoded = b"\x01" + _number(text)
+        if len(self) < 8192:
+            self[text] = encoded
+        return encoded
+
+
+_ELEMENTS = _Elements()
+_ELEMENT = _ELEMENTS.__getitem__
 
 
 def _release(numbers: list[int] | tuple[int, ...], out: bytearray) -> None:
@@ -157,14 +163,24 @@ def _release_text(release: str) -> bytes:
     parts = release.split(".")
     while parts and not parts[-1].strip("0"):  # 1.0 == 1.0.0 == 1
         parts.pop()
-    cached = _ELEMENTS.get
-    return b"".join([cached(part) or _element(part) for part in parts]) + b"\x00"
+    return b"".join(map(_ELEMENT, parts)) + b"\x00"
+
+
+_STABLE = b"\x05\x01\x01\x01\x02\x01\x00"  # no pre/post/dev release, no local version
 
 
 def _pypi(version: str) -> bytes:
+    parts = version.split(".")
+    if version.isascii() and version.replace(".", "").isdigit() and "" not in parts:
+        # a plain release, the common case: valid, epoch 0
+        while parts and not parts[-1].strip("0"):  # 1.0 == 1.0.0 == 1
+            parts.pop()
+        return b"\x02\x01" + b"".join(map(_ELEMENT, parts)) + b"\x00" + _STABLE
     match = _CANONICAL.fullmatch(version)
     if match is not None:
         release, pre_l, pre_n, post, dev = match.groups()
+        if pre_l is None and post is None and dev is None:
+            return b"\x02\x01" + _release_text(release) + _STABLE
         if pre_l is not None:
             pre = bytes((1 + _PRE_RANK[pre_l],)) + _number(pre_n)
         elif post is None and dev is not None:
@@ -225,7 +241,28 @@ def _pypi_parsed(version: str) -> bytes:
 # --- semver (npm, crates.io, Go, ...) and NuGet ---------------------------------------
 
 
+_ZERO = b"\x01"  # the encoded number 0
+
+
 def _semver(version: str, *, four: bool, fold_case: bool) -> bytes:
+    text = version[1:] if version.startswith(("v", "V")) else version
+    if text.endswith("+incompatible"):  # Go's build metadata for pre-module major versions
+        text = text[:-13]
+    parts = text.split(".")
+    if (
+        len(parts) <= (4 if four else 3)
+        and text.isascii()
+        and text.replace(".", "").isdigit()
+        and "" not in parts
+    ):
+        # a plain release, the common case
+        numbers = [_number(part) for part in parts]
+        return b"".join((b"\x02", *numbers, _ZERO * (4 - len(parts)), b"\x02"))
+    return _semver_parsed(version, four=four, fold_case=fold_case)
+
+
+def _semver_parsed(version: str, *, four: bool, fold_case: bool) -> bytes:
+    """_semver through the comparator's regular expression (every form)."""
     match = _SEMVER.match(version)
     if match is None or (match.group(4) is not None and not four):
         return _fallback(version)
