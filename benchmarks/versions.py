@@ -10,7 +10,9 @@ pairs (the least any comparator can cost).
 `byte_keys`: for PyPI and Go, cold-cache time to compute the order-preserving byte key
 (seawall.vulns.versions.bytekey) of every distinct real version named in advisories
 (tests/data/vulns/real_versions.tsv.gz) vs the tuple sort key of the same versions,
-best of 3, and the time for 5,000 versions at that rate (the size of the match SBOM).
+best of 3, and the time for 5,000 versions at that rate (the size of the match SBOM);
+`byte_key_none_rate`: per version scheme, the share of those real versions that get no
+byte key (the matcher compares them with the exact comparator instead).
 
 Prints one JSON object.
 """
@@ -29,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from seawall.vulns.versions import byte_key_func, sort_key  # noqa: E402
+from seawall.vulns.versions import byte_key_func, scheme_for, sort_key  # noqa: E402
 from seawall.vulns.versions.bytekey import clear_caches  # noqa: E402
 from seawall.vulns.versions.dpkg import compare_dpkg, dpkg_key  # noqa: E402
 from seawall.vulns.versions.pypi import pypi_key  # noqa: E402
@@ -77,14 +79,32 @@ def _best_of_3(key: Callable[[str], object], versions: list[str]) -> tuple[float
     return min(walls), min(cpus)
 
 
-def byte_key_speed() -> dict[str, object]:
-    """Cold-cache byte keys vs tuple sort keys for real PyPI and Go versions."""
+def real_advisory_versions() -> dict[str, list[str]]:
+    """{OSV ecosystem: versions} named in real advisories (the byte-key tests' extract)."""
     extract = REPO / "tests" / "data" / "vulns" / "real_versions.tsv.gz"
     real: dict[str, list[str]] = {}
     with gzip.open(extract, "rt", encoding="utf-8") as handle:
         for line in handle:
             ecosystem, _, version = line.rstrip("\n").partition("\t")
             real.setdefault(ecosystem, []).append(version)
+    return real
+
+
+def byte_key_none_rate(real: dict[str, list[str]]) -> dict[str, object]:
+    """Per scheme: how many real versions, and the share that get no byte key."""
+    by_scheme: dict[str, set[str]] = {}
+    for ecosystem, versions in real.items():
+        by_scheme.setdefault(scheme_for(ecosystem), set()).update(versions)
+    out: dict[str, object] = {}
+    for scheme, versions in sorted(by_scheme.items()):
+        key = byte_key_func(scheme)
+        none = len(versions) if key is None else sum(key(v) is None for v in versions)
+        out[scheme] = {"versions": len(versions), "none_rate": round(none / len(versions), 4)}
+    return out
+
+
+def byte_key_speed(real: dict[str, list[str]]) -> dict[str, object]:
+    """Cold-cache byte keys vs tuple sort keys for real PyPI and Go versions."""
     out: dict[str, object] = {}
     for ecosystem in ("PyPI", "Go"):
         versions = real[ecosystem]
@@ -159,7 +179,9 @@ def main() -> None:
                 "ratio_seawall_over_floor": round(seawall_s / floor_s, 2),
             }
         )
-    result["byte_keys"] = byte_key_speed()
+    real = real_advisory_versions()
+    result["byte_keys"] = byte_key_speed(real)
+    result["byte_key_none_rate"] = byte_key_none_rate(real)
     print(json.dumps(result))
 
 
