@@ -4,7 +4,8 @@
     key("1.0rc1") < key("1.0")           # True; bytes compare like SQLite BLOBs (memcmp)
 
 A key function returns None for a version it cannot encode with certainty (a number too
-large, a character outside the encoded alphabet); callers then fall back to the exact
+large, a character outside the encoded alphabet, an rpm version without a release, a Maven
+version where ComparableVersion is not transitive); callers then fall back to the exact
 comparator of `seawall.vulns.versions`. Whenever two keys are not None,
 sign(memcmp(key(a), key(b))) == comparator(a, b), and equal versions give equal keys.
 
