@@ -219,3 +219,45 @@ def test_mutants_of_real_files_read_the_same_or_give_up() -> None:
         same += 1
     assert same > 1000 and gave_up > 500  # both paths really exercised
     assert time.monotonic() - started < 60
+
+
+def test_read_hcl_falls_back_to_python_hcl2_with_its_answer_and_its_errors() -> None:
+    directive = 'a = "%{ if x }yes%{ endif }"\nb = 1\n'
+    before = hclfast.ReadStats.fallbacks
+    assert hclfast.read_hcl(directive) == reference(directive)
+    assert hclfast.ReadStats.fallbacks == before + 1
+    with pytest.raises(Exception) as raised:
+        hclfast.read_hcl("a = [1 2]\n")
+    assert type(raised.value).__module__.startswith("lark")  # python-hcl2's own error
+
+
+def test_bad_hcl_is_still_reported_with_python_hcl2s_line(tmp_path: Path) -> None:
+    from seawall.inventory.sources.terraform import read_hcl_text
+
+    path = tmp_path / "main.tf"
+    objects, warnings = read_hcl_text('resource "a" "b" {\n  x = 1\n  y = [1 2]\n}\n', path)
+    assert objects == []
+    assert warnings == [
+        f"{path}:3: HCL parse error (unexpected INT_LITERAL at column 10), file skipped"
+    ]
+
+
+def test_a_corpus_run_never_loads_python_hcl2(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from seawall.hardening.engine import builtin_rules\n"
+        "from seawall.hardening.scan import harden\n"
+        "builtin_rules()\n"
+        f"result = harden([Path({str(TERRAGOAT)!r})])\n"
+        "print('lark' in sys.modules, 'hcl2' in sys.modules)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["False", "False"]

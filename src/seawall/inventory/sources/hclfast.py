@@ -808,3 +808,35 @@ def _unescape(value: str) -> str:
         parts.append(marker)
         index += 2
     return "".join(parts)
+
+
+# ---------------------------------------------------------------- with python-hcl2 fallback
+
+
+class ReadStats:
+    """How many texts read_hcl parsed itself and how many it left to python-hcl2."""
+
+    fast = 0
+    fallbacks = 0
+
+
+def read_hcl(text: str) -> dict[str, Any]:
+    """python-hcl2's `loads` result for `text` (the options in the module docstring): from
+    this reader when it models the text, else from python-hcl2, whose exceptions (syntax
+    errors, RecursionError) propagate unchanged. python-hcl2 is imported only then."""
+    try:
+        data = loads(text)
+    except Unsupported:
+        pass
+    else:
+        ReadStats.fast += 1
+        return data
+    ReadStats.fallbacks += 1
+    import hcl2  # python-hcl2: a Lark grammar, slow to import and load
+    from hcl2.utils import SerializationOptions
+
+    options = SerializationOptions(
+        with_comments=False, strip_string_quotes=True, preserve_heredocs=False
+    )
+    result: dict[str, Any] = hcl2.loads(text, serialization_options=options)
+    return result

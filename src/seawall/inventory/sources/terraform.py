@@ -136,14 +136,10 @@ def hcl_error_warning(exc: BaseException, path: Path) -> str:
 
 def read_hcl_text(text: str, path: Path) -> tuple[list[SourceObject], list[str]]:
     """Resources in one .tf file; expressions stay as `${...}` strings."""
-    import hcl2  # python-hcl2: a Lark grammar, slow to import
-    from hcl2.utils import SerializationOptions
+    from seawall.inventory.sources.hclfast import read_hcl  # python-hcl2 only on fallback
 
-    options = SerializationOptions(
-        with_comments=False, strip_string_quotes=True, preserve_heredocs=False
-    )
     try:
-        data = hcl2.loads(text, serialization_options=options)
+        data = read_hcl(text)
     except Exception as exc:  # lark raises many exception types for bad syntax
         return [], [hcl_error_warning(exc, path)]
     lines = text.splitlines()
