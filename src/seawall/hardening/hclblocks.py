@@ -131,7 +131,7 @@ def hcl_syntax_error(text: str, path: Path) -> str | None:
         return None
     import hcl2  # python-hcl2: a Lark grammar, slow to import
 
-    from seawall.inventory.sources.terraform import hcl_error_warning
+    from seawall.inventory.sources.terraform_hcl import hcl_error_warning
 
     try:
         hcl2.parses_to_tree(text)

@@ -32,9 +32,8 @@ _DIGITS = re.compile(r"[0-9]+")
 _BINARY = re.compile(r"\|\||&&|==|!=|<=|>=|<(?!<)|>|\+|-|\*|/(?![/*])|%(?!\{)")
 # operators python-hcl2's post-lexer lets a line start with (continuing the expression)
 _CONTINUES = frozenset({"||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "*", "/", "%"})
-_STRING_CHARS = re.compile(
-    r"(?:(?!\$\$\{)(?!\$\{)(?!%%\{)(?!%\{)[^\"\\]|\\.|(?:\$(?!\$?\{))|(?:%(?!%?\{)))+"
-)
+# python-hcl2's STRING_CHARS, written so that it compiles in 0.1 ms instead of 10 ms
+_STRING_CHARS = re.compile(r'(?:[^"\\$%]|\\.|\$(?!\$?\{)|%(?!%?\{))+')
 _ESCAPED = re.compile(r"\$\$\{[^}]*\}|%%\{[^}]*\}")
 _HEREDOC = re.compile(
     r"<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\s*(?P=heredoc)\r?\n"
