@@ -185,6 +185,21 @@ def in_process_s(targets: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+def hcl_fallbacks(targets: list[Path]) -> tuple[int, int]:
+    """(.tf files, how many of them the fast HCL reader leaves to python-hcl2)."""
+    sys.path.insert(0, str(REPO / "src"))
+    from seawall.inventory.sources.hclfast import Unsupported, loads
+
+    files = fallbacks = 0
+    for path in (p for t in targets for p in sorted(t.rglob("*.tf"))):
+        files += 1
+        try:
+            loads(path.read_text(encoding="utf-8"))
+        except Unsupported:
+            fallbacks += 1
+    return files, fallbacks
+
+
 def count_files(targets: list[Path]) -> int:
     return sum(1 for t in targets for p in t.rglob("*") if p.is_file() and ".git" not in p.parts)
 
@@ -200,6 +215,8 @@ def main() -> None:
     trivial.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
     seawall_fixed, seawall_fixed_cpu = median_seawall([trivial])
     engine_corpora = in_process_s(CORPORA)
+    lark_loaded = "lark" in sys.modules  # python-hcl2's grammar: only when a file fell back
+    hcl_files, hcl_fallback_files = hcl_fallbacks(CORPORA)
 
     generated_root = WORK / "generated"
     generate(generated_root)
@@ -235,6 +252,10 @@ def main() -> None:
                     "ratio_checkov_over_seawall_in_process": round(
                         checkov_corpora / engine_corpora, 1
                     ),
+                    # .tf files the fast HCL reader leaves to python-hcl2 (Lark)
+                    "hcl_files": hcl_files,
+                    "hcl_fallbacks": hcl_fallback_files,
+                    "lark_loaded_in_process": lark_loaded,
                 },
                 "generated": {
                     "files": GENERATED,

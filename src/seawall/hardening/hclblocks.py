@@ -121,9 +121,17 @@ def hcl_syntax_error(text: str, path: Path) -> str | None:
 
     if plausible_hcl(text):  # fast and conservative; anything it is unsure of goes to Lark
         return None
+    from seawall.inventory.sources.hclfast import Unsupported, loads
+
+    try:
+        loads(text)  # reads only what python-hcl2 parses
+    except Unsupported:
+        pass
+    else:
+        return None
     import hcl2  # python-hcl2: a Lark grammar, slow to import
 
-    from seawall.inventory.sources.terraform import hcl_error_warning
+    from seawall.inventory.sources.terraform_hcl import hcl_error_warning
 
     try:
         hcl2.parses_to_tree(text)

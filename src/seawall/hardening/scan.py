@@ -310,7 +310,7 @@ def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]
     """Parse only the resource blocks some rule checks (see hclblocks.py)."""
     from seawall.hardening.hclblocks import hcl_syntax_error, split_text
     from seawall.inventory.sources._files import read_text
-    from seawall.inventory.sources.terraform import read_hcl_text
+    from seawall.inventory.sources.terraform_hcl import read_hcl_text
 
     try:
         text = read_text(path)

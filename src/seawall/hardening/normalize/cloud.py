@@ -219,16 +219,10 @@ def _jsonencode_literal(expression: str) -> Any:
     prefix, suffix = "${jsonencode(", ")}"
     if not (expression.startswith(prefix) and expression.endswith(suffix)):
         return None
-    import hcl2
-    from hcl2.utils import SerializationOptions
+    from seawall.inventory.sources.hclfast import read_hcl  # python-hcl2 only on fallback
 
-    options = SerializationOptions(
-        with_comments=False, strip_string_quotes=True, preserve_heredocs=False
-    )
     try:
-        parsed = hcl2.loads(
-            "x = " + expression[len(prefix) : -len(suffix)], serialization_options=options
-        )
+        parsed = read_hcl("x = " + expression[len(prefix) : -len(suffix)])
     except Exception:  # any parse failure: the value stays unknown
         return None
     return parsed.get("x") if isinstance(parsed, dict) else None
