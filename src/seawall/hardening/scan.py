@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from seawall._gc import gc_paused
 from seawall.errors import InputError
 from seawall.hardening.engine import (
     DOCKERFILE,
@@ -393,6 +394,15 @@ def collect(
     recorded in `errors` ({path, reason}) and the batch goes on with the other paths.
     `on_file` is called after each file is read (progress display).
     """
+    with gc_paused():  # parsed documents and targets: many small, acyclic, all kept
+        return _collect(paths, extra_kinds, on_file)
+
+
+def _collect(
+    paths: Iterable[Path],
+    extra_kinds: Iterable[str],
+    on_file: Callable[[Path], None] | None,
+) -> Collected:
     collected = Collected()
     tf_kinds = terraform_kinds(extra_kinds)
     for path in paths:
@@ -530,6 +540,14 @@ def harden_targets(
     *,
     policy: Policy | None = None,
     pss_version: tuple[int, int] = LATEST_PSS_VERSION,
+) -> HardenReport:
+    """Run the rules on collected targets and apply the policy (see `harden`)."""
+    with gc_paused():  # findings: many small, acyclic, all kept
+        return _harden_targets(collected, policy, pss_version)
+
+
+def _harden_targets(
+    collected: Collected, policy: Policy | None, pss_version: tuple[int, int]
 ) -> HardenReport:
     rules = builtin_rules()
     active = policy.apply_to_rules(rules) if policy else list(rules.values())
