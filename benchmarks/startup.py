@@ -4,14 +4,18 @@ floor: interpreter and site start-up, which no change to seawall can remove).
 
 Prints one JSON object. Each figure is the median of RUNS subprocess runs after one warm-up;
 `over_floor_s` is what seawall's own imports and work add to the floor, and `modules` the
-number of modules the run imported (from `-X importtime`).
+number of modules the run imported (from `-X importtime`). `harden_bytecode` is the harden
+run from a byte-compiled copy of src/ (as installed; with PYTHONDONTWRITEBYTECODE=1 set,
+src/ itself never gets a __pycache__, so the other runs compile seawall's modules).
 """
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -22,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / ".work" / "startup"
 RUNS = 7
 ENV = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+BYTECODE_SRC = WORK / "bytecode-src"
 
 
 def _children_cpu() -> float:
@@ -29,14 +34,14 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(args: list[str]) -> tuple[float, float]:
+def timed(args: list[str], env: dict[str, str] = ENV) -> tuple[float, float]:
     """(median wall s, mean CPU s) of `python3 args` over RUNS runs after a warm-up."""
-    subprocess.run([sys.executable, *args], env=ENV, capture_output=True, check=True)
+    subprocess.run([sys.executable, *args], env=env, capture_output=True, check=True)
     walls = []
     cpu = _children_cpu()
     for _ in range(RUNS):
         start = time.perf_counter()
-        subprocess.run([sys.executable, *args], env=ENV, capture_output=True, check=True)
+        subprocess.run([sys.executable, *args], env=env, capture_output=True, check=True)
         walls.append(time.perf_counter() - start)
     return statistics.median(walls), (_children_cpu() - cpu) / RUNS
 
@@ -84,9 +89,15 @@ def inputs() -> dict[str, list[str]]:
 
 def main() -> None:
     floor, floor_cpu = timed(["-c", "pass"])
+    shutil.rmtree(BYTECODE_SRC, ignore_errors=True)
+    shutil.copytree(REPO / "src", BYTECODE_SRC, ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(BYTECODE_SRC, quiet=1)
+    runs = inputs()
+    runs["harden_bytecode"] = runs["harden"]
     verbs = {}
-    for verb, args in inputs().items():
-        wall, cpu = timed(["-m", "seawall", *args])
+    for verb, args in runs.items():
+        env = dict(ENV, PYTHONPATH=str(BYTECODE_SRC)) if verb.endswith("_bytecode") else ENV
+        wall, cpu = timed(["-m", "seawall", *args], env)
         verbs[verb] = {
             "wall_s": round(wall, 3),
             "cpu_s": round(cpu, 3),
