@@ -40,6 +40,8 @@ DOCUMENTS = [
     "a: b: c\n",
     "--- 1\n--- 2\n",
     "t: 2001-12-14 21:59:43.10 -5\n",
+    "cmd: wget http://x 2>&1 | awk '{print $2}'\nq: a&b\nu: http://h/?a=1&b=2\n",
+    "a: &x {k: 1}\nb: *x\nc: [&y 2, *y]\n",
 ]
 
 

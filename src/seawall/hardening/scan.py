@@ -73,6 +73,8 @@ class Collected:
     stats: ScanStats = field(default_factory=ScanStats)
     sources: list[str] = field(default_factory=list)
     read: set[str] = field(default_factory=set)  # files this run read itself
+    # the text of each Kubernetes YAML file read, for findings' exact lines (read once)
+    texts: dict[str, str] = field(default_factory=dict)
     # targets given by the user that could not be used at all: {path, reason}
     errors: list[dict[str, str]] = field(default_factory=list)
 
@@ -105,15 +107,33 @@ def unusable_reason(path: Path) -> str | None:
 
 
 def _walk(root: Path) -> Iterator[Path]:
-    count = 0
-    for path in sorted(root.rglob("*")):
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue  # .git/, .terraform/: not sources
-        if path.is_symlink() or not path.is_file():
+    """Regular files under `root` in sorted(root.rglob("*")) order, skipping symbolic links
+    and hidden names (.git/, .terraform/: not sources, and never descended into)."""
+    found: list[tuple[tuple[str, ...], Path]] = []
+    pending: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while pending:
+        directory, parts = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except PermissionError:  # as rglob: an unreadable directory is left out
             continue
-        count += 1
-        if count > MAX_FILES:
-            raise InputError(f"{root}: more than {MAX_FILES} files to read")
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_symlink():
+                    continue
+                if entry.is_dir():
+                    pending.append((directory / entry.name, (*parts, entry.name)))
+                elif entry.is_file():
+                    found.append(((*parts, entry.name), directory / entry.name))
+            except OSError:
+                continue
+    found.sort(key=lambda item: item[0])
+    if len(found) > MAX_FILES:
+        raise InputError(f"{root}: more than {MAX_FILES} files to read")
+    for _parts, path in found:
         yield path
 
 
@@ -371,9 +391,13 @@ def _read_kind(
 
             objects, warnings = read_resources(path)
         else:
-            from seawall.inventory.sources.kubernetes import read_objects
+            from seawall.inventory.sources._files import read_text
+            from seawall.inventory.sources.kubernetes import read_text_objects
 
-            objects, warnings = read_objects(path)
+            text = read_text(path)  # what read_objects(path) reads for a file
+            if path.name.lower().endswith((".yaml", ".yml")):
+                collected.texts[str(path)] = text
+            objects, warnings = read_text_objects(text, path)
     except InputError as exc:
         collected.warnings.append(f"{exc} (file skipped)")
         collected.stats.skipped += 1
@@ -446,11 +470,16 @@ def inline_ignores(target: Target) -> dict[str, tuple[str, str]]:
     return _parse_ignores(text, where)
 
 
-def _exact_lines(findings: list[Finding], readable: set[str]) -> list[Finding]:
+def _exact_lines(
+    findings: list[Finding], readable: set[str], read_texts: dict[str, str] | None = None
+) -> list[Finding]:
     """Move Kubernetes YAML findings from their document's first line to the field's.
 
-    Only files this run read are opened (`readable`), not paths an inventory names."""
+    Only files this run read are used (`readable`, with the text kept in `read_texts`
+    when collect kept it), not paths an inventory names."""
     from seawall.hardening.yamllines import field_line
+
+    read_texts = read_texts or {}
 
     texts: dict[str, list[str] | None] = {}
     memos: dict[str, dict[Any, Any]] = {}
@@ -471,7 +500,10 @@ def _exact_lines(findings: list[Finding], readable: set[str]) -> list[Finding]:
             from seawall.inventory.sources._files import read_text
 
             try:
-                texts[loc.path] = read_text(Path(loc.path)).splitlines()
+                text = read_texts.get(loc.path)
+                texts[loc.path] = (
+                    text if text is not None else read_text(Path(loc.path))
+                ).splitlines()
             except InputError:
                 texts[loc.path] = None
         lines = texts[loc.path]
@@ -562,7 +594,7 @@ def _harden_targets(
         if suppression is not None:
             finding = msgspec.structs.replace(finding, suppressed=suppression)
         findings.append(finding)
-    findings = _exact_lines(findings, collected.read)
+    findings = _exact_lines(findings, collected.read, collected.texts)
     warnings = list(collected.warnings)
     warnings.extend(context.parameters.get("_cel_errors") or [])
     warnings.extend(context.errors)

@@ -200,10 +200,21 @@ def _build(node: yaml.Node, loader: Any) -> Any:
     raise _NotPlain
 
 
+# An anchor (`&name`) starts a node: at a line start, after white space or after a flow or
+# key/value indicator. `2>&1` or `a&b` inside a plain scalar cannot be one.
+_ANCHOR_START = re.compile(r"(?:^|[\s\[{,:?])&", re.M)
+
+
+def _may_have_anchor(text: str) -> bool:
+    """False only when no `&` in the text can start an anchor (quoted and block scalars
+    count too, so this over-estimates)."""
+    return "&" in text and _ANCHOR_START.search(text) is not None
+
+
 def load_yaml(text: str) -> Any:
     """yaml.safe_load with a bound on alias expansion and nesting; raises yaml.YAMLError."""
     deep = _may_nest_deeply(text)
-    if "&" not in text and not deep and getattr(yaml, "__with_libyaml__", False):
+    if not _may_have_anchor(text) and not deep and getattr(yaml, "__with_libyaml__", False):
         # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
         # (Deep nesting overflows libyaml's C stack: such text takes the Python loader.)
         return _load_yaml_c(text)
