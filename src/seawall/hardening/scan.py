@@ -161,15 +161,20 @@ def classify(path: Path) -> str | None:
     return None
 
 
-def _looks_kubernetes(path: Path) -> bool:
+_SNIFF_BYTES = 8192
+
+
+def _sniff_kubernetes(path: Path) -> tuple[bool, bytes | None]:
+    """(does it look like a manifest, the whole file when it is shorter than the sniffed
+    head, so the reader need not open it again)."""
     from seawall.inventory.sources.kubernetes import sniff
 
     try:
         with path.open("rb") as handle:
-            head = handle.read(8192)
+            head = handle.read(_SNIFF_BYTES)
     except OSError:
-        return True  # let the reader name the problem
-    return bool(sniff(path, head))
+        return True, None  # let the reader name the problem
+    return bool(sniff(path, head)), head if len(head) < _SNIFF_BYTES else None
 
 
 def _root_name(path: Path) -> str:
@@ -355,19 +360,29 @@ def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]
 
 
 def _read_file(
-    path: Path, kind: str, collected: Collected, root: str, tf_kinds: frozenset[str]
+    path: Path,
+    kind: str,
+    collected: Collected,
+    root: str,
+    tf_kinds: frozenset[str],
+    content: bytes | None = None,
 ) -> None:
     collected.stats.files += 1
     collected.read.add(str(path))
     try:
-        _read_kind(path, kind, collected, root, tf_kinds)
+        _read_kind(path, kind, collected, root, tf_kinds, content)
     except RecursionError:  # JSON/YAML/HCL nested deeper than any parser's stack
         collected.warnings.append(f"{path}: nested too deeply to read (file skipped)")
         collected.stats.skipped += 1
 
 
 def _read_kind(
-    path: Path, kind: str, collected: Collected, root: str, tf_kinds: frozenset[str]
+    path: Path,
+    kind: str,
+    collected: Collected,
+    root: str,
+    tf_kinds: frozenset[str],
+    content: bytes | None = None,
 ) -> None:
     if kind == "dockerfile":
         _dockerfile_targets(path, collected)
@@ -391,10 +406,11 @@ def _read_kind(
 
             objects, warnings = read_resources(path)
         else:
-            from seawall.inventory.sources._files import read_text
+            from seawall.inventory.sources._files import decode_text, read_text
             from seawall.inventory.sources.kubernetes import read_text_objects
 
-            text = read_text(path)  # what read_objects(path) reads for a file
+            # what read_objects(path) reads for a file (a short one was read when sniffed)
+            text = decode_text(path, content) if content is not None else read_text(path)
             if path.name.lower().endswith((".yaml", ".yml")):
                 collected.texts[str(path)] = text
             objects, warnings = read_text_objects(text, path)
@@ -439,10 +455,13 @@ def _collect(
         if path.is_dir():
             for file in _walk(path):
                 kind = classify(file)
-                if kind == "k8s" and not _looks_kubernetes(file):
-                    continue  # YAML/JSON that is not a manifest (values.yaml, package.json)
+                content = None
+                if kind == "k8s":
+                    manifest, content = _sniff_kubernetes(file)
+                    if not manifest:
+                        continue  # YAML/JSON that is not a manifest (values.yaml, package.json)
                 if kind is not None:
-                    _read_file(file, kind, collected, root, tf_kinds)
+                    _read_file(file, kind, collected, root, tf_kinds, content)
                     if on_file is not None:
                         on_file(file)
             continue

@@ -36,6 +36,11 @@ def read_text(path: Path, limit: int | None = None) -> str:
         raise InputError(f"{path}: is a directory") from None
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
+    return decode_text(path, raw)
+
+
+def decode_text(path: Path, raw: bytes) -> str:
+    """`raw` (the bytes of `path`) as UTF-8 text, or InputError naming the bad byte."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
