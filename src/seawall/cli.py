@@ -1,16 +1,17 @@
 """The `seawall` command line. Thin: each verb lives in its stage's `commands.py`.
 
-Verbs are registered by module name so that a stage's heavy imports (cloud SDKs,
-parsers) happen only when its verb runs.
+Verbs are registered by module name, and a run imports only the module of the verb it
+runs, so that one verb never pays for another stage's imports (cloud SDKs, parsers, rich).
+`seawall --help`, an unknown verb and shell completion register every verb.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
 
 import typer
-from rich.console import Console
 
 from seawall import __version__
 from seawall.errors import SeawallError
@@ -24,13 +25,14 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Each module defines `register(app: typer.Typer) -> None`.
+# Each module defines `register(app: typer.Typer) -> None`, adding the verbs listed here;
+# the order is the order of `seawall --help`.
 COMMAND_MODULES = (
-    "seawall.packages.commands",  # sbom
-    "seawall.vulns.commands",  # image, db
-    "seawall.inventory.commands",  # inventory, coverage
-    "seawall.hardening.commands",  # harden
-    "seawall.detect.commands",  # detect
+    ("seawall.packages.commands", ("sbom",)),
+    ("seawall.vulns.commands", ("image", "db")),
+    ("seawall.inventory.commands", ("inventory", "coverage")),
+    ("seawall.hardening.commands", ("harden",)),
+    ("seawall.detect.commands", ("detect",)),
 )
 
 
@@ -49,8 +51,22 @@ def _root(
     """Container security across every service that runs containers."""
 
 
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
+def modules_for(args: Sequence[str]) -> list[str]:
+    """The command modules a run with these arguments needs: the one defining its verb,
+    or all of them (help, an unknown verb, shell completion)."""
+    # The root takes only flags (--version, --help), so the first other word is the verb.
+    verb = next((a for a in args if not a.startswith("-")), None)
+    for name, verbs in COMMAND_MODULES:
+        if verb in verbs:
+            return [name]
+    return [name for name, _ in COMMAND_MODULES]
+
+
+def register(names: Sequence[str]) -> None:
+    """Import these command modules and add their verbs to `app` (once each)."""
+    for name in names:
+        if name in _registered:
+            continue
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -58,16 +74,20 @@ def _register_all() -> None:
                 continue
             raise
         module.register(app)
+        _registered.add(name)
 
 
-_register_all()
+_registered: set[str] = set()
 
 
 def main() -> None:
     """Console entry point: run the app, turning seawall errors into one line and exit 2."""
+    register(modules_for(sys.argv[1:]))
     try:
         app(standalone_mode=True)
     except SeawallError as exc:
+        from rich.console import Console
+
         Console(stderr=True, soft_wrap=True).print(
             f"[red]seawall: error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True
         )

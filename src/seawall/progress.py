@@ -1,24 +1,94 @@
-"""Progress display on stderr (rich), silent when stderr is not a terminal."""
+"""Progress display on stderr (rich), silent when stderr is not a terminal.
+
+rich is imported only when it draws or prints something: a run whose stderr is a pipe or
+a file (CI, scripts, benchmarks) and that has nothing to warn about never imports it.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TransferSpeedColumn,
-)
+import os
+import sys
+from typing import TYPE_CHECKING, Any, cast
 
-stderr = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+_console: Console | None = None
+
+
+def stderr_console() -> Console:
+    """The rich Console on stderr shared by every verb (created on first use)."""
+    global _console
+    if _console is None:
+        from rich.console import Console
+
+        _console = Console(stderr=True)
+    return _console
+
+
+def __getattr__(name: str) -> Any:
+    # `from seawall.progress import stderr` (the Console) keeps working, lazily.
+    if name == "stderr":
+        return stderr_console()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _surely_not_a_terminal() -> bool:
+    """True when rich would not draw on stderr either: no TTY_COMPATIBLE=1 or FORCE_COLOR
+    override (rich's own checks) and stderr is not a TTY."""
+    if os.environ.get("TTY_COMPATIBLE") == "1" or os.environ.get("FORCE_COLOR") is not None:
+        return False
+    try:
+        return not sys.stderr.isatty()
+    except (AttributeError, ValueError):  # no stderr, or closed: rich says not a terminal
+        return True
+
+
+class _SilentProgress:
+    """What a disabled rich Progress does (nothing), for the calls seawall makes on it."""
+
+    def __init__(self) -> None:
+        self._next = 0
+
+    def __enter__(self) -> _SilentProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, *args: Any, **kwargs: Any) -> int:
+        self._next += 1
+        return self._next - 1
+
+    def update(self, task_id: int, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def advance(self, task_id: int, advance: float = 1) -> None:
+        return None
+
+    def remove_task(self, task_id: int) -> None:
+        return None
 
 
 def progress_bar(*, bytes_mode: bool = False) -> Progress:
-    """A rich Progress for work that can take more than a second, drawn on stderr."""
-    columns = [TextColumn("[bold]{task.description}"), BarColumn()]
+    """A rich Progress for work that can take more than a second, drawn on stderr; when
+    stderr is not a terminal, a silent stand-in with the same calls (no rich import)."""
+    if _surely_not_a_terminal():
+        return cast("Progress", _SilentProgress())
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TransferSpeedColumn,
+    )
+
+    stderr = stderr_console()
+    columns: list[ProgressColumn] = [TextColumn("[bold]{task.description}"), BarColumn()]
     if bytes_mode:
         columns += [DownloadColumn(), TransferSpeedColumn()]
     else:
@@ -29,4 +99,4 @@ def progress_bar(*, bytes_mode: bool = False) -> Progress:
 
 def warn(message: str) -> None:
     """Print a one-line warning on stderr."""
-    stderr.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+    stderr_console().print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)

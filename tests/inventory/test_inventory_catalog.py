@@ -208,3 +208,12 @@ def test_registry_scanners_know_which_images_they_see() -> None:
         control = catalog.control(key)
         assert control is not None
         assert control.scans_image(image) is expected, (key, image)
+
+
+def test_builtin_catalog_passes_the_schema_that_user_catalogs_are_checked_against() -> None:
+    # Runs read the built-in catalog without validating it (start-up); this is its check.
+    from seawall.inventory.catalog import parse_catalog_text
+
+    data = parse_catalog_text(BUILTIN_CATALOG.read_text(), str(BUILTIN_CATALOG))
+    assert data == yaml.safe_load(BUILTIN_CATALOG.read_text())
+    assert set(load_catalog().services) == set(data["services"])

@@ -8,9 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time as _time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -207,6 +205,9 @@ def check_webhook_url(url: str, what: str) -> None:
 
 def post_webhook(url: str, body: bytes, *, retries: int = 3, timeout: float = 5.0) -> bool:
     """POST `body` (JSON) to `url`, retrying with backoff on errors and 5xx; True on 2xx."""
+    import urllib.error
+    import urllib.request  # http.client, ssl, email: only when a webhook is posted
+
     delay = 0.2
     for attempt in range(retries + 1):
         request = urllib.request.Request(

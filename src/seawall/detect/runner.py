@@ -8,13 +8,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress
-from rich.table import Table
 
 from seawall.detect.alerts import (
     SCHEMA,
@@ -32,8 +28,11 @@ from seawall.detect.falco.rules import RuleProblem, RuleSet, load_rules_files
 from seawall.detect.sources import SOURCE_MODULES, get_source, k8saudit
 from seawall.errors import InputError
 from seawall.model import Finding
-from seawall.progress import progress_bar, stderr, warn
+from seawall.progress import progress_bar, stderr_console, warn
 from seawall.report.output import to_json, write_output
+
+if TYPE_CHECKING:  # rich is imported where something is drawn or printed
+    from rich.progress import Progress
 
 Opener = Callable[[Path], AbstractContextManager[IO[bytes]]]
 
@@ -286,7 +285,9 @@ def _reason(path: Path, exc: Exception) -> str:
 
 def report_error(message: str) -> None:
     """One `seawall: error: ...` line on stderr (as the CLI prints fatal input errors)."""
-    stderr.print(
+    from rich.markup import escape
+
+    stderr_console().print(
         f"[red]seawall: error:[/red] {escape(message)}",
         highlight=False,
         markup=True,
@@ -311,6 +312,9 @@ def _unread_report(
 
 
 def render_table(report: DetectReport) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, no_color=True, soft_wrap=False)
     table = Table(title=f"seawall detect ({report.source})", show_lines=False)

@@ -160,19 +160,20 @@ def _render_rules(fmt: str, policy: Any) -> str:
     return buffer.getvalue()
 
 
-def render(report: Any, fmt: str) -> str:
-    """The report as table, JSON (seawall.harden/v1) or SARIF text."""
+def render(report: Any, fmt: str) -> str | bytes:
+    """The report as table text, or JSON (seawall.harden/v1) or SARIF as UTF-8 bytes
+    (written as they are: decoding megabytes only to encode them again costs)."""
     from seawall.report.output import to_json
 
     if fmt == "json":
-        return to_json(document(report)).decode()
+        return to_json(document(report))
     if fmt == "sarif":
         from seawall.report.sarif import render_sarif
 
         sarif = render_sarif(report.findings, host_paths=True)
         if report.errors:
             sarif["runs"][0]["invocations"] = [_sarif_invocation(report.errors)]
-        return to_json(sarif).decode()
+        return to_json(sarif)
     return _table(report)
 
 

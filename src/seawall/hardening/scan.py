@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from seawall._gc import gc_paused
 from seawall.errors import InputError
 from seawall.hardening.engine import (
     DOCKERFILE,
@@ -72,6 +73,8 @@ class Collected:
     stats: ScanStats = field(default_factory=ScanStats)
     sources: list[str] = field(default_factory=list)
     read: set[str] = field(default_factory=set)  # files this run read itself
+    # the text of each Kubernetes YAML file read, for findings' exact lines (read once)
+    texts: dict[str, str] = field(default_factory=dict)
     # targets given by the user that could not be used at all: {path, reason}
     errors: list[dict[str, str]] = field(default_factory=list)
 
@@ -104,15 +107,33 @@ def unusable_reason(path: Path) -> str | None:
 
 
 def _walk(root: Path) -> Iterator[Path]:
-    count = 0
-    for path in sorted(root.rglob("*")):
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue  # .git/, .terraform/: not sources
-        if path.is_symlink() or not path.is_file():
+    """Regular files under `root` in sorted(root.rglob("*")) order, skipping symbolic links
+    and hidden names (.git/, .terraform/: not sources, and never descended into)."""
+    found: list[tuple[tuple[str, ...], Path]] = []
+    pending: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while pending:
+        directory, parts = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except PermissionError:  # as rglob: an unreadable directory is left out
             continue
-        count += 1
-        if count > MAX_FILES:
-            raise InputError(f"{root}: more than {MAX_FILES} files to read")
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_symlink():
+                    continue
+                if entry.is_dir():
+                    pending.append((directory / entry.name, (*parts, entry.name)))
+                elif entry.is_file():
+                    found.append(((*parts, entry.name), directory / entry.name))
+            except OSError:
+                continue
+    found.sort(key=lambda item: item[0])
+    if len(found) > MAX_FILES:
+        raise InputError(f"{root}: more than {MAX_FILES} files to read")
+    for _parts, path in found:
         yield path
 
 
@@ -140,15 +161,20 @@ def classify(path: Path) -> str | None:
     return None
 
 
-def _looks_kubernetes(path: Path) -> bool:
+_SNIFF_BYTES = 8192
+
+
+def _sniff_kubernetes(path: Path) -> tuple[bool, bytes | None]:
+    """(does it look like a manifest, the whole file when it is shorter than the sniffed
+    head, so the reader need not open it again)."""
     from seawall.inventory.sources.kubernetes import sniff
 
     try:
         with path.open("rb") as handle:
-            head = handle.read(8192)
+            head = handle.read(_SNIFF_BYTES)
     except OSError:
-        return True  # let the reader name the problem
-    return bool(sniff(path, head))
+        return True, None  # let the reader name the problem
+    return bool(sniff(path, head)), head if len(head) < _SNIFF_BYTES else None
 
 
 def _root_name(path: Path) -> str:
@@ -334,19 +360,29 @@ def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]
 
 
 def _read_file(
-    path: Path, kind: str, collected: Collected, root: str, tf_kinds: frozenset[str]
+    path: Path,
+    kind: str,
+    collected: Collected,
+    root: str,
+    tf_kinds: frozenset[str],
+    content: bytes | None = None,
 ) -> None:
     collected.stats.files += 1
     collected.read.add(str(path))
     try:
-        _read_kind(path, kind, collected, root, tf_kinds)
+        _read_kind(path, kind, collected, root, tf_kinds, content)
     except RecursionError:  # JSON/YAML/HCL nested deeper than any parser's stack
         collected.warnings.append(f"{path}: nested too deeply to read (file skipped)")
         collected.stats.skipped += 1
 
 
 def _read_kind(
-    path: Path, kind: str, collected: Collected, root: str, tf_kinds: frozenset[str]
+    path: Path,
+    kind: str,
+    collected: Collected,
+    root: str,
+    tf_kinds: frozenset[str],
+    content: bytes | None = None,
 ) -> None:
     if kind == "dockerfile":
         _dockerfile_targets(path, collected)
@@ -370,9 +406,14 @@ def _read_kind(
 
             objects, warnings = read_resources(path)
         else:
-            from seawall.inventory.sources.kubernetes import read_objects
+            from seawall.inventory.sources._files import decode_text, read_text
+            from seawall.inventory.sources.kubernetes import read_text_objects
 
-            objects, warnings = read_objects(path)
+            # what read_objects(path) reads for a file (a short one was read when sniffed)
+            text = decode_text(path, content) if content is not None else read_text(path)
+            if path.name.lower().endswith((".yaml", ".yml")):
+                collected.texts[str(path)] = text
+            objects, warnings = read_text_objects(text, path)
     except InputError as exc:
         collected.warnings.append(f"{exc} (file skipped)")
         collected.stats.skipped += 1
@@ -393,6 +434,15 @@ def collect(
     recorded in `errors` ({path, reason}) and the batch goes on with the other paths.
     `on_file` is called after each file is read (progress display).
     """
+    with gc_paused():  # parsed documents and targets: many small, acyclic, all kept
+        return _collect(paths, extra_kinds, on_file)
+
+
+def _collect(
+    paths: Iterable[Path],
+    extra_kinds: Iterable[str],
+    on_file: Callable[[Path], None] | None,
+) -> Collected:
     collected = Collected()
     tf_kinds = terraform_kinds(extra_kinds)
     for path in paths:
@@ -405,10 +455,13 @@ def collect(
         if path.is_dir():
             for file in _walk(path):
                 kind = classify(file)
-                if kind == "k8s" and not _looks_kubernetes(file):
-                    continue  # YAML/JSON that is not a manifest (values.yaml, package.json)
+                content = None
+                if kind == "k8s":
+                    manifest, content = _sniff_kubernetes(file)
+                    if not manifest:
+                        continue  # YAML/JSON that is not a manifest (values.yaml, package.json)
                 if kind is not None:
-                    _read_file(file, kind, collected, root, tf_kinds)
+                    _read_file(file, kind, collected, root, tf_kinds, content)
                     if on_file is not None:
                         on_file(file)
             continue
@@ -436,11 +489,16 @@ def inline_ignores(target: Target) -> dict[str, tuple[str, str]]:
     return _parse_ignores(text, where)
 
 
-def _exact_lines(findings: list[Finding], readable: set[str]) -> list[Finding]:
+def _exact_lines(
+    findings: list[Finding], readable: set[str], read_texts: dict[str, str] | None = None
+) -> list[Finding]:
     """Move Kubernetes YAML findings from their document's first line to the field's.
 
-    Only files this run read are opened (`readable`), not paths an inventory names."""
+    Only files this run read are used (`readable`, with the text kept in `read_texts`
+    when collect kept it), not paths an inventory names."""
     from seawall.hardening.yamllines import field_line
+
+    read_texts = read_texts or {}
 
     texts: dict[str, list[str] | None] = {}
     memos: dict[str, dict[Any, Any]] = {}
@@ -461,7 +519,10 @@ def _exact_lines(findings: list[Finding], readable: set[str]) -> list[Finding]:
             from seawall.inventory.sources._files import read_text
 
             try:
-                texts[loc.path] = read_text(Path(loc.path)).splitlines()
+                text = read_texts.get(loc.path)
+                texts[loc.path] = (
+                    text if text is not None else read_text(Path(loc.path))
+                ).splitlines()
             except InputError:
                 texts[loc.path] = None
         lines = texts[loc.path]
@@ -531,6 +592,14 @@ def harden_targets(
     policy: Policy | None = None,
     pss_version: tuple[int, int] = LATEST_PSS_VERSION,
 ) -> HardenReport:
+    """Run the rules on collected targets and apply the policy (see `harden`)."""
+    with gc_paused():  # findings: many small, acyclic, all kept
+        return _harden_targets(collected, policy, pss_version)
+
+
+def _harden_targets(
+    collected: Collected, policy: Policy | None, pss_version: tuple[int, int]
+) -> HardenReport:
     rules = builtin_rules()
     active = policy.apply_to_rules(rules) if policy else list(rules.values())
     context = Context(pss_version=pss_version, parameters=dict(policy.parameters) if policy else {})
@@ -544,7 +613,7 @@ def harden_targets(
         if suppression is not None:
             finding = msgspec.structs.replace(finding, suppressed=suppression)
         findings.append(finding)
-    findings = _exact_lines(findings, collected.read)
+    findings = _exact_lines(findings, collected.read, collected.texts)
     warnings = list(collected.warnings)
     warnings.extend(context.parameters.get("_cel_errors") or [])
     warnings.extend(context.errors)

@@ -16,8 +16,11 @@ _TOKEN = re.compile(r"\[(\d+)\]|\['([^']*)'\]|([^.\[\]]+)")
 
 
 @functools.lru_cache(maxsize=8192)
-def _tokens(path: str) -> tuple[str | int, ...] | None:
+def _tokens(path: str) -> tuple[tuple[str | int, ...], tuple[str, ...]] | None:
+    """The steps of `path` and, for each, the path up to it (`spec`, `spec.containers`,
+    `spec.containers[0]`...): memo keys for shared prefixes, hashed once per path."""
     out: list[str | int] = []
+    prefixes: list[str] = []
     pos = 0
     for match in _TOKEN.finditer(path):
         if match.start() != pos and path[pos] != ".":
@@ -27,9 +30,10 @@ def _tokens(path: str) -> tuple[str | int, ...] | None:
         else:
             out.append(match.group(2) if match.group(2) is not None else match.group(3))
         pos = match.end()
+        prefixes.append(path[:pos])
         if pos < len(path) and path[pos] == ".":
             pos += 1
-    return tuple(out)
+    return tuple(out), tuple(prefixes)
 
 
 def _key_of(text: str) -> str | None:
@@ -59,9 +63,10 @@ def field_line(
     """1-based line of `path` in the document starting at 1-based `start`; for a field
     that is absent, the line of its deepest present parent (where it would be added).
     None when even the first step is not found. `memo` caches shared path prefixes."""
-    tokens = _tokens(path)
-    if not tokens:
+    parsed = _tokens(path)
+    if not parsed or not parsed[0]:
         return None
+    tokens, prefixes = parsed
     memo = {} if memo is None else memo
     info = memo.get((-1, ()))
     if info is None:
@@ -78,14 +83,29 @@ def field_line(
                 end = i
                 break
         memo[end_key] = (end, 0, None)
+    # Resume after the deepest prefix already walked (findings of one object share most
+    # of their paths); walking from the top would read the same memo entries.
+    last = len(tokens) - 1
+    walked = last
+    while walked >= 0 and (start, prefixes[walked]) not in memo:
+        walked -= 1
     state: State = (start - 1, -1, None)
     best: int | None = None
-    for depth in range(1, len(tokens) + 1):
-        key = (start, tokens[:depth])
+    if walked >= 0:
+        found = memo[(start, prefixes[walked])]
+        if found is None:  # a prefix missing: its parent's line (walked before it)
+            return memo[(start, prefixes[walked - 1])][0] + 1 if walked else None
+        state = found
+        best = state[0] + 1
+        if state[1] == _FLOW:
+            return best
+    for depth in range(walked + 1, last + 1):
+        token = tokens[depth]
+        key = (start, prefixes[depth])
         if key in memo:
             found = memo[key]
         else:
-            found = _step(lines, info, end, state, tokens[depth - 1], depth == len(tokens))
+            found = _step(lines, info, end, state, token, depth == last, memo)
             memo[key] = found
         if found is None:
             return best
@@ -106,7 +126,13 @@ Info = list[tuple[int, str, bool]]
 
 
 def _step(
-    lines: list[str], info: Info, end: int, state: State, token: str | int, last: bool
+    lines: list[str],
+    info: Info,
+    end: int,
+    state: State,
+    token: str | int,
+    last: bool,
+    memo: dict[Any, Any],
 ) -> State | None:
     pos, parent, inline_col = state
     if isinstance(token, int):
@@ -115,7 +141,11 @@ def _step(
             return None
         line, dash_col = found
         return line, dash_col, dash_col + 2
-    found_key = _find_key(lines, info, pos, end, parent, token, inline_col)
+    children_key = ("keys", pos, end, parent, inline_col)
+    children = memo.get(children_key)
+    if children is None:
+        children = memo[children_key] = _child_keys(lines, info, pos, end, parent, inline_col)
+    found_key = children.get(token)
     if found_key is None:
         return None
     line, indent = found_key
@@ -126,15 +156,17 @@ def _step(
     return line, indent, None
 
 
-def _find_key(
+def _child_keys(
     lines: list[str],
     info: Info,
     pos: int,
     end: int,
     parent: int,
-    key: str,
     inline_col: int | None,
-) -> tuple[int, int] | None:
+) -> dict[str, tuple[int, int]]:
+    """The keys of the mapping under line `pos` -> (line index, indent), first one wins
+    (one scan per mapping, however many of its keys are looked up)."""
+    out: dict[str, tuple[int, int]] = {}
     child: int | None = None
     for i in range(pos, end):
         indent, text, content = info[i]
@@ -146,14 +178,16 @@ def _find_key(
             text = line[inline_col:].strip() if len(line) > inline_col else ""
             indent = inline_col
         elif indent <= parent and i > pos:
-            return None
+            return out
         elif indent <= parent:
             continue
         if child is None:
             child = indent
-        if indent == child and _key_of(text) == key:
-            return i, indent
-    return None
+        if indent == child:
+            key = _key_of(text)
+            if key is not None and key not in out:
+                out[key] = (i, indent)
+    return out
 
 
 def _nth_item(info: Info, pos: int, end: int, parent: int, n: int) -> tuple[int, int] | None:

@@ -16,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from seawall.errors import InputError
@@ -219,8 +218,21 @@ def _node_line(root: yaml.Node, path: Iterable[Any]) -> int:
     return int(node.start_mark.line) + 1
 
 
+def _parse_builtin(text: str) -> dict[str, Any]:
+    """The built-in catalog: shipped with seawall and checked against SCHEMA by the tests,
+    so it is read with libyaml and not validated again on every run (jsonschema's import
+    and the pure-Python parse were most of `seawall coverage`'s start-up)."""
+    loader_class: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(text, Loader=loader_class)
+    if not isinstance(data, dict):
+        raise InputError(f"{BUILTIN_CATALOG}: built-in catalog is not a mapping")
+    return data
+
+
 def parse_catalog_text(text: str, where: str) -> dict[str, Any]:
     """Parse and validate catalog YAML; InputError `file:line: problem` when invalid."""
+    import jsonschema
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -296,7 +308,7 @@ def _check_references(catalog: Catalog) -> None:
 @lru_cache(maxsize=8)
 def _load_cached(extra: tuple[str, ...]) -> Catalog:
     catalog = Catalog()
-    _build(parse_catalog_text(read_text(BUILTIN_CATALOG), str(BUILTIN_CATALOG)), catalog, "")
+    _build(_parse_builtin(read_text(BUILTIN_CATALOG)), catalog, "")
     catalog.files[-1] = str(BUILTIN_CATALOG)
     for name in extra:
         path = Path(name)

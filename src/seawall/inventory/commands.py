@@ -16,11 +16,18 @@ from seawall.cliopts import (
     parse_severity_option,
 )
 from seawall.errors import InputError
-from seawall.progress import warn
 from seawall.report.output import to_json, write_output
 
 if TYPE_CHECKING:
     from seawall.inventory.build import Inventory
+
+
+def warn(message: str) -> None:
+    """seawall.progress.warn, importing rich only when there is a warning to print."""
+    from seawall.progress import warn as rich_warn
+
+    rich_warn(message)
+
 
 INVENTORY_FORMATS = ("table", "json")
 COVERAGE_FORMATS = ("table", "json", "html", "sarif")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-
-import jinja2
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from seawall.coverage import CoverageReport, Row, gap_count
 from seawall.inventory.build import Inventory
 from seawall.model import Layer, Task
 from seawall.report.output import to_json
 from seawall.report.sarif import render_sarif
+
+if TYPE_CHECKING:  # rich and jinja2 are imported by the renderers that use them
+    from rich.table import Table
+    from rich.text import Text
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "report" / "html"
 _LAYER_SHORT = {Layer.APPLICATION: "app", Layer.PLATFORM: "plat", Layer.INFRASTRUCTURE: "infra"}
@@ -27,6 +27,8 @@ _PARTY_SHORT = {"customer": "C", "shared": "S", "provider": "P"}
 
 
 def _render_console(table: Table, extra: list[Text]) -> str:
+    from rich.console import Console
+
     console = Console(record=True, width=200, color_system=None, force_terminal=False)
     with console.capture() as capture:
         console.print(table)
@@ -37,6 +39,9 @@ def _render_console(table: Table, extra: list[Text]) -> str:
 
 def inventory_table(inventory: Inventory) -> str:
     """One row per asset: service, kind, name, account/region, images, exposure."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=f"seawall inventory: {len(inventory.assets)} assets", show_lines=False)
     for column in ("service", "kind", "name", "account", "region", "images", "public"):
         table.add_column(column, overflow="fold")
@@ -72,6 +77,9 @@ def _cell_text(row: Row, index: int) -> str:
 
 def coverage_table(report: CoverageReport) -> str:
     """One row per container service instance with a cell per layer x task."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(
         title=f"seawall coverage: {len(report.rows)} instances, {gap_count(report.rows)} gaps"
     )
@@ -113,6 +121,8 @@ COVERAGE_LABELS = {
 
 def coverage_html(report: CoverageReport) -> str:
     """A self-contained HTML page (heat-map); every value is autoescaped."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import TaskID
 
 from seawall.cliopts import FailOnOpt, OutputOpt, check_format
-from seawall.progress import progress_bar, stderr, warn
+from seawall.progress import progress_bar, stderr_console, warn
 from seawall.report.output import to_json, write_output
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 DbOpt = Annotated[
     Path | None,
@@ -277,7 +279,7 @@ def _register_db(app: typer.Typer) -> None:
                 except FeedMissing as exc:
                     warn(f"skipped a feed the server does not have: {exc}")
                 bar.remove_task(task)
-        stderr.print(
+        stderr_console().print(
             f"downloaded {len(paths)} feeds into {feeds_dir}", highlight=False, soft_wrap=True
         )
         with progress_bar() as bar:

@@ -36,6 +36,11 @@ def read_text(path: Path, limit: int | None = None) -> str:
         raise InputError(f"{path}: is a directory") from None
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
+    return decode_text(path, raw)
+
+
+def decode_text(path: Path, raw: bytes) -> str:
+    """`raw` (the bytes of `path`) as UTF-8 text, or InputError naming the bad byte."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -121,13 +126,103 @@ def _may_nest_deeply(text: str) -> bool:
     return False
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+# Scalar key types whose values SafeConstructor builds the same way wherever they appear.
+_PLAIN_KEY_TAGS = frozenset(
+    {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+     "tag:yaml.org,2002:null"}
+)  # fmt: skip
+_RESOLVED_MAX = 16_384  # plain scalars whose implicit tag is remembered (short ones only)
+_resolved: dict[str, str] = {}
+
+
+class _NotPlain(Exception):
+    """The document needs SafeConstructor itself (merge keys, odd keys, custom tags)."""
+
+
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastCSafeLoader(yaml.CSafeLoader):
+        """libyaml's safe loader, with the implicit tag of each plain scalar remembered:
+        SafeLoader has no path resolvers, so that tag depends on the scalar's text only
+        (`true`, `80`, `nginx` recur in every manifest)."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+                tag = _resolved.get(value)
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                    if len(value) <= 64 and len(_resolved) < _RESOLVED_MAX:
+                        _resolved[value] = tag
+                return tag
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+
+    def _load_yaml_c(text: str) -> Any:
+        """yaml.load(text, Loader=CSafeLoader), building plain documents (str/map/seq
+        nodes, plain scalar keys) directly from libyaml's nodes: SafeConstructor's
+        generic per-node machinery is most of the load time. Anything else, including
+        every error, goes through CSafeLoader itself, so results and messages are its own."""
+        loader = _FastCSafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            try:
+                return _build(node, loader)
+            except (_NotPlain, yaml.YAMLError):
+                pass
+        finally:
+            loader.dispose()
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+
+
+def _build(node: yaml.Node, loader: Any) -> Any:
+    """What SafeConstructor makes of `node` (an anchor-free document's node)."""
+    tag = node.tag
+    cls = node.__class__
+    if cls is yaml.ScalarNode:
+        if tag == _STR_TAG:
+            return node.value
+        return loader.construct_object(node, deep=True)  # int, bool, null, timestamp...
+    if cls is yaml.MappingNode and tag == _MAP_TAG:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key_tag = key_node.tag
+            if key_node.__class__ is not yaml.ScalarNode:
+                raise _NotPlain  # complex key: SafeConstructor names the unhashable key
+            if key_tag == _STR_TAG:
+                key = key_node.value
+            elif key_tag in _PLAIN_KEY_TAGS:
+                key = loader.construct_object(key_node, deep=True)
+            else:
+                raise _NotPlain  # merge (<<), value (=) or tagged keys
+            out[key] = _build(value_node, loader)
+        return out
+    if cls is yaml.SequenceNode and tag == _SEQ_TAG:
+        return [_build(item, loader) for item in node.value]
+    raise _NotPlain
+
+
+# An anchor (`&name`) starts a node: at a line start, after white space or after a flow or
+# key/value indicator. `2>&1` or `a&b` inside a plain scalar cannot be one.
+_ANCHOR_START = re.compile(r"(?:^|[\s\[{,:?])&", re.M)
+
+
+def _may_have_anchor(text: str) -> bool:
+    """False only when no `&` in the text can start an anchor (quoted and block scalars
+    count too, so this over-estimates)."""
+    return "&" in text and _ANCHOR_START.search(text) is not None
+
+
 def load_yaml(text: str) -> Any:
     """yaml.safe_load with a bound on alias expansion and nesting; raises yaml.YAMLError."""
     deep = _may_nest_deeply(text)
-    if "&" not in text and not deep and getattr(yaml, "__with_libyaml__", False):
+    if not _may_have_anchor(text) and not deep and getattr(yaml, "__with_libyaml__", False):
         # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
         # (Deep nesting overflows libyaml's C stack: such text takes the Python loader.)
-        return yaml.load(text, Loader=yaml.CSafeLoader)
+        return _load_yaml_c(text)
     try:
         return _load_yaml_python(text)
     except RecursionError:
