@@ -13,11 +13,14 @@ import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from operator import itemgetter
+from typing import Any, Protocol, cast
 
 from seawall._gc import gc_paused
 from seawall.model import Finding, Layer, Location, Package, Severity, Task
 from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange, severity_from_score
+from seawall.vulns.intervals import NOT_AFFECTED, PYTHON, ByteKey, row_fixed
+from seawall.vulns.versions.bytekey import byte_key_func
 
 VersionKey = Callable[[str], Any]
 
@@ -42,6 +45,8 @@ _UNBOUNDED = "*"
 _RANK_OF_VALUE = {severity.value: severity.rank for severity in Severity}
 _EVALUATED = frozenset({"ECOSYSTEM", "SEMVER"})
 _NO_VERSION = frozenset({"", "(devel)", "unknown"})
+_SEVERITIES: dict[str | None, Severity | None] = {None: None, **{s.value: s for s in Severity}}
+_HIT_ORDER = itemgetter(0, 1, 4)  # match_ranges rows: query, row id, order
 
 
 class AdvisorySource(Protocol):
@@ -199,7 +204,9 @@ def severity_from_cvss(score: float | None) -> Severity | None:
 @dataclass(slots=True)
 class _Hit:
     package: Package
-    affected: AffectedPackage
+    advisory_id: str
+    ecosystem: str  # the advisory row's ecosystem
+    severity: Severity | None  # the row's own severity (Debian urgency)
     fixed: str | None
     installed: str
     matched_by: str  # binary | source
@@ -278,6 +285,199 @@ def _owned_paths(packages: Sequence[Package]) -> tuple[frozenset[str], frozenset
     return frozenset(paths), frozenset(names)
 
 
+class KeyedAdvisorySource(AdvisorySource, Protocol):
+    """A source that evaluates ranges itself (seawall.vulns.db.AdvisoryDB when `keyed`)."""
+
+    keyed: bool
+
+    def match_ranges(
+        self, ecosystem: str, queries: Sequence[tuple[int, str, bytes, str]]
+    ) -> list[tuple[int, int, int, str | None, int, str, str, str | None]]: ...
+
+    def affected_rows(self, ids: Iterable[int]) -> Mapping[int, AffectedPackage]: ...
+
+
+Candidate = tuple[Package, tuple[str, ...], tuple[str, ...]]
+Results = dict[int, tuple[list[_Hit], set[str]]]
+
+
+def _evaluate_row(
+    affected: AffectedPackage, installed: str, key: VersionKey, stats: MatchStats
+) -> tuple[bool, str | None]:
+    """(affected?, fixed) of one row by Python evaluation; incomparable rows do not match."""
+    try:
+        ranges = affected.ranges
+        shape = 0  # 2: [introduced, fixed], 1: [introduced], 0: other
+        if len(ranges) == 1 and ranges[0].type in _EVALUATED:
+            events = ranges[0].events
+            if len(events) == 2:
+                if events[0].kind == "introduced" and events[1].kind == "fixed":
+                    shape = 2
+            elif len(events) == 1 and events[0].kind == "introduced":
+                shape = 1
+        if shape:
+            # the common shapes, decided as evaluate_affected would
+            # (same comparisons, same order) without building a hit
+            mine = key(installed)
+            low = events[0].version
+            upper: str | None = None
+            if shape == 2:
+                upper = high = events[1].version
+                inside = (low == "0" or not mine < key(low)) and mine < key(high)
+            else:
+                inside = low == "0" or not mine < key(low)
+            if inside:
+                return True, upper
+            if affected.versions and installed in affected.versions:
+                return True, None
+            return False, None
+        hit = evaluate_affected(installed, affected, key)
+        if hit is None:
+            return False, None
+        return True, hit.fixed
+    except (TypeError, ValueError):
+        stats.incomparable += 1
+        return False, None
+
+
+def _python_hits(
+    candidates: Iterable[tuple[int, Candidate]],
+    db: AdvisorySource,
+    key_of: Callable[[str], VersionKey],
+    stats: MatchStats,
+    results: Results,
+) -> None:
+    """Look rows up by name and evaluate their ranges in Python (any advisory source)."""
+    todo = list(candidates)
+    if not todo:
+        return
+    wanted: dict[str, set[str]] = {}
+    for _index, (_package, ecosystems, names) in todo:
+        for eco in ecosystems:
+            wanted.setdefault(eco, set()).update(names)
+    found: dict[str, Mapping[str, Sequence[AffectedPackage]]] = {
+        eco: db.lookup(eco, sorted(names)) for eco, names in wanted.items()
+    }
+    for index, (package, ecosystems, names) in todo:
+        key = key_of(package.ecosystem)
+        hits: list[_Hit] = []
+        not_affected: set[str] = set()
+        seen: set[int] = set()  # the same row found under two names
+        walked: set[int] = set()  # the same row list returned for two spellings
+        is_os = package.type in OS_TYPES
+        for eco in ecosystems:
+            rows = found.get(eco, {})
+            for name in names:
+                listed = rows.get(name)
+                if not listed:
+                    continue
+                if id(listed) in walked:
+                    continue  # every row in it is already in `seen`
+                walked.add(id(listed))
+                is_source = is_os and name != package.name
+                installed = _installed(package, source=is_source)
+                matched_by = "source" if is_source else "binary"
+                for affected in listed:
+                    row_id = id(affected)
+                    if row_id in seen:
+                        continue
+                    seen.add(row_id)
+                    if affected.status == "not-affected":
+                        not_affected.add(affected.advisory_id)
+                        continue
+                    inside, fixed = _evaluate_row(affected, installed, key, stats)
+                    if inside:
+                        hits.append(
+                            _Hit(package, affected.advisory_id, affected.ecosystem,
+                                 affected.severity, fixed, installed, matched_by)
+                        )  # fmt: skip
+        if hits or not_affected:
+            results[index] = (hits, not_affected)
+
+
+def _keyed_hits(
+    candidates: Sequence[Candidate],
+    db: KeyedAdvisorySource,
+    key_of: Callable[[str], VersionKey],
+    stats: MatchStats,
+    results: Results,
+) -> list[tuple[int, Candidate]]:
+    """Let SQLite pick the rows whose intervals hold each installed version; returns the
+    candidates it cannot decide (no byte key for the scheme or the version)."""
+    rest: list[tuple[int, Candidate]] = []
+    # ecosystem -> queries; query number -> (package index, installed, matched_by)
+    queries: dict[str, list[tuple[int, str, bytes, str]]] = {}
+    asked: list[tuple[int, str, str]] = []
+    byte_keys: dict[str, ByteKey | None] = {}
+    for index, candidate in enumerate(candidates):
+        package, ecosystems, names = candidate
+        base = _ecosystem_base(package.ecosystem)
+        if base in byte_keys:
+            byte_key = byte_keys[base]
+        else:
+            byte_key = byte_keys[base] = byte_key_func(package.ecosystem)
+        if byte_key is None:
+            rest.append((index, candidate))
+            continue
+        is_os = package.type in OS_TYPES
+        mine: list[tuple[str, str, bytes, str]] = []
+        for name in names:
+            is_source = is_os and name != package.name
+            installed = _installed(package, source=is_source)
+            version_key = byte_key(installed)
+            if version_key is None:
+                break
+            mine.append((name, installed, version_key, "source" if is_source else "binary"))
+        else:
+            for eco in ecosystems:
+                batch = queries.setdefault(eco, [])
+                for name, installed, version_key, matched_by in mine:
+                    batch.append((len(asked), name, version_key, installed))
+                    asked.append((index, installed, matched_by))
+            continue
+        rest.append((index, candidate))
+    rows = [row for eco, batch in queries.items() for row in db.match_ranges(eco, batch)]
+    if len(queries) > 1:
+        rows.sort(key=_HIT_ORDER)
+    evaluate = [row[1] for row in rows if row[2] & PYTHON]
+    decoded = db.affected_rows(evaluate) if evaluate else {}
+    seen: set[tuple[int, int]] = set()  # (package, row): the first name that found it wins
+    position = 0
+    while position < len(rows):
+        query, row_id, flags, fixed, _order, advisory_id, ecosystem, severity = rows[position]
+        end = position + 1
+        while end < len(rows) and rows[end][0] == query and rows[end][1] == row_id:
+            end += 1
+        index, installed, matched_by = asked[query]
+        if (index, row_id) in seen:
+            position = end
+            continue
+        seen.add((index, row_id))
+        entry = results.get(index)
+        if entry is None:
+            entry = results[index] = ([], set())
+        if flags & NOT_AFFECTED:
+            entry[1].add(advisory_id)
+        else:
+            if flags & PYTHON:
+                affected = decoded[row_id]
+                package = candidates[index][0]
+                inside, fixed = _evaluate_row(affected, installed, key_of(package.ecosystem), stats)
+            else:
+                inside = True
+                if end - position > 1:
+                    fixed = row_fixed([(row[4], row[3]) for row in rows[position:end]])
+            if inside:
+                entry[0].append(
+                    _Hit(candidates[index][0], advisory_id, ecosystem,
+                         _SEVERITIES[severity], fixed, installed, matched_by)
+                )  # fmt: skip
+        position = end
+    for index in [i for i, (hits, ids) in results.items() if not hits and not ids]:
+        del results[index]
+    return rest
+
+
 def match_packages(
     packages: Sequence[Package],
     db: AdvisorySource,
@@ -309,7 +509,6 @@ def _match_packages(
     stats = stats if stats is not None else MatchStats()
     stats.packages += len(packages)
     owned, os_names = _owned_paths(packages)
-    wanted: dict[str, set[str]] = {}
     candidates: list[tuple[Package, tuple[str, ...], tuple[str, ...]]] = []
     for package in packages:
         if not package.ecosystem:
@@ -320,97 +519,40 @@ def _match_packages(
         if _os_owned(package, owned, os_names):
             stats.os_owned_skipped += 1
             continue
-        ecosystems = lookup_ecosystems(package.ecosystem)
-        names = lookup_names(package)
-        candidates.append((package, ecosystems, names))
-        for eco in ecosystems:
-            wanted.setdefault(eco, set()).update(names)
+        candidates.append((package, lookup_ecosystems(package.ecosystem), lookup_names(package)))
 
-    found: dict[str, Mapping[str, Sequence[AffectedPackage]]] = {
-        eco: db.lookup(eco, sorted(names)) for eco, names in wanted.items()
-    }
     key_cache: dict[str, VersionKey] = {}
 
-    groups: list[_Group] = []
-    for package, ecosystems, names in candidates:
-        base = _ecosystem_base(package.ecosystem)
+    def key_of(ecosystem: str) -> VersionKey:
+        base = _ecosystem_base(ecosystem)
         key = key_cache.get(base)
         if key is None:
-            key = key_cache[base] = _cached(version_key(package.ecosystem))
-        hits: list[_Hit] = []
-        not_affected: set[str] = set()
-        seen: set[int] = set()  # the same row found under two names
-        walked: set[int] = set()  # the same row list returned for two spellings
-        is_os = package.type in OS_TYPES
-        for eco in ecosystems:
-            rows = found.get(eco, {})
-            for name in names:
-                listed = rows.get(name)
-                if not listed:
-                    continue
-                if id(listed) in walked:
-                    continue  # every row in it is already in `seen`
-                walked.add(id(listed))
-                is_source = is_os and name != package.name
-                installed = _installed(package, source=is_source)
-                matched_by = "source" if is_source else "binary"
-                for affected in listed:
-                    row_id = id(affected)
-                    if row_id in seen:
-                        continue
-                    seen.add(row_id)
-                    if affected.status == "not-affected":
-                        not_affected.add(affected.advisory_id)
-                        continue
-                    fixed: str | None
-                    try:
-                        ranges = affected.ranges
-                        shape = 0  # 2: [introduced, fixed], 1: [introduced], 0: other
-                        if len(ranges) == 1 and ranges[0].type in _EVALUATED:
-                            events = ranges[0].events
-                            if len(events) == 2:
-                                if events[0].kind == "introduced" and events[1].kind == "fixed":
-                                    shape = 2
-                            elif len(events) == 1 and events[0].kind == "introduced":
-                                shape = 1
-                        if shape:
-                            # the common shapes, decided as evaluate_affected would
-                            # (same comparisons, same order) without building a hit
-                            mine = key(installed)
-                            low = events[0].version
-                            upper: str | None = None
-                            if shape == 2:
-                                upper = high = events[1].version
-                                inside = (low == "0" or not mine < key(low)) and mine < key(high)
-                            else:
-                                inside = low == "0" or not mine < key(low)
-                            if inside:
-                                fixed = upper
-                            elif affected.versions and installed in affected.versions:
-                                fixed = None
-                            else:
-                                continue
-                        else:
-                            hit = evaluate_affected(installed, affected, key)
-                            if hit is None:
-                                continue
-                            fixed = hit.fixed
-                    except (TypeError, ValueError):
-                        stats.incomparable += 1
-                        continue
-                    hits.append(_Hit(package, affected, fixed, installed, matched_by))
-        if hits or not_affected:
-            groups.append(_Group(package=package, hits=hits, ids=not_affected))
+            key = key_cache[base] = _cached(version_key(ecosystem))
+        return key
+
+    # package index -> (hits, ids a source says do not affect it)
+    results: dict[int, tuple[list[_Hit], set[str]]] = {}
+    keyed = version_key is default_version_key and getattr(db, "keyed", False)
+    rest = list(enumerate(candidates))
+    if keyed:
+        rest = _keyed_hits(candidates, cast(KeyedAdvisorySource, db), key_of, stats, results)
+    _python_hits(rest, db, key_of, stats, results)
+
+    groups: list[_Group] = []
+    for index, (package, _ecosystems, _names) in enumerate(candidates):
+        found = results.get(index)
+        if found is not None:
+            groups.append(_Group(package=package, hits=found[0], ids=found[1]))
 
     if not groups:
         return []
-    advisory_ids = {h.affected.advisory_id for g in groups for h in g.hits}
+    advisory_ids = {h.advisory_id for g in groups for h in g.hits}
     advisories = _advisory_map(db.advisories(sorted(advisory_ids))) if advisory_ids else {}
     kev = set(db.kev_ids())
     id_sets = _id_sets(advisory_ids, advisories)
     findings: list[Finding] = []
     for group in groups:
-        key = key_cache[_ecosystem_base(group.package.ecosystem)]
+        key = key_of(group.package.ecosystem)
         findings.extend(_merge_group(group, advisories, kev, asset, key, stats, id_sets))
     findings.sort(
         key=lambda f: (-_RANK_OF_VALUE[f.severity._value_], f.details["package"]["name"], f.rule)
@@ -437,12 +579,12 @@ def _cluster(
     hits: list[_Hit], advisories: Mapping[str, Advisory], id_sets: IdSets
 ) -> list[tuple[frozenset[str], list[_Hit]]]:
     """Group hits that share any id (an advisory and its aliases) into one cluster each."""
-    sets = [id_sets[hit.affected.advisory_id] for hit in hits]
+    sets = [id_sets[hit.advisory_id] for hit in hits]
     if len(frozenset().union(*sets)) == sum(map(len, sets)):
         # no two hits share an id (the usual case): one cluster per hit, in order
         out: list[tuple[frozenset[str], list[_Hit]]] = []
         for hit, ids in zip(hits, sets, strict=True):
-            adv = advisories.get(hit.affected.advisory_id)
+            adv = advisories.get(hit.advisory_id)
             if adv is None or not adv.withdrawn:
                 out.append((ids, [hit]))
         return out
@@ -451,10 +593,10 @@ def _cluster(
     cluster_ids: list[frozenset[str]] = []  # unions build new sets: id_sets stay as they are
     cluster_hits: list[list[_Hit]] = []
     for hit in hits:
-        adv = advisories.get(hit.affected.advisory_id)
+        adv = advisories.get(hit.advisory_id)
         if adv is not None and adv.withdrawn:
             continue
-        ids = id_sets[hit.affected.advisory_id]
+        ids = id_sets[hit.advisory_id]
         joined = {owner[i] for i in ids if i in owner}
         if not joined:
             number = len(cluster_ids)
@@ -494,9 +636,9 @@ def _merge_group(
     clusters: list[tuple[frozenset[str], list[_Hit]]]
     if len(group.hits) == 1:
         hit = group.hits[0]
-        adv = advisories.get(hit.affected.advisory_id)
+        adv = advisories.get(hit.advisory_id)
         withdrawn = adv is not None and adv.withdrawn
-        clusters = [] if withdrawn else [(id_sets[hit.affected.advisory_id], [hit])]
+        clusters = [] if withdrawn else [(id_sets[hit.advisory_id], [hit])]
     else:
         clusters = _cluster(group.hits, advisories, id_sets)
     out: list[Finding] = []
@@ -543,16 +685,16 @@ def _finding(
 ) -> Finding:
     primary, other_ids = _primary(ids)
     if len(hits) == 1:
-        advisory_ids = [hits[0].affected.advisory_id]
+        advisory_ids = [hits[0].advisory_id]
         only = advisories.get(advisory_ids[0])
         advs = [] if only is None else [only]
     else:
-        advisory_ids = sorted({h.affected.advisory_id for h in hits}, key=_id_rank)
+        advisory_ids = sorted({h.advisory_id for h in hits}, key=_id_rank)
         advs = [advisories[i] for i in advisory_ids if i in advisories]
     if len(hits) == 1:
         fixed = hits[0].fixed
     else:
-        distro = [h for h in hits if _ecosystem_base(h.affected.ecosystem) in DISTRO_ECOSYSTEMS]
+        distro = [h for h in hits if _ecosystem_base(h.ecosystem) in DISTRO_ECOSYSTEMS]
         # distro advisories decide the fix for OS packages (they know the backports)
         fixed = None
         for hit in distro or hits:
@@ -571,7 +713,7 @@ def _finding(
         severity = severity_from_cvss(best_cvss.cvss_score) or Severity.UNKNOWN
     if severity is Severity.UNKNOWN:
         for hit in hits:
-            sev = hit.affected.severity
+            sev = hit.severity
             if sev is not None and _RANK_OF_VALUE[sev._value_] > _RANK_OF_VALUE[severity._value_]:
                 severity = sev
     if len(advs) == 1:
@@ -586,7 +728,7 @@ def _finding(
     installed = hits[0].installed
     status = "fixed" if fixed else "unfixed"
     aliases = list(other_ids)
-    source_set = {h.affected.ecosystem for h in hits}
+    source_set = {h.ecosystem for h in hits}
     for adv in advs:
         source_set.add(adv.source)
     sources = sorted(source_set)
