@@ -148,6 +148,8 @@ def normalize_name(eco_key: str, name: str) -> str:
     ("Jinja2", "jinja_2" -> "jinja2", "jinja-2"), NuGet/Packagist/npm lower-cased;
     other ecosystems (distro source packages, Maven, Go, crates.io) as given."""
     if eco_key == "pypi":
+        if "_" not in name and "." not in name and "--" not in name:
+            return name.lower()  # nothing for the regular expression to do (most names)
         return _PYPI_SEPARATORS.sub("-", name).lower()
     if eco_key in _CASE_INSENSITIVE:
         return name.lower()
@@ -354,9 +356,11 @@ class AdvisoryDB:
         with gc_paused():
             for start in range(0, len(queries), _RANGE_BATCH):
                 chunk = queries[start : start + _RANGE_BATCH]
-                params: list[object] = []
-                for number, name, version_key, installed in chunk:
-                    params += (number, normalize_name(key, name), version_key, installed)
+                params: list[object] = [
+                    value
+                    for number, name, version_key, installed in chunk
+                    for value in (number, normalize_name(key, name), version_key, installed)
+                ]
                 params.append(key)
                 values = ",".join(("(?,?,?,?)",) * len(chunk))
                 out += self._conn.execute(_MATCH_RANGES.format(values=values), params)

@@ -47,6 +47,8 @@ _EVALUATED = frozenset({"ECOSYSTEM", "SEMVER"})
 _NO_VERSION = frozenset({"", "(devel)", "unknown"})
 _SEVERITIES: dict[str | None, Severity | None] = {None: None, **{s.value: s for s in Severity}}
 _HIT_ORDER = itemgetter(0, 1, 4)  # match_ranges rows: query, row id, order
+_NO_FIX = "No fixed version is available yet; mitigate or replace the package."
+_NO_KEY: Any = object()  # a byte-key cache: ecosystem not looked up yet
 
 
 class AdvisorySource(Protocol):
@@ -95,7 +97,10 @@ def lookup_names(package: Package) -> tuple[str, ...]:
     if package.source_name and package.type in OS_TYPES:
         names.append(package.source_name)
     if package.type == "pypi":
-        names.append(_PEP503.sub("-", package.name).lower())
+        name = package.name
+        if "_" in name or "." in name or "--" in name:
+            name = _PEP503.sub("-", name)
+        names.append(name.lower())
     elif package.type in {"npm", "golang", "cargo", "gem", "composer"}:
         names.append(package.name.lower())
     return tuple(dict.fromkeys(names))
@@ -411,13 +416,27 @@ def _keyed_hits(
     byte_keys: dict[str, ByteKey | None] = {}
     for index, candidate in enumerate(candidates):
         package, ecosystems, names = candidate
-        base = _ecosystem_base(package.ecosystem)
-        if base in byte_keys:
-            byte_key = byte_keys[base]
-        else:
-            byte_key = byte_keys[base] = byte_key_func(package.ecosystem)
+        ecosystem = package.ecosystem
+        byte_key = byte_keys.get(ecosystem, _NO_KEY)
+        if byte_key is _NO_KEY:
+            byte_key = byte_keys[ecosystem] = byte_key_func(ecosystem)
         if byte_key is None:
             rest.append((index, candidate))
+            continue
+        if len(names) == 1 and len(ecosystems) == 1 and not package.epoch:
+            # one name, the binary version (most language packages)
+            installed = package.version
+            if package.type == "golang":
+                installed = installed.removeprefix("v")
+            version_key = byte_key(installed)
+            if version_key is None:
+                rest.append((index, candidate))
+                continue
+            batch = queries.get(ecosystem)
+            if batch is None:
+                batch = queries[ecosystem] = []
+            batch.append((len(asked), names[0], version_key, installed))
+            asked.append((index, installed, "binary"))
             continue
         is_os = package.type in OS_TYPES
         mine: list[tuple[str, str, bytes, str]] = []
@@ -442,11 +461,12 @@ def _keyed_hits(
     evaluate = [row[1] for row in rows if row[2] & PYTHON]
     decoded = db.affected_rows(evaluate) if evaluate else {}
     seen: set[tuple[int, int]] = set()  # (package, row): the first name that found it wins
+    count = len(rows)
     position = 0
-    while position < len(rows):
+    while position < count:
         query, row_id, flags, fixed, _order, advisory_id, ecosystem, severity = rows[position]
         end = position + 1
-        while end < len(rows) and rows[end][0] == query and rows[end][1] == row_id:
+        while end < count and rows[end][1] == row_id and rows[end][0] == query:
             end += 1
         index, installed, matched_by = asked[query]
         if (index, row_id) in seen:
@@ -551,13 +571,16 @@ def _match_packages(
     kev = set(db.kev_ids())
     id_sets = _id_sets(advisory_ids, advisories)
     findings: list[Finding] = []
+    shared: dict[tuple[str, str], _AdvisoryPart] = {}
     for group in groups:
         key = key_of(group.package.ecosystem)
-        findings.extend(_merge_group(group, advisories, kev, asset, key, stats, id_sets))
-    findings.sort(
-        key=lambda f: (-_RANK_OF_VALUE[f.severity._value_], f.details["package"]["name"], f.rule)
-    )
-    return findings
+        findings.extend(_merge_group(group, advisories, kev, asset, key, stats, id_sets, shared))
+    order = [
+        (-_RANK_OF_VALUE[f.severity._value_], f.details["package"]["name"], f.rule, i)
+        for i, f in enumerate(findings)
+    ]
+    order.sort()
+    return [findings[item[3]] for item in order]
 
 
 IdSets = Mapping[str, frozenset[str]]
@@ -626,6 +649,7 @@ def _merge_group(
     key: VersionKey,
     stats: MatchStats,
     id_sets: IdSets,
+    shared: dict[tuple[str, str], _AdvisoryPart],
 ) -> list[Finding]:
     not_affected_ids: set[str] = set()
     for vid in group.ids:
@@ -655,13 +679,128 @@ def _merge_group(
     location = Location(path=package.path) if package.path else None
     for ids, hits in clusters:
         # a distro source saying "not affected" for any of these ids wins (backports)
-        if ids & not_affected_ids:
+        if not_affected_ids and ids & not_affected_ids:
             stats.not_affected += 1
             continue
-        out.append(
-            _finding(package, ids, hits, advisories, kev, asset, key, package_info, location)
-        )
+        if len(hits) == 1:
+            hit = hits[0]
+            part = shared.get((hit.advisory_id, hit.ecosystem))
+            if part is None:
+                part = shared[(hit.advisory_id, hit.ecosystem)] = _advisory_part(
+                    hit, ids, advisories.get(hit.advisory_id), kev
+                )
+            out.append(_single_finding(package, hit, part, asset, package_info, location))
+        else:
+            out.append(
+                _finding(package, ids, hits, advisories, kev, asset, key, package_info, location)
+            )
     return out
+
+
+# What a finding from one advisory row takes from the advisory, the same for every package
+# the row matches (computed once per advisory and row ecosystem): primary id, other ids,
+# advisory id, severity (before the row's own), CVSS score and vector, references,
+# summary, sources, known exploited
+_AdvisoryPart = tuple[
+    str,
+    tuple[str, ...],
+    str,
+    Severity,
+    float | None,
+    str | None,
+    tuple[str, ...],
+    str,
+    tuple[str, ...],
+    bool,
+]
+
+
+def _advisory_part(
+    hit: _Hit, ids: frozenset[str], adv: Advisory | None, kev: set[str]
+) -> _AdvisoryPart:
+    """`_finding`'s choices for a cluster of one hit."""
+    primary, other_ids = _primary(ids)
+    if adv is None:
+        return (primary, other_ids, hit.advisory_id, Severity.UNKNOWN, None, None, (), "",
+                (hit.ecosystem,), not kev.isdisjoint(ids))  # fmt: skip
+    severity = adv.severity
+    score = adv.cvss_score
+    if score is not None and severity is Severity.UNKNOWN:
+        severity = severity_from_score(score)
+    first, second = hit.ecosystem, adv.source
+    if first == second:
+        sources: tuple[str, ...] = (first,)
+    else:
+        sources = (first, second) if first < second else (second, first)
+    return (
+        primary,
+        other_ids,
+        hit.advisory_id,
+        severity,
+        score,
+        adv.cvss_vector if score is not None else None,
+        adv.references,
+        adv.summary,
+        sources,
+        not kev.isdisjoint(ids),
+    )
+
+
+def _single_finding(
+    package: Package,
+    hit: _Hit,
+    part: _AdvisoryPart,
+    asset: str,
+    package_info: dict[str, Any],
+    location: Location | None,
+) -> Finding:
+    """`_finding` for a cluster of one hit, from the advisory's precomputed part."""
+    primary, aliases, advisory_id, severity, score, vector, references, summary, sources, kev = part
+    if severity is Severity.UNKNOWN and hit.severity is not None:
+        severity = hit.severity
+    fixed = hit.fixed
+    installed = hit.installed
+    name = package.name
+    title = f"{primary} in {name} {package.version}"
+    if summary:
+        title = f"{title}: {summary}"
+    if fixed:
+        remediation = f"Upgrade {name} to {fixed} or later."
+        evidence = f"{name} {installed} installed; fixed in {fixed}"
+        status = "fixed"
+    else:
+        remediation = _NO_FIX
+        evidence = f"{name} {installed} installed; no fix available"
+        status = "unfixed"
+    return Finding(
+        type="vulnerability",
+        rule=primary,
+        title=title,
+        severity=severity,
+        asset=asset,
+        layer=Layer.APPLICATION,
+        task=Task.VULNERABILITY_MANAGEMENT,
+        evidence=evidence,
+        remediation=remediation,
+        references=references,
+        location=location,
+        details={
+            "id": primary,
+            "aliases": list(aliases),
+            "advisories": [advisory_id],
+            "package": package_info,
+            "installed": installed,
+            "fixed": fixed,
+            "status": status,
+            "matched_by": [hit.matched_by],
+            "cvss": {"score": score, "vector": vector},
+            "known_exploited": kev,
+            "layer": package.layer,
+            "path": package.path,
+            "source": list(sources),
+            "summary": summary,
+        },
+    )
 
 
 @functools.lru_cache(maxsize=65536)
