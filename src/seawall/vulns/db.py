@@ -42,6 +42,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -236,13 +237,13 @@ _ENCODER = msgspec.msgpack.Encoder()
 _FAMILY_ORDER = {"osv": 0, "debian-tracker": 1, "alpine-secdb": 2}
 _NO_KEY: Any = object()  # a writer's key cache: ecosystem not looked up yet
 _HIT_ORDER = operator.itemgetter(0, 1, 4)  # query, row id, order
-_RANGE_BATCH = 2000  # installed versions per query (4 variables each)
-# i: the installed versions; a range row applies when the version is inside its interval
+# i: the installed versions (CROSS JOIN: for each, search the range rows of its name);
+# a range row applies when the version is inside its interval
 # (lo <= key < hi, or <= hi when HI_INCLUSIVE), equals its point, or it is always returned
 _MATCH_RANGES = (
-    "WITH i(q, name, k, v) AS (VALUES {values}) "
     "SELECT i.q, r.affected_id, r.flags, r.fixed, r.ord, r.advisory_id, r.ecosystem, "
-    "r.severity FROM i JOIN affected_ranges r ON r.eco_key = ? AND r.name = i.name "
+    "r.severity FROM temp.installed i CROSS JOIN affected_ranges r "
+    "ON r.eco_key = ? AND r.name = i.name "
     f"WHERE (r.flags < {POINT} AND r.lo <= i.k "
     f"AND (i.k < r.hi OR (r.flags = {HI_INCLUSIVE} AND i.k = r.hi))) "
     f"OR (r.flags = {POINT} AND r.point = i.v) OR (r.flags & {ALWAYS})"
@@ -262,6 +263,7 @@ class AdvisoryDB:
         self.path = path
         self._conn = conn
         self._family_cache: tuple[str, ...] | None = None
+        self._lock = threading.Lock()  # match_ranges' temporary table
         self.keyed = keyed
         """True when the range rows were built with this seawall's byte keys for this very
         build of the database: `match_ranges` then decides exactly as Python would."""
@@ -352,18 +354,25 @@ class AdvisoryDB:
         number, affected row id and order. Only exact when `keyed` is true.
         """
         key = normalize_ecosystem(ecosystem)
-        out: list[tuple[int, int, int, str | None, int, str, str, str | None]] = []
-        with gc_paused():
-            for start in range(0, len(queries), _RANGE_BATCH):
-                chunk = queries[start : start + _RANGE_BATCH]
-                params: list[object] = [
-                    value
-                    for number, name, version_key, installed in chunk
-                    for value in (number, normalize_name(key, name), version_key, installed)
-                ]
-                params.append(key)
-                values = ",".join(("(?,?,?,?)",) * len(chunk))
-                out += self._conn.execute(_MATCH_RANGES.format(values=values), params)
+        conn = self._conn
+        with self._lock, gc_paused():
+            # a temporary table of the installed versions (in memory, this connection
+            # only): its statements stay the same, so SQLite prepares them once
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS installed "
+                "(q INTEGER PRIMARY KEY, name TEXT NOT NULL, k BLOB NOT NULL, v TEXT NOT NULL)"
+            )
+            conn.execute("DELETE FROM temp.installed")
+            conn.executemany(
+                "INSERT INTO temp.installed (q, name, k, v) VALUES (?, ?, ?, ?)",
+                [
+                    (number, normalize_name(key, name), version_key, installed)
+                    for number, name, version_key, installed in queries
+                ],
+            )
+            out = conn.execute(_MATCH_RANGES, (key,)).fetchall()
+            conn.execute("DELETE FROM temp.installed")
         out.sort(key=_HIT_ORDER)
         return out
 
