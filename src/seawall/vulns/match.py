@@ -410,9 +410,10 @@ def _keyed_hits(
     """Let SQLite pick the rows whose intervals hold each installed version; returns the
     candidates it cannot decide (no byte key for the scheme or the version)."""
     rest: list[tuple[int, Candidate]] = []
-    # ecosystem -> queries; query number -> (package index, installed, matched_by)
+    # ecosystem -> queries; query number -> (package index, installed, matched_by, the
+    # package has other queries)
     queries: dict[str, list[tuple[int, str, bytes, str]]] = {}
-    asked: list[tuple[int, str, str]] = []
+    asked: list[tuple[int, str, str, bool]] = []
     byte_keys: dict[str, ByteKey | None] = {}
     for index, candidate in enumerate(candidates):
         package, ecosystems, names = candidate
@@ -436,7 +437,7 @@ def _keyed_hits(
             if batch is None:
                 batch = queries[ecosystem] = []
             batch.append((len(asked), names[0], version_key, installed))
-            asked.append((index, installed, "binary"))
+            asked.append((index, installed, "binary", False))
             continue
         is_os = package.type in OS_TYPES
         mine: list[tuple[str, str, bytes, str]] = []
@@ -448,11 +449,12 @@ def _keyed_hits(
                 break
             mine.append((name, installed, version_key, "source" if is_source else "binary"))
         else:
+            several = len(mine) * len(ecosystems) > 1
             for eco in ecosystems:
                 batch = queries.setdefault(eco, [])
                 for name, installed, version_key, matched_by in mine:
                     batch.append((len(asked), name, version_key, installed))
-                    asked.append((index, installed, matched_by))
+                    asked.append((index, installed, matched_by, several))
             continue
         rest.append((index, candidate))
     rows = [row for eco, batch in queries.items() for row in db.match_ranges(eco, batch)]
@@ -468,11 +470,12 @@ def _keyed_hits(
         end = position + 1
         while end < count and rows[end][1] == row_id and rows[end][0] == query:
             end += 1
-        index, installed, matched_by = asked[query]
-        if (index, row_id) in seen:
-            position = end
-            continue
-        seen.add((index, row_id))
+        index, installed, matched_by, several = asked[query]
+        if several:
+            if (index, row_id) in seen:
+                position = end
+                continue
+            seen.add((index, row_id))
         entry = results.get(index)
         if entry is None:
             entry = results[index] = ([], set())
