@@ -245,7 +245,15 @@ def test_reimport_replaces_range_rows(
 ) -> None:
     path = tmp_path / "again.db"
     path.write_bytes(advisory_db.read_bytes())
-    import_files([VULNS / "match" / "osv", VULNS / "match" / "pypi"], path)
+    # OSV records replace their rows; an Alpine secdb file replaces its release's rows
+    import_files(
+        [
+            VULNS / "match" / "osv",
+            VULNS / "match" / "pypi",
+            VULNS / "match" / "alpine-v3.15-main.yaml",
+        ],
+        path,
+    )
     with sqlite3.connect(path) as conn:
         orphans = conn.execute(
             "SELECT COUNT(*) FROM affected_ranges r LEFT JOIN affected a "

@@ -93,16 +93,17 @@ _PEP503 = re.compile(r"[-_.]+")
 
 def lookup_names(package: Package) -> tuple[str, ...]:
     """The names to look a package up by: binary name, source name, normalised forms."""
-    names = [package.name]
-    if package.source_name and package.type in OS_TYPES:
+    name = package.name
+    ptype = package.type
+    if ptype == "pypi":
+        normal = _PEP503.sub("-", name) if "_" in name or "." in name or "--" in name else name
+        normal = normal.lower()
+        return (name,) if normal == name else (name, normal)
+    names = [name]
+    if package.source_name and ptype in OS_TYPES:
         names.append(package.source_name)
-    if package.type == "pypi":
-        name = package.name
-        if "_" in name or "." in name or "--" in name:
-            name = _PEP503.sub("-", name)
+    elif ptype in {"npm", "golang", "cargo", "gem", "composer"}:
         names.append(name.lower())
-    elif package.type in {"npm", "golang", "cargo", "gem", "composer"}:
-        names.append(package.name.lower())
     return tuple(dict.fromkeys(names))
 
 
