@@ -115,20 +115,23 @@ def row_intervals(row: AffectedPackage, key: ByteKey | None) -> list[Interval]:
 def _points(versions: tuple[str, ...], key: ByteKey, intervals: list[Interval]) -> list[Interval]:
     """Point rows for the versions no interval contains (OSV lists mostly repeat what the
     ranges say; a listed version inside an interval matches through the interval)."""
-    out = []
+    out: list[Interval] = []
+    if not versions:
+        return out
     # an empty fixed string would make the listed/unlisted choice of fix differ
     exact = any(iv.fixed == "" for iv in intervals)
+    bounds = [(iv.lo or LOWEST, iv.hi or HIGHEST, iv.flags == HI_INCLUSIVE) for iv in intervals]
     for index, version in enumerate(versions):
         mine = key(version)
-        if not exact and mine is not None and any(_inside(mine, iv) for iv in intervals):
+        if mine is not None and not exact:
+            for lo, hi, inclusive in bounds:
+                if lo <= mine and (mine < hi or (inclusive and mine == hi)):
+                    break  # an interval holds it
+            else:
+                out.append(Interval(None, None, POINT, version, None, -1 - index))
             continue
         out.append(Interval(None, None, POINT, version, None, -1 - index))
     return out
-
-
-def _inside(mine: bytes, iv: Interval) -> bool:
-    assert iv.lo is not None and iv.hi is not None
-    return iv.lo <= mine and (mine < iv.hi or (iv.flags == HI_INCLUSIVE and mine == iv.hi))
 
 
 def row_fixed(hits: list[tuple[int, str | None]]) -> str | None:
