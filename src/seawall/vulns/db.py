@@ -85,7 +85,6 @@ CREATE TABLE IF NOT EXISTS affected_ranges (
     fixed TEXT, advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL, severity TEXT,
     PRIMARY KEY (eco_key, name, affected_id, ord)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS affected_ranges_owner ON affected_ranges (affected_id);
 """
 
 # -- ecosystem normalisation -----------------------------------------------------------
@@ -596,17 +595,16 @@ class DbWriter:
 
     def _delete(self, where: str, params: tuple[str, ...]) -> None:
         """Delete affected rows (and their range rows) matching `where`."""
-        ids = [
-            rowid
-            for (rowid,) in self._conn.execute(f"SELECT rowid FROM affected WHERE {where}", params)
-        ]
-        if not ids:
+        rows = self._conn.execute(
+            f"SELECT eco_key, name, rowid FROM affected WHERE {where}", params
+        ).fetchall()
+        if not rows:
             return
-        for start in range(0, len(ids), _BATCH):
-            chunk = ids[start : start + _BATCH]
-            marks = ",".join("?" * len(chunk))
-            self._conn.execute(f"DELETE FROM affected_ranges WHERE affected_id IN ({marks})", chunk)
-            self._conn.execute(f"DELETE FROM affected WHERE rowid IN ({marks})", chunk)
+        # the range rows' primary key starts with (eco_key, name, affected_id)
+        self._conn.executemany(
+            "DELETE FROM affected_ranges WHERE eco_key = ? AND name = ? AND affected_id = ?", rows
+        )
+        self._conn.executemany("DELETE FROM affected WHERE rowid = ?", [(r[2],) for r in rows])
 
     def put_kev(self, entries: Iterable[tuple[str, dict[str, object]]]) -> int:
         """Replace the KEV catalog with `entries` ((cve, details) pairs)."""
