@@ -261,3 +261,15 @@ def test_reimport_replaces_range_rows(
         ).fetchone()[0]
     assert orphans == 0
     assert _match(path, packages, keyed=True)[0] == _match(advisory_db, packages, keyed=True)[0]
+
+
+def test_one_open_database_matches_several_sboms(
+    advisory_db: Path, packages: list[Package]
+) -> None:
+    """The installed versions' temporary table is emptied after every match."""
+    with AdvisoryDB.open(advisory_db) as adb:
+        first = match_packages(packages[:800], adb, asset="a")
+        other = match_packages(packages[800:1600], adb, asset="b")
+        again = match_packages(packages[:800], adb, asset="a")
+    assert first and other
+    assert msgspec.json.encode(first) == msgspec.json.encode(again)

@@ -263,6 +263,7 @@ class AdvisoryDB:
         self._conn = conn
         self._family_cache: tuple[str, ...] | None = None
         self._lock = threading.Lock()  # match_ranges' temporary table
+        self._temp_ready = False
         self.keyed = keyed
         """True when the range rows were built with this seawall's byte keys for this very
         build of the database: `match_ranges` then decides exactly as Python would."""
@@ -357,21 +358,24 @@ class AdvisoryDB:
         with self._lock, gc_paused():
             # a temporary table of the installed versions (in memory, this connection
             # only): its statements stay the same, so SQLite prepares them once
-            conn.execute("PRAGMA temp_store = MEMORY")
-            conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS installed "
-                "(q INTEGER PRIMARY KEY, name TEXT NOT NULL, k BLOB NOT NULL, v TEXT NOT NULL)"
-            )
-            conn.execute("DELETE FROM temp.installed")
-            conn.executemany(
-                "INSERT INTO temp.installed (q, name, k, v) VALUES (?, ?, ?, ?)",
-                [
-                    (number, normalize_name(key, name), version_key, installed)
-                    for number, name, version_key, installed in queries
-                ],
-            )
-            out = conn.execute(_MATCH_RANGES, (key,)).fetchall()
-            conn.execute("DELETE FROM temp.installed")
+            if not self._temp_ready:
+                conn.execute("PRAGMA temp_store = MEMORY")
+                conn.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS installed "
+                    "(q INTEGER PRIMARY KEY, name TEXT NOT NULL, k BLOB NOT NULL, v TEXT NOT NULL)"
+                )
+                self._temp_ready = True
+            try:
+                conn.executemany(
+                    "INSERT INTO temp.installed (q, name, k, v) VALUES (?, ?, ?, ?)",
+                    [
+                        (number, normalize_name(key, name), version_key, installed)
+                        for number, name, version_key, installed in queries
+                    ],
+                )
+                out = conn.execute(_MATCH_RANGES, (key,)).fetchall()
+            finally:
+                conn.execute("DELETE FROM temp.installed")
         out.sort(key=_HIT_ORDER)
         return out
 
