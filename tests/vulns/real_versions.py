@@ -1,14 +1,18 @@
 """Real version strings named in advisory data, per OSV ecosystem (for the byte-key tests).
 
-`python3 tests/vulns/real_versions.py` regenerates tests/data/vulns/real_versions.tsv.gz
-from tests/data/vulns and ../shared/data/vulns (PyPI advisory database, Go vulndb, GHSA,
-osv.dev distro records, Debian tracker and Alpine secdb excerpts, vunnel fixtures).
+`python3 tests/vulns/real_versions.py ../shared/data/vulns` regenerates
+tests/data/vulns/real_versions.tsv.gz from tests/data/vulns and the given directories
+(PyPI advisory database, Go vulndb, osv.dev GHSA/Maven records, osv.dev distro records,
+Debian tracker and Alpine/Wolfi secdb excerpts, Red Hat CSAF NVRs), plus every Debian
+`Version:` of this machine's apt lists (`apt-cache dumpavail`) when apt is there.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import re
+import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -40,11 +44,17 @@ def _walk(doc: Any, out: dict[str, set[str]]) -> None:
                 for event in rng.get("events") or []:
                     out[ecosystem].update(v for v in event.values() if isinstance(v, str))
         return
-    if isinstance(doc.get("packages"), list):  # Alpine secdb
+    if isinstance(doc.get("packages"), list):  # Alpine (Wolfi) secdb
         for entry in doc["packages"]:
             secfixes = (entry.get("pkg") or {}).get("secfixes") if isinstance(entry, dict) else None
             if isinstance(secfixes, dict):
                 out["Alpine"].update(str(v) for v in secfixes)
+        return
+    if isinstance(doc.get("secfixes"), dict):  # one package of an Alpine secdb
+        out["Alpine"].update(str(v) for v in doc["secfixes"])
+        return
+    if isinstance(doc.get("product_tree"), dict):  # Red Hat CSAF VEX: name-E:V-R.arch ids
+        out["Red Hat"].update(_NVR.findall(json.dumps(doc)))
         return
     for value in doc.values():
         if isinstance(value, dict) and isinstance(value.get("releases"), dict):  # Debian
@@ -61,21 +71,37 @@ def _walk(doc: Any, out: dict[str, set[str]]) -> None:
             _walk(value, out)
 
 
+_NVR = re.compile(
+    r'"product_id": "(?:[^":]+:)?[A-Za-z0-9_.+-]+?-(\d+:[^"-]+-[^"]+?)'
+    r'\.(?:x86_64|aarch64|noarch|src|ppc64le|s390x|i686)"'
+)
+
+
+def _read(path: Path) -> list[Any]:
+    name = path.name
+    raw = path.read_bytes()
+    if name.endswith(".gz"):
+        raw, name = gzip.decompress(raw), name[:-3]
+    text = raw.decode()
+    if name.endswith(".json"):
+        return [json.loads(text)]
+    if name.endswith((".yaml", ".yml")):
+        return [yaml.safe_load(text)]
+    if name.endswith(".jsonl"):
+        return [json.loads(line) for line in text.splitlines() if line]
+    return []
+
+
 def extract(*roots: Path) -> dict[str, set[str]]:
     """{ecosystem: versions} named in every advisory file under `roots`."""
     out: dict[str, set[str]] = defaultdict(set)
     for root in roots:
         for path in sorted(root.rglob("*")):
+            if not path.is_file():
+                continue
             try:
-                if path.suffix == ".json":
-                    docs = [json.loads(path.read_text())]
-                elif path.suffix in (".yaml", ".yml"):
-                    docs = [yaml.safe_load(path.read_text())]
-                elif path.suffix == ".jsonl":
-                    docs = [json.loads(line) for line in path.read_text().splitlines() if line]
-                else:
-                    continue
-            except (ValueError, yaml.YAMLError, UnicodeDecodeError):
+                docs = _read(path)
+            except (ValueError, yaml.YAMLError, OSError):
                 continue
             for doc in docs:
                 _walk(doc, out)
@@ -98,6 +124,15 @@ def load() -> dict[str, set[str]]:
 def main() -> None:
     roots = [TESTS / "data" / "vulns", *(Path(arg) for arg in sys.argv[1:])]
     found = extract(*roots)
+    try:
+        dump = subprocess.run(
+            ["apt-cache", "dumpavail"], capture_output=True, text=True, check=False
+        ).stdout
+    except OSError:
+        dump = ""
+    found.setdefault("Debian", set()).update(
+        line[9:].strip() for line in dump.splitlines() if line.startswith("Version:")
+    )
     lines = sorted(f"{eco}\t{v}\n" for eco, versions in found.items() for v in versions)
     with gzip.GzipFile(EXTRACT, "wb", mtime=0) as handle:
         handle.write("".join(lines).encode())

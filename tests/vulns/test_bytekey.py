@@ -19,7 +19,13 @@ from seawall.vulns.versions import (
     comparator,
     scheme_for,
 )
-from seawall.vulns.versions.bytekey import byte_key_schemes
+from seawall.vulns.versions.bytekey import (
+    _pypi,
+    _pypi_parsed,
+    _semver,
+    _semver_parsed,
+    byte_key_schemes,
+)
 
 VECTORS = DATA / "vulns" / "version_vectors.tsv"
 SEED = 20261130
@@ -70,7 +76,15 @@ def test_key_functions_exist(ecosystem: str) -> None:
     assert key("1.0") is not None
 
 
-@pytest.mark.parametrize("scheme", sorted(byte_key_schemes() & {"pypi", "semver", "deb"}))
+VECTOR_SCHEMES = sorted(byte_key_schemes() & {"pypi", "semver", "deb", "rpm", "apk", "maven"})
+
+
+def _with_release(version: str) -> str:
+    """rpm's vectors are rpmvercmp cases (no release): give both sides the same one."""
+    return version + "-1"
+
+
+@pytest.mark.parametrize("scheme", VECTOR_SCHEMES)
 def test_every_vector_row_orders_by_key(scheme: str) -> None:
     key = byte_key_func(scheme)
     assert key is not None
@@ -78,14 +92,19 @@ def test_every_vector_row_orders_by_key(scheme: str) -> None:
     for row in _vector_rows():
         if row["ecosystem"] != scheme:
             continue
-        ka, kb = key(row["a"]), key(row["b"])
+        a, b = row["a"], row["b"]
+        if scheme == "rpm":
+            a, b = _with_release(a), _with_release(b)
+            assert comparator(scheme)(a, b) == int(row["expected"])
+        ka, kb = key(a), key(b)
         if ka is None or kb is None:
             continue
         checked += 1
         if _sign(ka, kb) != int(row["expected"]):
-            failures.append((row["a"], row["b"], row["expected"], _sign(ka, kb)))
+            failures.append((a, b, row["expected"], _sign(ka, kb)))
     assert failures == []
     assert checked >= 35
+    print(f"{scheme}: {checked} vector rows with both keys")
 
 
 def _real(scheme: str) -> list[str]:
@@ -96,11 +115,27 @@ def _real(scheme: str) -> list[str]:
     for row in _vector_rows():
         if row["ecosystem"] == scheme:
             versions.update((row["a"], row["b"]))
+            if scheme == "rpm":
+                versions.update((_with_release(row["a"]), _with_release(row["b"])))
     return sorted(versions)
 
 
 # minimum sample sizes and the largest None rate allowed, per scheme
-REAL_SAMPLES = {"pypi": (13_000, 0.0), "go": (200, 0.0), "semver": (50, 0.0), "deb": (300, 0.0)}
+REAL_SAMPLES = {
+    "pypi": (13_000, 0.0),
+    "go": (2_400, 0.0),
+    "semver": (110, 0.0),
+    "deb": (20_000, 0.0),
+    "gem": (100, 0.0),
+    "nuget": (60, 0.0),
+    "apk": (300, 0.0),
+    # rpm's real versions here are few; a version without a release has no key (see
+    # test_rpm_versions_without_release_have_no_key)
+    "rpm": (100, 0.5),
+    # Maven's ComparableVersion is not transitive: versions outside the part where it is
+    # (zeros before a pre-release or release qualifier, "5.4.0.Final") get no key
+    "maven": (3_500, 0.1),
+}
 
 
 @pytest.mark.parametrize("scheme", sorted(REAL_SAMPLES))
@@ -116,13 +151,23 @@ def test_real_versions_order_by_key(scheme: str) -> None:
     assert _disagreements(versions, comparator(scheme), key) == []
 
 
-def test_real_nuget_versions_order_by_key() -> None:
-    versions = [*_real("nuget"), "1.0.0.0", "1.0.0-RC1", "1.0.0-rc1", "1.0.0-rc.2", "1.0.0.1"]
+def test_nuget_labels_fold_case() -> None:
     key = byte_key_func("NuGet")
     assert key is not None
-    assert all(key(v) is not None for v in versions)
-    assert _disagreements(versions, comparator("NuGet"), key) == []
-    assert key("1.0.0-RC1") == key("1.0.0-rc1")
+    assert key("1.0.0-RC1") == key("1.0.0-rc1") is not None
+    assert key("1.0.0.0") == key("1.0.0") is not None
+    assert key("1.0.0.1") > key("1.0.0")  # type: ignore[operator]
+
+
+def test_rpm_versions_without_release_have_no_key() -> None:
+    key = byte_key_func("Red Hat:9")
+    assert key is not None
+    compare = comparator("Red Hat:9")
+    # "1.0" equals every release of 1.0 for rpm, but those differ: no key can say that
+    assert compare("1.0", "1.0-1") == compare("1.0", "1.0-2") == 0
+    assert compare("1.0-1", "1.0-2") == -1
+    assert key("1.0") is None
+    assert key("1.0-1") < key("1.0-2")  # type: ignore[operator]
 
 
 # --- randomised fuzz against the comparator (fixed seed) ---------------------------------
@@ -178,7 +223,81 @@ def _dpkg_version(rng: random.Random) -> str:
     return text
 
 
+def _rpm_version(rng: random.Random) -> str:
+    def part() -> str:
+        chars = "0123456789.~^ab_+"
+        return "".join(rng.choice(chars) for _ in range(rng.randint(1, 7)))
+
+    epoch = f"{rng.randint(0, 2)}:" if rng.random() < 0.3 else ""
+    return f"{epoch}{part()}-{part()}"
+
+
+def _apk_version(rng: random.Random) -> str:
+    text = ".".join(
+        rng.choice(["0", "1", "2", "01", "10", "001"]) for _ in range(rng.randint(1, 3))
+    )
+    if rng.random() < 0.2:
+        text += rng.choice("abz")
+    for _ in range(rng.randint(0, 2)):
+        text += "_" + rng.choice(["alpha", "beta", "pre", "rc", "cvs", "svn", "git", "hg", "p"])
+        text += rng.choice(["", "0", "1", "2"])
+    if rng.random() < 0.1:
+        text += "~" + rng.choice(["abc", "0f", "ff1"])
+    if rng.random() < 0.6:
+        text += f"-r{rng.randint(0, 3)}"
+    if rng.random() < 0.1:
+        pos = rng.randint(0, len(text))
+        text = text[:pos] + rng.choice(["x", "_q", "-", ".", "A"]) + text[pos:]
+    return text
+
+
+def _gem_version(rng: random.Random) -> str:
+    segments = [rng.choice(["0", "1", "2", "10", "a", "b", "pre", "rc", "A"]) for _ in range(5)]
+    text = ".".join(segments[: rng.randint(1, 5)])
+    if rng.random() < 0.2:
+        text += "-" + rng.choice(["1", "beta", "0"])
+    return text
+
+
+def _maven_version(rng: random.Random) -> str:
+    parts = [rng.choice(["0", "1", "2", "10"]) for _ in range(rng.randint(1, 4))]
+    text = ".".join(parts)
+    for _ in range(rng.randint(0, 2)):
+        text += rng.choice(["-", ".", ""])
+        text += rng.choice(
+            [
+                "alpha",
+                "a",
+                "beta",
+                "b",
+                "m",
+                "milestone",
+                "rc",
+                "cr",
+                "snapshot",
+                "SNAPSHOT",
+                "final",
+                "GA",
+                "release",
+                "sp",
+                "jre",
+                "android",
+                "v",
+                "x",
+                "1",
+                "0",
+                "2",
+            ]
+        )
+        text += rng.choice(["", "", "1", "2", "0", "-1", ".1"])
+    return text
+
+
 GENERATORS: dict[str, Callable[[random.Random], str]] = {
+    "maven": _maven_version,
+    "rpm": _rpm_version,
+    "apk": _apk_version,
+    "gem": _gem_version,
     "pypi": _pypi_version,
     "semver": lambda rng: _semver_version(rng, False),
     "go": lambda rng: _semver_version(rng, False),
@@ -194,7 +313,7 @@ def test_fuzz_against_comparator(scheme: str) -> None:
     key = byte_key_func(scheme)
     assert key is not None
     keyed = [v for v in versions if key(v) is not None]
-    assert len(keyed) >= 0.9 * len(versions)
+    assert len(keyed) >= (0.5 if scheme in ("rpm", "maven") else 0.9) * len(versions)
     assert _disagreements(versions, comparator(scheme), key) == []
     for v in keyed:
         k = key(v)
@@ -214,6 +333,10 @@ def test_fuzz_against_comparator(scheme: str) -> None:
         ("npm", "1.0.0-01", "1.0.0-1"),
         ("Debian:12", "1.0", "1.0-0"),
         ("Debian:12", "0:1.0-1", "1.0-1"),
+        ("Red Hat:9", "0:1.0-1", "1.0-1"),
+        ("Red Hat:9", "1.0.a-1", "1.0a-1"),
+        ("RubyGems", "1.0.0", "1"),
+        ("RubyGems", "1.0.a", "1.a"),
     ],
 )
 def test_equal_versions_give_equal_keys(ecosystem: str, a: str, b: str) -> None:
@@ -240,6 +363,18 @@ def test_equal_versions_give_equal_keys(ecosystem: str, a: str, b: str) -> None:
         ("Debian:12", "1.0~rc1", "1.0"),
         ("Debian:12", "1.22.1-9", "1.22.1-9+deb12u1"),
         ("Debian:12", "1:0.1", "2:0.0"),
+        ("Red Hat:9", "1.0~rc1-1", "1.0-1"),
+        ("Red Hat:9", "1.0-1", "1.0^git1-1"),
+        ("Red Hat:9", "0:3.0.7-24.el9", "0:3.0.7-25.el9_3"),
+        ("Red Hat:9", "9.9-1", "1:1.0-1"),
+        ("Alpine:v3.19", "1.0_rc1-r0", "1.0-r0"),
+        ("Alpine:v3.19", "1.0-r0", "1.0_p1-r0"),
+        ("Alpine:v3.19", "1.01-r0", "1.1-r0"),
+        ("Alpine:v3.19", "3.1.4-r5", "3.1.4-r10"),
+        ("RubyGems", "1.0.a", "1.0"),
+        ("RubyGems", "1.0-pre", "1.0"),
+        ("RubyGems", "1.0", "1.0.0.1"),
+        ("RubyGems", "2.7.4", "2.7.10"),
     ],
 )
 def test_real_orderings(ecosystem: str, older: str, newer: str) -> None:
@@ -255,3 +390,48 @@ def test_huge_numbers_are_not_encoded() -> None:
     assert key is not None
     assert key("1." + "9" * 200) is None
     assert comparator("PyPI")("1." + "9" * 200, "1.0") == 1  # the caller's fallback works
+
+
+def test_pypi_fast_path_equals_packaging_parse() -> None:
+    versions = [*_real("pypi"), "1..2", ".1", "1.", "", "01.00", "\u0661.2", " 1.0", "1.0 "]
+    assert all(_pypi(v) == _pypi_parsed(v) for v in versions)
+
+
+@pytest.mark.parametrize(("four", "fold_case"), [(False, False), (True, True)])
+def test_semver_fast_path_equals_regex_parse(four: bool, fold_case: bool) -> None:
+    rng = random.Random(SEED)
+    versions = [*_real("go"), *_real("semver"), *_real("nuget")]
+    versions += [_semver_version(rng, four) for _ in range(2000)]
+    versions += ["v", "", "1..2", "1.2.3.4", "v1.2.3+incompatible", "1.2.3+inc+ompatible", "V2"]
+    for version in versions:
+        fast = _semver(version, four=four, fold_case=fold_case)
+        assert fast == _semver_parsed(version, four=four, fold_case=fold_case), version
+
+
+def test_maven_all_pairs_of_a_fuzz_sample() -> None:
+    """Maven's comparator is not transitive outside the keyed part: check every pair."""
+    rng = random.Random(SEED + 1)
+    key = byte_key_func("Maven")
+    assert key is not None
+    compare = comparator("Maven")
+    versions = sorted({_maven_version(rng) for _ in range(700)})
+    keyed = [(v, key(v)) for v in versions]
+    keyed_only = [(v, k) for v, k in keyed if k is not None]
+    assert len(keyed_only) >= 400
+    bad = [(a, b) for a, ka in keyed_only for b, kb in keyed_only if _sign(ka, kb) != compare(a, b)]
+    assert bad == []
+
+
+def test_maven_intransitive_corner_has_no_key() -> None:
+    compare = comparator("Maven")
+    key = byte_key_func("Maven")
+    assert key is not None
+    # the comparator's own cycle: 1.0.alpha < 1 < 1.sp < 1.0.alpha
+    assert compare("1.0.alpha", "1") == compare("1", "1.sp") == compare("1.sp", "1.0.alpha") == -1
+    assert key("1.0.alpha") is None
+    assert key("1") is not None and key("1.sp") is not None
+    assert key("1") < key("1.sp")  # type: ignore[operator]
+    # common real versions keep their keys
+    assert key("4.1.86.Final") == key("4.1.86") is not None
+    assert key("2.0.0-M1") < key("2.0.0-RC1") < key("2.0.0") < key("2.0.0.1")  # type: ignore[operator]
+    assert key("31.1-jre") > key("31.1")  # type: ignore[operator]
