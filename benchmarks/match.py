@@ -7,6 +7,8 @@ PYSEC records of pypa/advisory-database and all GO records of golang/vulndb), th
   an affected version where one is listed, plus names without advisories), best of 3 -
   the worst case, where most packages are vulnerable; and a typical SBOM with the same
   names, each at the highest version its advisories name as fixed (few findings);
+- python evaluation: the same worst case with the range rows switched off
+  (AdvisoryDB.keyed = False), i.e. every row decoded and its ranges evaluated in Python;
 - floor: a bare indexed SQLite lookup of the same (ecosystem, name) pairs on the same
   database (`SELECT name, data ... WHERE eco_key = ? AND name IN (...)`, rows fetched, not
   decoded), best of 3; ratio = floor_s / match_s (1.0 = as fast as the floor; target >= 0.5);
@@ -150,12 +152,31 @@ def floor_lookup(db_path: Path, packages: list[Package]) -> tuple[float, int, fl
     return elapsed, rows, cpu
 
 
-def time_match(db_path: Path, packages: list[Package]) -> tuple[float, int, float]:
+def time_match(
+    db_path: Path, packages: list[Package], *, keyed: bool = True
+) -> tuple[float, int, float]:
+    """match_packages as a scan runs it; keyed=False: every range evaluated in Python."""
     started = time.perf_counter()
     cpu = time.process_time()
     with AdvisoryDB.open(db_path) as adb:
+        adb.keyed = adb.keyed and keyed
         findings = match_packages(packages, adb, asset="sbom")
     return time.perf_counter() - started, len(findings), time.process_time() - cpu
+
+
+def range_rows(db_path: Path) -> dict[str, int]:
+    """How the range rows of the database split (see seawall.vulns.intervals)."""
+    from seawall.vulns.intervals import NOT_AFFECTED, POINT, PYTHON
+
+    conn = sqlite3.connect(db_path)
+    counts = dict(conn.execute("SELECT flags, COUNT(*) FROM affected_ranges GROUP BY flags"))
+    conn.close()
+    return {
+        "range_rows": sum(counts.values()),
+        "range_rows_point": counts.get(POINT, 0),
+        "range_rows_python": counts.get(PYTHON, 0),
+        "range_rows_not_affected": counts.get(NOT_AFFECTED, 0),
+    }
 
 
 def time_db_api(db_path: Path, packages: list[Package]) -> tuple[float, float]:
@@ -282,6 +303,7 @@ def main() -> None:
     floors = [floor_lookup(db_path, packages) for _ in range(3)]
     matches = [time_match(db_path, packages) for _ in range(3)]
     api = [time_db_api(db_path, packages) for _ in range(3)]
+    python_eval = [time_match(db_path, packages, keyed=False) for _ in range(3)]
     floor_s = min(f[0] for f in floors)
     match_s = min(m[0] for m in matches)
     result = {
@@ -307,6 +329,11 @@ def main() -> None:
         # where match_s goes: the database API's row and advisory decoding (vulns-db)
         "db_lookup_s": round(min(a[0] for a in api), 4),
         "db_advisories_s": round(min(a[1] for a in api), 4),
+        # the same worst-case match with every range evaluated in Python (no range rows)
+        "match_python_eval_s": round(min(p[0] for p in python_eval), 4),
+        "match_python_eval_cpu_s": round(min(p[2] for p in python_eval), 4),
+        "match_cpu_s": round(min(m[2] for m in matches), 4),
+        **range_rows(db_path),
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
     result.update(time_image_scan(db_path))

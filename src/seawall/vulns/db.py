@@ -9,6 +9,16 @@ Layout (schema version 1):
                                            data = msgpack-encoded AffectedPackage,
                                            indexed by (eco_key, name)
     kev(cve, data)                         CISA Known Exploited Vulnerabilities
+    affected_ranges(eco_key, name, affected_id, ord, lo, hi, flags, point, fixed,
+                    advisory_id, ecosystem, severity)
+                                           each affected row's ranges as byte-key
+                                           intervals (seawall.vulns.intervals), so SQLite
+                                           picks the rows that apply (`match_ranges`)
+
+The range rows are valid for the byte-key format and the build recorded in
+meta('range_keys'); a database whose range rows are missing or of another key format (an
+older seawall, another KEY_FORMAT) is matched by Python evaluation of the `affected` rows,
+and the next import rebuilds its range rows.
 
 `family` is the importer ("osv", "debian-tracker", "alpine-secdb"): the same id may come
 from two families (a Debian tracker CVE and an OSV record of the same CVE) and both are
@@ -26,13 +36,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import operator
 import os
 import re
 import shutil
 import sqlite3
 import tempfile
+import threading
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +55,8 @@ import platformdirs
 from seawall._gc import gc_paused
 from seawall.errors import InputError
 from seawall.vulns.advisory import Advisory, AffectedPackage
+from seawall.vulns.intervals import ALWAYS, HI_INCLUSIVE, POINT, ByteKey, row_intervals
+from seawall.vulns.versions.bytekey import KEY_FORMAT, byte_key_func
 
 SCHEMA_VERSION = "1"
 STALE_AFTER = dt.timedelta(days=7)
@@ -65,6 +79,12 @@ CREATE TABLE IF NOT EXISTS affected (
 CREATE INDEX IF NOT EXISTS affected_lookup ON affected (eco_key, name);
 CREATE INDEX IF NOT EXISTS affected_owner ON affected (family, advisory_id);
 CREATE TABLE IF NOT EXISTS kev (cve TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS affected_ranges (
+    eco_key TEXT NOT NULL, name TEXT NOT NULL, affected_id INTEGER NOT NULL,
+    ord INTEGER NOT NULL, lo BLOB, hi BLOB, flags INTEGER NOT NULL, point TEXT,
+    fixed TEXT, advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL, severity TEXT,
+    PRIMARY KEY (eco_key, name, affected_id, ord)
+) WITHOUT ROWID;
 """
 
 # -- ecosystem normalisation -----------------------------------------------------------
@@ -128,6 +148,8 @@ def normalize_name(eco_key: str, name: str) -> str:
     ("Jinja2", "jinja_2" -> "jinja2", "jinja-2"), NuGet/Packagist/npm lower-cased;
     other ecosystems (distro source packages, Maven, Go, crates.io) as given."""
     if eco_key == "pypi":
+        if "_" not in name and "." not in name and "--" not in name:
+            return name.lower()  # nothing for the regular expression to do (most names)
         return _PYPI_SEPARATORS.sub("-", name).lower()
     if eco_key in _CASE_INSENSITIVE:
         return name.lower()
@@ -212,15 +234,39 @@ _ADVISORY_DECODER = msgspec.msgpack.Decoder(Advisory)
 _AFFECTED_DECODER = msgspec.msgpack.Decoder(AffectedPackage)
 _ENCODER = msgspec.msgpack.Encoder()
 _FAMILY_ORDER = {"osv": 0, "debian-tracker": 1, "alpine-secdb": 2}
+_NO_KEY: Any = object()  # a writer's key cache: ecosystem not looked up yet
+_HIT_ORDER = operator.itemgetter(0, 1, 4)  # query, row id, order
+# i: the installed versions (CROSS JOIN: for each, search the range rows of its name);
+# a range row applies when the version is inside its interval
+# (lo <= key < hi, or <= hi when HI_INCLUSIVE), equals its point, or it is always returned
+_MATCH_RANGES = (
+    "SELECT i.q, r.affected_id, r.flags, r.fixed, r.ord, r.advisory_id, r.ecosystem, "
+    "r.severity FROM temp.installed i CROSS JOIN affected_ranges r "
+    "ON r.eco_key = ? AND r.name = i.name "
+    f"WHERE (r.flags < {POINT} AND r.lo <= i.k "
+    f"AND (i.k < r.hi OR (r.flags = {HI_INCLUSIVE} AND i.k = r.hi))) "
+    f"OR (r.flags = {POINT} AND r.point = i.v) OR (r.flags & {ALWAYS})"
+)
+
+
+def _range_stamp(built_at: str | None) -> str:
+    """What meta('range_keys') holds when the range rows belong to this build and key
+    format (an older seawall importing into the file changes built_at, not this)."""
+    return msgspec.json.encode({"key_format": KEY_FORMAT, "built_at": built_at}).decode()
 
 
 class AdvisoryDB:
     """Read access to the advisory database (open with `AdvisoryDB.open`)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, keyed: bool = False) -> None:
         self.path = path
         self._conn = conn
         self._family_cache: tuple[str, ...] | None = None
+        self._lock = threading.Lock()  # match_ranges' temporary table
+        self._temp_ready = False
+        self.keyed = keyed
+        """True when the range rows were built with this seawall's byte keys for this very
+        build of the database: `match_ranges` then decides exactly as Python would."""
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> AdvisoryDB:
@@ -232,15 +278,20 @@ class AdvisoryDB:
             )
         try:
             conn = sqlite3.connect(_ro_uri(db_path), uri=True, check_same_thread=False)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            meta = dict(
+                conn.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('schema', 'built_at', 'range_keys')"
+                ).fetchall()
+            )
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{db_path} is not a seawall advisory database ({exc})") from None
-        if row is None or row[0] != SCHEMA_VERSION:
+        if meta.get("schema") != SCHEMA_VERSION:
             conn.close()
             raise InputError(
                 f"{db_path} has an unsupported schema: rebuild it with `seawall db update`"
             )
-        return cls(db_path, conn)
+        keyed = meta.get("range_keys") == _range_stamp(meta.get("built_at"))
+        return cls(db_path, conn, keyed=keyed)
 
     def close(self) -> None:
         self._conn.close()
@@ -288,6 +339,57 @@ class AdvisoryDB:
             if found is not None:
                 for spelling in spellings:
                     out[spelling] = found
+        return out
+
+    def match_ranges(
+        self, ecosystem: str, queries: Sequence[tuple[int, str, bytes, str]]
+    ) -> list[tuple[int, int, int, str | None, int, str, str, str | None]]:
+        """The range rows that apply to installed versions, decided by SQLite.
+
+        queries: (query number, package name, byte key of the installed version, installed
+        version) in `ecosystem`; names and the ecosystem are normalised as `lookup` does.
+        Returns (query number, affected row id, flags, fixed, order, advisory id,
+        ecosystem, severity) for every interval or point containing the version and every
+        row flagged PYTHON or NOT_AFFECTED (see seawall.vulns.intervals), sorted by query
+        number, affected row id and order. Only exact when `keyed` is true.
+        """
+        key = normalize_ecosystem(ecosystem)
+        conn = self._conn
+        with self._lock, gc_paused():
+            # a temporary table of the installed versions (in memory, this connection
+            # only): its statements stay the same, so SQLite prepares them once
+            if not self._temp_ready:
+                conn.execute("PRAGMA temp_store = MEMORY")
+                conn.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS installed "
+                    "(q INTEGER PRIMARY KEY, name TEXT NOT NULL, k BLOB NOT NULL, v TEXT NOT NULL)"
+                )
+                self._temp_ready = True
+            try:
+                conn.executemany(
+                    "INSERT INTO temp.installed (q, name, k, v) VALUES (?, ?, ?, ?)",
+                    [
+                        (number, normalize_name(key, name), version_key, installed)
+                        for number, name, version_key, installed in queries
+                    ],
+                )
+                out = conn.execute(_MATCH_RANGES, (key,)).fetchall()
+            finally:
+                conn.execute("DELETE FROM temp.installed")
+        out.sort(key=_HIT_ORDER)
+        return out
+
+    def affected_rows(self, ids: Iterable[int]) -> dict[int, AffectedPackage]:
+        """Affected rows by row id (as `match_ranges` returns them)."""
+        wanted = list(dict.fromkeys(ids))
+        out: dict[int, AffectedPackage] = {}
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for rowid, data in self._conn.execute(
+                f"SELECT rowid, data FROM affected WHERE rowid IN ({marks})", chunk
+            ):
+                out[rowid] = _AFFECTED_DECODER.decode(data)
         return out
 
     def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:
@@ -412,6 +514,44 @@ class DbWriter:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        # affected rows get explicit row ids so their range rows can name them
+        self._next_rowid = int(
+            conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM affected").fetchone()[0]
+        )
+        self._keys: dict[str, ByteKey | None] = {}
+
+    def _range_rows(
+        self, rowid: int, eco_key: str, name: str, row: AffectedPackage
+    ) -> list[tuple[object, ...]]:
+        key = self._keys.get(row.ecosystem, _NO_KEY)
+        if key is _NO_KEY:
+            key = self._keys[row.ecosystem] = byte_key_func(row.ecosystem)
+        severity = row.severity.value if row.severity is not None else None
+        return [
+            (eco_key, name, rowid, iv.order, iv.lo, iv.hi, iv.flags, iv.point, iv.fixed,
+             row.advisory_id, row.ecosystem, severity)
+            for iv in row_intervals(row, key)
+        ]  # fmt: skip
+
+    def _insert_ranges(self, rows: list[tuple[object, ...]]) -> None:
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO affected_ranges (eco_key, name, affected_id, ord, lo, hi, "
+            "flags, point, fixed, advisory_id, ecosystem, severity) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def rebuild_ranges(self) -> None:
+        """Recompute every range row from the affected rows (another key format, or a
+        database an older seawall built)."""
+        self._conn.execute("DELETE FROM affected_ranges")
+        ranges: list[tuple[object, ...]] = []
+        decode = _AFFECTED_DECODER.decode
+        for rowid, eco_key, name, data in self._conn.execute(
+            "SELECT rowid, eco_key, name, data FROM affected"
+        ).fetchall():
+            ranges += self._range_rows(rowid, eco_key, name, decode(data))
+        self._insert_ranges(ranges)
 
     def put(
         self,
@@ -434,31 +574,41 @@ class DbWriter:
         )
         if replace_ecosystems:
             for eco in {row.ecosystem for row in rows}:
-                conn.execute(
-                    "DELETE FROM affected WHERE family = ? AND advisory_id = ? AND ecosystem = ?",
-                    (family, advisory.id, eco),
-                )
+                self._delete("family = ? AND advisory_id = ? AND ecosystem = ?",
+                             (family, advisory.id, eco))  # fmt: skip
         else:
-            conn.execute(
-                "DELETE FROM affected WHERE family = ? AND advisory_id = ?",
-                (family, advisory.id),
-            )
+            self._delete("family = ? AND advisory_id = ?", (family, advisory.id))
+        stored: list[tuple[object, ...]] = []
+        ranges: list[tuple[object, ...]] = []
+        for row in rows:
+            self._next_rowid += 1
+            eco_key = normalize_ecosystem(row.ecosystem)
+            name = normalize_name(eco_key, row.name)
+            stored.append(
+                (self._next_rowid, family, advisory.id, row.ecosystem, eco_key, name,
+                 _ENCODER.encode(row))
+            )  # fmt: skip
+            ranges += self._range_rows(self._next_rowid, eco_key, name, row)
         conn.executemany(
-            "INSERT INTO affected (family, advisory_id, ecosystem, eco_key, name, data) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    family,
-                    advisory.id,
-                    row.ecosystem,
-                    key := normalize_ecosystem(row.ecosystem),
-                    normalize_name(key, row.name),
-                    _ENCODER.encode(row),
-                )
-                for row in rows
-            ],
+            "INSERT INTO affected (rowid, family, advisory_id, ecosystem, eco_key, name, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            stored,
         )
+        self._insert_ranges(ranges)
         return len(rows)
+
+    def _delete(self, where: str, params: tuple[str, ...]) -> None:
+        """Delete affected rows (and their range rows) matching `where`."""
+        rows = self._conn.execute(
+            f"SELECT eco_key, name, rowid FROM affected WHERE {where}", params
+        ).fetchall()
+        if not rows:
+            return
+        # the range rows' primary key starts with (eco_key, name, affected_id)
+        self._conn.executemany(
+            "DELETE FROM affected_ranges WHERE eco_key = ? AND name = ? AND affected_id = ?", rows
+        )
+        self._conn.executemany("DELETE FROM affected WHERE rowid = ?", [(r[2],) for r in rows])
 
     def put_kev(self, entries: Iterable[tuple[str, dict[str, object]]]) -> int:
         """Replace the KEV catalog with `entries` ((cve, details) pairs)."""
@@ -513,11 +663,23 @@ def building(path: Path | str | None = None) -> Iterator[DbWriter]:
         conn.execute("PRAGMA synchronous = OFF")
         conn.executescript(_SCHEMA)
         conn.execute("BEGIN")
-        yield DbWriter(conn)
+        writer = DbWriter(conn)
+        meta = dict(
+            conn.execute("SELECT key, value FROM meta WHERE key IN ('built_at', 'range_keys')")
+        )
+        if meta.get("range_keys") != _range_stamp(meta.get("built_at")):
+            writer.rebuild_ranges()
+        yield writer
+        built_at = _now().isoformat()
         conn.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES "
-            "('schema', ?), ('built_at', ?), ('counts', ?)",
-            (SCHEMA_VERSION, _now().isoformat(), msgspec.json.encode(_count(conn)).decode()),
+            "('schema', ?), ('built_at', ?), ('counts', ?), ('range_keys', ?)",
+            (
+                SCHEMA_VERSION,
+                built_at,
+                msgspec.json.encode(_count(conn)).decode(),
+                _range_stamp(built_at),
+            ),
         )
         conn.execute("COMMIT")
         conn.close()

@@ -13,11 +13,14 @@ import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from operator import itemgetter
+from typing import Any, Protocol, cast
 
 from seawall._gc import gc_paused
 from seawall.model import Finding, Layer, Location, Package, Severity, Task
 from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange, severity_from_score
+from seawall.vulns.intervals import NOT_AFFECTED, PYTHON, ByteKey, row_fixed
+from seawall.vulns.versions.bytekey import byte_key_func
 
 VersionKey = Callable[[str], Any]
 
@@ -42,6 +45,10 @@ _UNBOUNDED = "*"
 _RANK_OF_VALUE = {severity.value: severity.rank for severity in Severity}
 _EVALUATED = frozenset({"ECOSYSTEM", "SEMVER"})
 _NO_VERSION = frozenset({"", "(devel)", "unknown"})
+_SEVERITIES: dict[str | None, Severity | None] = {None: None, **{s.value: s for s in Severity}}
+_HIT_ORDER = itemgetter(0, 1, 4)  # match_ranges rows: query, row id, order
+_NO_FIX = "No fixed version is available yet; mitigate or replace the package."
+_NO_KEY: Any = object()  # a byte-key cache: ecosystem not looked up yet
 
 
 class AdvisorySource(Protocol):
@@ -86,13 +93,17 @@ _PEP503 = re.compile(r"[-_.]+")
 
 def lookup_names(package: Package) -> tuple[str, ...]:
     """The names to look a package up by: binary name, source name, normalised forms."""
-    names = [package.name]
-    if package.source_name and package.type in OS_TYPES:
+    name = package.name
+    ptype = package.type
+    if ptype == "pypi":
+        normal = _PEP503.sub("-", name) if "_" in name or "." in name or "--" in name else name
+        normal = normal.lower()
+        return (name,) if normal == name else (name, normal)
+    names = [name]
+    if package.source_name and ptype in OS_TYPES:
         names.append(package.source_name)
-    if package.type == "pypi":
-        names.append(_PEP503.sub("-", package.name).lower())
-    elif package.type in {"npm", "golang", "cargo", "gem", "composer"}:
-        names.append(package.name.lower())
+    elif ptype in {"npm", "golang", "cargo", "gem", "composer"}:
+        names.append(name.lower())
     return tuple(dict.fromkeys(names))
 
 
@@ -199,7 +210,9 @@ def severity_from_cvss(score: float | None) -> Severity | None:
 @dataclass(slots=True)
 class _Hit:
     package: Package
-    affected: AffectedPackage
+    advisory_id: str
+    ecosystem: str  # the advisory row's ecosystem
+    severity: Severity | None  # the row's own severity (Debian urgency)
     fixed: str | None
     installed: str
     matched_by: str  # binary | source
@@ -278,6 +291,217 @@ def _owned_paths(packages: Sequence[Package]) -> tuple[frozenset[str], frozenset
     return frozenset(paths), frozenset(names)
 
 
+class KeyedAdvisorySource(AdvisorySource, Protocol):
+    """A source that evaluates ranges itself (seawall.vulns.db.AdvisoryDB when `keyed`)."""
+
+    keyed: bool
+
+    def match_ranges(
+        self, ecosystem: str, queries: Sequence[tuple[int, str, bytes, str]]
+    ) -> list[tuple[int, int, int, str | None, int, str, str, str | None]]: ...
+
+    def affected_rows(self, ids: Iterable[int]) -> Mapping[int, AffectedPackage]: ...
+
+
+Candidate = tuple[Package, tuple[str, ...], tuple[str, ...]]
+Results = dict[int, tuple[list[_Hit], set[str]]]
+
+
+def _evaluate_row(
+    affected: AffectedPackage, installed: str, key: VersionKey, stats: MatchStats
+) -> tuple[bool, str | None]:
+    """(affected?, fixed) of one row by Python evaluation; incomparable rows do not match."""
+    try:
+        ranges = affected.ranges
+        shape = 0  # 2: [introduced, fixed], 1: [introduced], 0: other
+        if len(ranges) == 1 and ranges[0].type in _EVALUATED:
+            events = ranges[0].events
+            if len(events) == 2:
+                if events[0].kind == "introduced" and events[1].kind == "fixed":
+                    shape = 2
+            elif len(events) == 1 and events[0].kind == "introduced":
+                shape = 1
+        if shape:
+            # the common shapes, decided as evaluate_affected would
+            # (same comparisons, same order) without building a hit
+            mine = key(installed)
+            low = events[0].version
+            upper: str | None = None
+            if shape == 2:
+                upper = high = events[1].version
+                inside = (low == "0" or not mine < key(low)) and mine < key(high)
+            else:
+                inside = low == "0" or not mine < key(low)
+            if inside:
+                return True, upper
+            if affected.versions and installed in affected.versions:
+                return True, None
+            return False, None
+        hit = evaluate_affected(installed, affected, key)
+        if hit is None:
+            return False, None
+        return True, hit.fixed
+    except (TypeError, ValueError):
+        stats.incomparable += 1
+        return False, None
+
+
+def _python_hits(
+    candidates: Iterable[tuple[int, Candidate]],
+    db: AdvisorySource,
+    key_of: Callable[[str], VersionKey],
+    stats: MatchStats,
+    results: Results,
+) -> None:
+    """Look rows up by name and evaluate their ranges in Python (any advisory source)."""
+    todo = list(candidates)
+    if not todo:
+        return
+    wanted: dict[str, set[str]] = {}
+    for _index, (_package, ecosystems, names) in todo:
+        for eco in ecosystems:
+            wanted.setdefault(eco, set()).update(names)
+    found: dict[str, Mapping[str, Sequence[AffectedPackage]]] = {
+        eco: db.lookup(eco, sorted(names)) for eco, names in wanted.items()
+    }
+    for index, (package, ecosystems, names) in todo:
+        key = key_of(package.ecosystem)
+        hits: list[_Hit] = []
+        not_affected: set[str] = set()
+        seen: set[int] = set()  # the same row found under two names
+        walked: set[int] = set()  # the same row list returned for two spellings
+        is_os = package.type in OS_TYPES
+        for eco in ecosystems:
+            rows = found.get(eco, {})
+            for name in names:
+                listed = rows.get(name)
+                if not listed:
+                    continue
+                if id(listed) in walked:
+                    continue  # every row in it is already in `seen`
+                walked.add(id(listed))
+                is_source = is_os and name != package.name
+                installed = _installed(package, source=is_source)
+                matched_by = "source" if is_source else "binary"
+                for affected in listed:
+                    row_id = id(affected)
+                    if row_id in seen:
+                        continue
+                    seen.add(row_id)
+                    if affected.status == "not-affected":
+                        not_affected.add(affected.advisory_id)
+                        continue
+                    inside, fixed = _evaluate_row(affected, installed, key, stats)
+                    if inside:
+                        hits.append(
+                            _Hit(package, affected.advisory_id, affected.ecosystem,
+                                 affected.severity, fixed, installed, matched_by)
+                        )  # fmt: skip
+        if hits or not_affected:
+            results[index] = (hits, not_affected)
+
+
+def _keyed_hits(
+    candidates: Sequence[Candidate],
+    db: KeyedAdvisorySource,
+    key_of: Callable[[str], VersionKey],
+    stats: MatchStats,
+    results: Results,
+) -> list[tuple[int, Candidate]]:
+    """Let SQLite pick the rows whose intervals hold each installed version; returns the
+    candidates it cannot decide (no byte key for the scheme or the version)."""
+    rest: list[tuple[int, Candidate]] = []
+    # ecosystem -> queries; query number -> (package index, installed, matched_by, the
+    # package has other queries)
+    queries: dict[str, list[tuple[int, str, bytes, str]]] = {}
+    asked: list[tuple[int, str, str, bool]] = []
+    byte_keys: dict[str, ByteKey | None] = {}
+    for index, candidate in enumerate(candidates):
+        package, ecosystems, names = candidate
+        ecosystem = package.ecosystem
+        byte_key = byte_keys.get(ecosystem, _NO_KEY)
+        if byte_key is _NO_KEY:
+            byte_key = byte_keys[ecosystem] = byte_key_func(ecosystem)
+        if byte_key is None:
+            rest.append((index, candidate))
+            continue
+        if len(names) == 1 and len(ecosystems) == 1 and not package.epoch:
+            # one name, the binary version (most language packages)
+            installed = package.version
+            if package.type == "golang":
+                installed = installed.removeprefix("v")
+            version_key = byte_key(installed)
+            if version_key is None:
+                rest.append((index, candidate))
+                continue
+            batch = queries.get(ecosystem)
+            if batch is None:
+                batch = queries[ecosystem] = []
+            batch.append((len(asked), names[0], version_key, installed))
+            asked.append((index, installed, "binary", False))
+            continue
+        is_os = package.type in OS_TYPES
+        mine: list[tuple[str, str, bytes, str]] = []
+        for name in names:
+            is_source = is_os and name != package.name
+            installed = _installed(package, source=is_source)
+            version_key = byte_key(installed)
+            if version_key is None:
+                break
+            mine.append((name, installed, version_key, "source" if is_source else "binary"))
+        else:
+            several = len(mine) * len(ecosystems) > 1
+            for eco in ecosystems:
+                batch = queries.setdefault(eco, [])
+                for name, installed, version_key, matched_by in mine:
+                    batch.append((len(asked), name, version_key, installed))
+                    asked.append((index, installed, matched_by, several))
+            continue
+        rest.append((index, candidate))
+    rows = [row for eco, batch in queries.items() for row in db.match_ranges(eco, batch)]
+    if len(queries) > 1:
+        rows.sort(key=_HIT_ORDER)
+    evaluate = [row[1] for row in rows if row[2] & PYTHON]
+    decoded = db.affected_rows(evaluate) if evaluate else {}
+    seen: set[tuple[int, int]] = set()  # (package, row): the first name that found it wins
+    count = len(rows)
+    position = 0
+    while position < count:
+        query, row_id, flags, fixed, _order, advisory_id, ecosystem, severity = rows[position]
+        end = position + 1
+        while end < count and rows[end][1] == row_id and rows[end][0] == query:
+            end += 1
+        index, installed, matched_by, several = asked[query]
+        if several:
+            if (index, row_id) in seen:
+                position = end
+                continue
+            seen.add((index, row_id))
+        entry = results.get(index)
+        if entry is None:
+            entry = results[index] = ([], set())
+        if flags & NOT_AFFECTED:
+            entry[1].add(advisory_id)
+        else:
+            if flags & PYTHON:
+                affected = decoded[row_id]
+                package = candidates[index][0]
+                inside, fixed = _evaluate_row(affected, installed, key_of(package.ecosystem), stats)
+            else:
+                inside = True
+                if end - position > 1:
+                    fixed = row_fixed([(row[4], row[3]) for row in rows[position:end]])
+            if inside:
+                entry[0].append(
+                    _Hit(candidates[index][0], advisory_id, ecosystem,
+                         _SEVERITIES[severity], fixed, installed, matched_by)
+                )  # fmt: skip
+        position = end
+    for index in [i for i, (hits, ids) in results.items() if not hits and not ids]:
+        del results[index]
+    return rest
+
+
 def match_packages(
     packages: Sequence[Package],
     db: AdvisorySource,
@@ -309,7 +533,6 @@ def _match_packages(
     stats = stats if stats is not None else MatchStats()
     stats.packages += len(packages)
     owned, os_names = _owned_paths(packages)
-    wanted: dict[str, set[str]] = {}
     candidates: list[tuple[Package, tuple[str, ...], tuple[str, ...]]] = []
     for package in packages:
         if not package.ecosystem:
@@ -320,102 +543,48 @@ def _match_packages(
         if _os_owned(package, owned, os_names):
             stats.os_owned_skipped += 1
             continue
-        ecosystems = lookup_ecosystems(package.ecosystem)
-        names = lookup_names(package)
-        candidates.append((package, ecosystems, names))
-        for eco in ecosystems:
-            wanted.setdefault(eco, set()).update(names)
+        candidates.append((package, lookup_ecosystems(package.ecosystem), lookup_names(package)))
 
-    found: dict[str, Mapping[str, Sequence[AffectedPackage]]] = {
-        eco: db.lookup(eco, sorted(names)) for eco, names in wanted.items()
-    }
     key_cache: dict[str, VersionKey] = {}
 
-    groups: list[_Group] = []
-    for package, ecosystems, names in candidates:
-        base = _ecosystem_base(package.ecosystem)
+    def key_of(ecosystem: str) -> VersionKey:
+        base = _ecosystem_base(ecosystem)
         key = key_cache.get(base)
         if key is None:
-            key = key_cache[base] = _cached(version_key(package.ecosystem))
-        hits: list[_Hit] = []
-        not_affected: set[str] = set()
-        seen: set[int] = set()  # the same row found under two names
-        walked: set[int] = set()  # the same row list returned for two spellings
-        is_os = package.type in OS_TYPES
-        for eco in ecosystems:
-            rows = found.get(eco, {})
-            for name in names:
-                listed = rows.get(name)
-                if not listed:
-                    continue
-                if id(listed) in walked:
-                    continue  # every row in it is already in `seen`
-                walked.add(id(listed))
-                is_source = is_os and name != package.name
-                installed = _installed(package, source=is_source)
-                matched_by = "source" if is_source else "binary"
-                for affected in listed:
-                    row_id = id(affected)
-                    if row_id in seen:
-                        continue
-                    seen.add(row_id)
-                    if affected.status == "not-affected":
-                        not_affected.add(affected.advisory_id)
-                        continue
-                    fixed: str | None
-                    try:
-                        ranges = affected.ranges
-                        shape = 0  # 2: [introduced, fixed], 1: [introduced], 0: other
-                        if len(ranges) == 1 and ranges[0].type in _EVALUATED:
-                            events = ranges[0].events
-                            if len(events) == 2:
-                                if events[0].kind == "introduced" and events[1].kind == "fixed":
-                                    shape = 2
-                            elif len(events) == 1 and events[0].kind == "introduced":
-                                shape = 1
-                        if shape:
-                            # the common shapes, decided as evaluate_affected would
-                            # (same comparisons, same order) without building a hit
-                            mine = key(installed)
-                            low = events[0].version
-                            upper: str | None = None
-                            if shape == 2:
-                                upper = high = events[1].version
-                                inside = (low == "0" or not mine < key(low)) and mine < key(high)
-                            else:
-                                inside = low == "0" or not mine < key(low)
-                            if inside:
-                                fixed = upper
-                            elif affected.versions and installed in affected.versions:
-                                fixed = None
-                            else:
-                                continue
-                        else:
-                            hit = evaluate_affected(installed, affected, key)
-                            if hit is None:
-                                continue
-                            fixed = hit.fixed
-                    except (TypeError, ValueError):
-                        stats.incomparable += 1
-                        continue
-                    hits.append(_Hit(package, affected, fixed, installed, matched_by))
-        if hits or not_affected:
-            groups.append(_Group(package=package, hits=hits, ids=not_affected))
+            key = key_cache[base] = _cached(version_key(ecosystem))
+        return key
+
+    # package index -> (hits, ids a source says do not affect it)
+    results: dict[int, tuple[list[_Hit], set[str]]] = {}
+    keyed = version_key is default_version_key and getattr(db, "keyed", False)
+    rest = list(enumerate(candidates))
+    if keyed:
+        rest = _keyed_hits(candidates, cast(KeyedAdvisorySource, db), key_of, stats, results)
+    _python_hits(rest, db, key_of, stats, results)
+
+    groups: list[_Group] = []
+    for index, (package, _ecosystems, _names) in enumerate(candidates):
+        found = results.get(index)
+        if found is not None:
+            groups.append(_Group(package=package, hits=found[0], ids=found[1]))
 
     if not groups:
         return []
-    advisory_ids = {h.affected.advisory_id for g in groups for h in g.hits}
+    advisory_ids = {h.advisory_id for g in groups for h in g.hits}
     advisories = _advisory_map(db.advisories(sorted(advisory_ids))) if advisory_ids else {}
     kev = set(db.kev_ids())
     id_sets = _id_sets(advisory_ids, advisories)
     findings: list[Finding] = []
+    shared: dict[tuple[str, str], _AdvisoryPart] = {}
     for group in groups:
-        key = key_cache[_ecosystem_base(group.package.ecosystem)]
-        findings.extend(_merge_group(group, advisories, kev, asset, key, stats, id_sets))
-    findings.sort(
-        key=lambda f: (-_RANK_OF_VALUE[f.severity._value_], f.details["package"]["name"], f.rule)
-    )
-    return findings
+        key = key_of(group.package.ecosystem)
+        findings.extend(_merge_group(group, advisories, kev, asset, key, stats, id_sets, shared))
+    order = [
+        (-_RANK_OF_VALUE[f.severity._value_], f.details["package"]["name"], f.rule, i)
+        for i, f in enumerate(findings)
+    ]
+    order.sort()
+    return [findings[item[3]] for item in order]
 
 
 IdSets = Mapping[str, frozenset[str]]
@@ -437,12 +606,12 @@ def _cluster(
     hits: list[_Hit], advisories: Mapping[str, Advisory], id_sets: IdSets
 ) -> list[tuple[frozenset[str], list[_Hit]]]:
     """Group hits that share any id (an advisory and its aliases) into one cluster each."""
-    sets = [id_sets[hit.affected.advisory_id] for hit in hits]
+    sets = [id_sets[hit.advisory_id] for hit in hits]
     if len(frozenset().union(*sets)) == sum(map(len, sets)):
         # no two hits share an id (the usual case): one cluster per hit, in order
         out: list[tuple[frozenset[str], list[_Hit]]] = []
         for hit, ids in zip(hits, sets, strict=True):
-            adv = advisories.get(hit.affected.advisory_id)
+            adv = advisories.get(hit.advisory_id)
             if adv is None or not adv.withdrawn:
                 out.append((ids, [hit]))
         return out
@@ -451,10 +620,10 @@ def _cluster(
     cluster_ids: list[frozenset[str]] = []  # unions build new sets: id_sets stay as they are
     cluster_hits: list[list[_Hit]] = []
     for hit in hits:
-        adv = advisories.get(hit.affected.advisory_id)
+        adv = advisories.get(hit.advisory_id)
         if adv is not None and adv.withdrawn:
             continue
-        ids = id_sets[hit.affected.advisory_id]
+        ids = id_sets[hit.advisory_id]
         joined = {owner[i] for i in ids if i in owner}
         if not joined:
             number = len(cluster_ids)
@@ -484,6 +653,7 @@ def _merge_group(
     key: VersionKey,
     stats: MatchStats,
     id_sets: IdSets,
+    shared: dict[tuple[str, str], _AdvisoryPart],
 ) -> list[Finding]:
     not_affected_ids: set[str] = set()
     for vid in group.ids:
@@ -494,9 +664,9 @@ def _merge_group(
     clusters: list[tuple[frozenset[str], list[_Hit]]]
     if len(group.hits) == 1:
         hit = group.hits[0]
-        adv = advisories.get(hit.affected.advisory_id)
+        adv = advisories.get(hit.advisory_id)
         withdrawn = adv is not None and adv.withdrawn
-        clusters = [] if withdrawn else [(id_sets[hit.affected.advisory_id], [hit])]
+        clusters = [] if withdrawn else [(id_sets[hit.advisory_id], [hit])]
     else:
         clusters = _cluster(group.hits, advisories, id_sets)
     out: list[Finding] = []
@@ -513,13 +683,128 @@ def _merge_group(
     location = Location(path=package.path) if package.path else None
     for ids, hits in clusters:
         # a distro source saying "not affected" for any of these ids wins (backports)
-        if ids & not_affected_ids:
+        if not_affected_ids and ids & not_affected_ids:
             stats.not_affected += 1
             continue
-        out.append(
-            _finding(package, ids, hits, advisories, kev, asset, key, package_info, location)
-        )
+        if len(hits) == 1:
+            hit = hits[0]
+            part = shared.get((hit.advisory_id, hit.ecosystem))
+            if part is None:
+                part = shared[(hit.advisory_id, hit.ecosystem)] = _advisory_part(
+                    hit, ids, advisories.get(hit.advisory_id), kev
+                )
+            out.append(_single_finding(package, hit, part, asset, package_info, location))
+        else:
+            out.append(
+                _finding(package, ids, hits, advisories, kev, asset, key, package_info, location)
+            )
     return out
+
+
+# What a finding from one advisory row takes from the advisory, the same for every package
+# the row matches (computed once per advisory and row ecosystem): primary id, other ids,
+# advisory id, severity (before the row's own), CVSS score and vector, references,
+# summary, sources, known exploited
+_AdvisoryPart = tuple[
+    str,
+    tuple[str, ...],
+    str,
+    Severity,
+    float | None,
+    str | None,
+    tuple[str, ...],
+    str,
+    tuple[str, ...],
+    bool,
+]
+
+
+def _advisory_part(
+    hit: _Hit, ids: frozenset[str], adv: Advisory | None, kev: set[str]
+) -> _AdvisoryPart:
+    """`_finding`'s choices for a cluster of one hit."""
+    primary, other_ids = _primary(ids)
+    if adv is None:
+        return (primary, other_ids, hit.advisory_id, Severity.UNKNOWN, None, None, (), "",
+                (hit.ecosystem,), not kev.isdisjoint(ids))  # fmt: skip
+    severity = adv.severity
+    score = adv.cvss_score
+    if score is not None and severity is Severity.UNKNOWN:
+        severity = severity_from_score(score)
+    first, second = hit.ecosystem, adv.source
+    if first == second:
+        sources: tuple[str, ...] = (first,)
+    else:
+        sources = (first, second) if first < second else (second, first)
+    return (
+        primary,
+        other_ids,
+        hit.advisory_id,
+        severity,
+        score,
+        adv.cvss_vector if score is not None else None,
+        adv.references,
+        adv.summary,
+        sources,
+        not kev.isdisjoint(ids),
+    )
+
+
+def _single_finding(
+    package: Package,
+    hit: _Hit,
+    part: _AdvisoryPart,
+    asset: str,
+    package_info: dict[str, Any],
+    location: Location | None,
+) -> Finding:
+    """`_finding` for a cluster of one hit, from the advisory's precomputed part."""
+    primary, aliases, advisory_id, severity, score, vector, references, summary, sources, kev = part
+    if severity is Severity.UNKNOWN and hit.severity is not None:
+        severity = hit.severity
+    fixed = hit.fixed
+    installed = hit.installed
+    name = package.name
+    title = f"{primary} in {name} {package.version}"
+    if summary:
+        title = f"{title}: {summary}"
+    if fixed:
+        remediation = f"Upgrade {name} to {fixed} or later."
+        evidence = f"{name} {installed} installed; fixed in {fixed}"
+        status = "fixed"
+    else:
+        remediation = _NO_FIX
+        evidence = f"{name} {installed} installed; no fix available"
+        status = "unfixed"
+    return Finding(
+        type="vulnerability",
+        rule=primary,
+        title=title,
+        severity=severity,
+        asset=asset,
+        layer=Layer.APPLICATION,
+        task=Task.VULNERABILITY_MANAGEMENT,
+        evidence=evidence,
+        remediation=remediation,
+        references=references,
+        location=location,
+        details={
+            "id": primary,
+            "aliases": list(aliases),
+            "advisories": [advisory_id],
+            "package": package_info,
+            "installed": installed,
+            "fixed": fixed,
+            "status": status,
+            "matched_by": [hit.matched_by],
+            "cvss": {"score": score, "vector": vector},
+            "known_exploited": kev,
+            "layer": package.layer,
+            "path": package.path,
+            "source": list(sources),
+            "summary": summary,
+        },
+    )
 
 
 @functools.lru_cache(maxsize=65536)
@@ -543,16 +828,16 @@ def _finding(
 ) -> Finding:
     primary, other_ids = _primary(ids)
     if len(hits) == 1:
-        advisory_ids = [hits[0].affected.advisory_id]
+        advisory_ids = [hits[0].advisory_id]
         only = advisories.get(advisory_ids[0])
         advs = [] if only is None else [only]
     else:
-        advisory_ids = sorted({h.affected.advisory_id for h in hits}, key=_id_rank)
+        advisory_ids = sorted({h.advisory_id for h in hits}, key=_id_rank)
         advs = [advisories[i] for i in advisory_ids if i in advisories]
     if len(hits) == 1:
         fixed = hits[0].fixed
     else:
-        distro = [h for h in hits if _ecosystem_base(h.affected.ecosystem) in DISTRO_ECOSYSTEMS]
+        distro = [h for h in hits if _ecosystem_base(h.ecosystem) in DISTRO_ECOSYSTEMS]
         # distro advisories decide the fix for OS packages (they know the backports)
         fixed = None
         for hit in distro or hits:
@@ -571,7 +856,7 @@ def _finding(
         severity = severity_from_cvss(best_cvss.cvss_score) or Severity.UNKNOWN
     if severity is Severity.UNKNOWN:
         for hit in hits:
-            sev = hit.affected.severity
+            sev = hit.severity
             if sev is not None and _RANK_OF_VALUE[sev._value_] > _RANK_OF_VALUE[severity._value_]:
                 severity = sev
     if len(advs) == 1:
@@ -586,7 +871,7 @@ def _finding(
     installed = hits[0].installed
     status = "fixed" if fixed else "unfixed"
     aliases = list(other_ids)
-    source_set = {h.affected.ecosystem for h in hits}
+    source_set = {h.ecosystem for h in hits}
     for adv in advs:
         source_set.add(adv.source)
     sources = sorted(source_set)
