@@ -109,7 +109,7 @@ EDGE_CASES = [
     'a = {for k, v in var.map : k => v}\nb = {for k, v in var.map : v => k... if k != ""}',
     "a = {\n  for k, v in var.map :\n  k => v\n}",
     'a = "${[for x in y : x]}" ',
-    "a = length(x)-1\nb = count.index-1\nc = x.a-b",
+    "a = length(x)-1\nb = count.index-1\nc = x.a-b\nd = x -1\ne = [for x in y : - 1]",
     'a = 1\r\nb = "crlf"\r\n',
     "a = <<EOF\r\ncrlf body\r\nEOF\r\n",
     "for_each = var.x\nin = 1\ntrue = 2",
@@ -122,6 +122,9 @@ GIVES_UP = [
     "a = x ? -0 : 1",  # -0: a literal or a negation, depending on the parser state
     'resource "r" "n"\n{\n}',  # newline before the brace (python-hcl2 makes it a label)
     "a = for",  # a keyword as a value: python-hcl2's contextual lexer decides
+    "a = [for x in y : 34]",  # python-hcl2 raises TypeError adding 34 to a str
+    "a = x -12",  # python-hcl2 lexes -12 as a literal here (a syntax error), -1 not
+    "a = f() -0.5",  # likewise
 ]
 
 SYNTAX_ERRORS = [
@@ -261,3 +264,147 @@ def test_a_corpus_run_never_loads_python_hcl2(tmp_path: Path) -> None:
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_string_chars_matches_python_hcl2s_terminal_everywhere() -> None:
+    grammar = (Path(hcl2.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    line = next(x for x in grammar.splitlines() if x.startswith("STRING_CHARS"))
+    theirs = re.compile(line.split(":", 1)[1].strip()[1:-1])
+    rng = random.Random(7)
+    alphabet = '$%{}"\\\nab é'
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        for i in range(len(text) + 1):
+            ours_match = hclfast._STRING_CHARS.match(text, i)
+            their_match = theirs.match(text, i)
+            assert (ours_match and ours_match.end()) == (their_match and their_match.end())
+
+
+class _RandomHcl:
+    """Random HCL documents built from the expression grammar: every operator, call,
+    splat, for expression, heredoc and literal form, with odd spacing, comments and
+    newlines in between (many of them invalid on purpose)."""
+
+    NAMES = ("a", "var", "x-y", "each", "count", "_z", "true", "null", "for_each", "in")
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def ws(self) -> str:
+        roll = self.rng.random()
+        if roll < 0.7:
+            return ""
+        if roll < 0.9:
+            return " "
+        return self.rng.choice(("\n  ", " # c\n", " /* c */ ", "\t", "\n\n", " // c\n", "\r\n"))
+
+    def string(self, depth: int) -> str:
+        parts = []
+        for _ in range(self.rng.randint(0, 3)):
+            roll = self.rng.random()
+            if roll < 0.4:
+                parts.append(
+                    self.rng.choice(
+                        ("abc", "x y", "\\n", '\\"', "\\\\", "\\u00e9", "é", "$", "%", "$${x}")
+                    )
+                )
+            elif roll < 0.8 and depth < 8:
+                parts.append("${" + self.ws() + self.expression(depth + 1) + self.ws() + "}")
+            elif self.rng.random() < 0.2:
+                parts.append(self.rng.choice(("%{ if a }b%{ endif }", "\n", "${", "%%{y}")))
+        return '"' + "".join(parts) + '"'
+
+    def term(self, depth: int) -> str:
+        rng, ws = self.rng, self.ws
+        roll = rng.random()
+        if depth > 4 or roll < 0.25:
+            literals = ("1.5", "0.0", "1e3", "-1", "-0", "007", "2.50", "-3.5", "12")
+            return rng.choice((rng.choice(self.NAMES), rng.choice(literals), self.string(9)))
+        if roll < 0.35:
+            return self.string(depth)
+        if roll < 0.45:
+            return "(" + ws() + self.expression(depth + 1) + ws() + ")"
+        if roll < 0.55:
+            name = rng.choice(("f", "upper", "provider::aws::fn", "true"))
+            args = [self.expression(depth + 1) for _ in range(rng.randint(0, 3))]
+            tail = rng.choice(("", ",", "...", " ...")) if args else ""
+            return name + "(" + ws() + ("," + ws()).join(args) + tail + ws() + ")"
+        if roll < 0.62:
+            items = [self.expression(depth + 1) for _ in range(rng.randint(0, 3))]
+            return "[" + ws() + ("," + ws()).join(items) + rng.choice(("", ",")) + ws() + "]"
+        if roll < 0.7:
+            elements = []
+            for _ in range(rng.randint(0, 3)):
+                key = rng.choice(
+                    (rng.choice(self.NAMES), self.string(9), "(a.b)", "3", "a.b", "-1", "1.5")
+                )
+                separator = rng.choice((" = ", ":", "=", " : "))
+                elements.append(key + ws() + separator + ws() + self.expression(depth + 1))
+            joiner = rng.choice((", ", "\n", ",\n", " "))
+            return "{" + ws() + joiner.join(elements) + rng.choice(("", ",", "\n")) + ws() + "}"
+        if roll < 0.76:
+            condition = rng.choice(("", " if " + self.expression(depth + 1)))
+            names = rng.choice(("x", "k, v", "k,v"))
+            collection, value = self.expression(depth + 1), self.expression(depth + 1)
+            return f"[{ws()}for {names} in {collection}{ws()}:{ws()}{value}{condition}{ws()}]"
+        if roll < 0.82:
+            condition = rng.choice(("", " if " + self.expression(depth + 1)))
+            collection, key = self.expression(depth + 1), self.expression(depth + 1)
+            value, dots = self.expression(depth + 1), rng.choice(("", "...", " ..."))
+            return f"{{for k, v in {collection} : {key}{ws()}=>{ws()}{value}{dots}{condition}}}"
+        if roll < 0.88:
+            return rng.choice(
+                (
+                    '<<EOF\n  a "q" \\ ${x}\nEOF\n',
+                    "<<-EOT\n    a\n      b\n    EOT\n",
+                    "<<EOF\nEOF\n",
+                )
+            )
+        suffixes = (".a", ".0", "[0]", ".*", "[*]", ".*.b", "[*].c", " .b", ".true", ".01", "[x]")
+        return self.term(depth + 1) + "".join(
+            rng.choice(suffixes) for _ in range(rng.randint(1, 3))
+        )
+
+    def operand(self, depth: int) -> str:
+        if self.rng.random() < 0.05:
+            return self.rng.choice(("-", "!", "- ", "! ")) + self.term(depth)
+        return self.term(depth)
+
+    def expression(self, depth: int = 0) -> str:
+        rng = self.rng
+        text = self.operand(depth)
+        for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
+            operator = rng.choice(("+", "-", "*", "/", "%", "==", "!=", "<", ">", "<=", "&&", "||"))
+            text += rng.choice(("", " ", "\n")) + operator + rng.choice(("", " ", "\n "))
+            text += self.operand(depth + 1)
+        if rng.random() < 0.1:
+            text += self.ws() + "?" + self.ws() + self.expression(depth + 1)
+            text += self.ws() + ":" + self.ws() + self.expression(depth + 1)
+        return text
+
+    def document(self) -> str:
+        rng = self.rng
+        statements = []
+        for _ in range(rng.randint(1, 3)):
+            if rng.random() < 0.6:
+                name = rng.choice((*self.NAMES, "b", "c"))
+                statements.append(name + rng.choice((" = ", "=", " =")) + self.expression())
+            else:
+                header = rng.choice(('resource "t" "n"', "block", 'b x "y"', "locals"))
+                body = rng.choice(("", "z = " + self.expression() + "\n"))
+                statements.append(header + rng.choice((" {", "{")) + "\n" + body + "}")
+        return rng.choice(("\n", "\n\n", "\n# c\n")).join(statements) + rng.choice(("", "\n"))
+
+
+def test_random_expressions_read_the_same_or_give_up() -> None:
+    generator = _RandomHcl(seed=5)
+    same = gave_up = 0
+    for _ in range(3000):
+        text = generator.document()
+        got = fast(text)
+        if got == "unsupported":
+            gave_up += 1
+            continue
+        assert got == reference(text), repr(text)
+        same += 1
+    assert same > 300 and gave_up > 300

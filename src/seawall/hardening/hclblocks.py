@@ -6,8 +6,9 @@ at. This scanner finds top-level `resource "TYPE" "NAME" {` blocks (skipping str
 nested `${...}` interpolation, heredocs and comments to find each block's closing brace)
 and blanks every other line, so line numbers stay those of the original file. If the
 scan is unsure (unbalanced braces), the caller parses the whole text. The rest of the file
-is still checked for syntax (hclcheck.py's fast check, then the parser's grammar wherever
-that check is unsure) so that HCL which does not parse is reported wherever the error is.
+is still checked for syntax (hclcheck.py's fast check, then the fast reader hclfast.py,
+then python-hcl2's grammar wherever both are unsure) so that HCL which does not parse is
+reported wherever the error is.
 """
 
 from __future__ import annotations

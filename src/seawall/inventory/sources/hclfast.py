@@ -213,6 +213,12 @@ class _Parser:
                 if op in _CONTINUES:
                     raise self.fail("operator after blank lines")
                 break
+            if op == "-" and text[match.end() : match.end() + 1].isdigit():
+                literal = _NUMBER.match(text, match.start())
+                if literal is None or len(literal.group()) != 2:
+                    # python-hcl2 lexes `x -12` and `x -1.5` as x followed by a literal
+                    # (a syntax error) but `x -1` as a subtraction
+                    raise self.fail("minus glued to a number of more than one digit")
             self.pos = match.end()
             self.newlines()
             last = self.operand()
@@ -532,11 +538,18 @@ class _Parser:
             raise self.fail("heredoc condition")
         return condition
 
-    def for_tuple(self) -> Node:
-        intro = self.for_intro()
+    def for_value(self) -> Node:
         value = self.expression()
         if value[0] == _HEREDOC_NODE:
             raise self.fail("heredoc in a for expression")
+        if value[0] == _INT or (value[0] == _FLOAT and not _is_scientific(value[1])):
+            # python-hcl2 adds the number to a str there and raises TypeError
+            raise self.fail("number as the value of a for expression")
+        return value
+
+    def for_tuple(self) -> Node:
+        intro = self.for_intro()
+        value = self.for_value()
         condition = self.for_condition()
         self.newlines()
         self.expect("]")
@@ -550,9 +563,7 @@ class _Parser:
             raise self.fail("expected =>")
         self.pos += 2
         self.newlines()
-        value = self.expression()
-        if value[0] == _HEREDOC_NODE:
-            raise self.fail("heredoc in a for expression")
+        value = self.for_value()
         self.blanks()
         ellipsis = self.text.startswith("...", self.pos)
         if ellipsis:
@@ -597,6 +608,10 @@ class _Parser:
 # ---------------------------------------------------------------- serializer
 # Mirrors python-hcl2's rules/*.py serialize(): `_value` outside any `${...}` (Python
 # values), `_text` inside one (HCL source text, as python-hcl2 writes it back).
+
+
+def _is_scientific(literal: str) -> bool:
+    return "e" in literal or "E" in literal
 
 
 def _is_dollar(value: Any) -> bool:
@@ -653,7 +668,7 @@ def _value(node: Node) -> Any:
         return int(node[1])
     if kind == _FLOAT:
         literal = node[1]
-        return _to_dollar(literal) if "e" in literal.lower() else float(literal)
+        return _to_dollar(literal) if _is_scientific(literal) else float(literal)
     if kind == _TUPLE:
         return [_value(item) for item in node[1]]
     if kind == _OBJECT:
@@ -668,7 +683,7 @@ def _value(node: Node) -> Any:
     if kind == _UNARY:
         operand = node[2]
         if node[1] == "-" and (
-            operand[0] == _INT or (operand[0] == _FLOAT and "e" not in operand[1].lower())
+            operand[0] == _INT or (operand[0] == _FLOAT and not _is_scientific(operand[1]))
         ):
             return -_value(operand)  # type: ignore[operator]
         return _to_dollar(node[1] + _text(operand))
@@ -713,7 +728,7 @@ def _text(node: Node) -> str:
         return str(int(node[1]))
     if kind == _FLOAT:
         literal = node[1]
-        return literal if "e" in literal.lower() else str(float(literal))
+        return literal if _is_scientific(literal) else str(float(literal))
     if kind == _BIN:
         return " ".join(part if isinstance(part, str) else _text(part) for part in node[1])
     if kind == _COND:
