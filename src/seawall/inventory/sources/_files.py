@@ -150,14 +150,18 @@ if getattr(yaml, "__with_libyaml__", False):
         (`true`, `80`, `nginx` recur in every manifest)."""
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            if self.yaml_path_resolvers:
+                return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if kind is yaml.ScalarNode:
+                if not implicit[0]:
+                    return _STR_TAG  # quoted: Resolver's DEFAULT_SCALAR_TAG
                 tag = _resolved.get(value)
                 if tag is None:
                     tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                     if len(value) <= 64 and len(_resolved) < _RESOLVED_MAX:
                         _resolved[value] = tag
                 return tag
-            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
 
     def _load_yaml_c(text: str) -> Any:
         """yaml.load(text, Loader=CSafeLoader), building plain documents (str/map/seq
