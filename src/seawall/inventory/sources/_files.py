@@ -142,6 +142,20 @@ class _NotPlain(Exception):
     """The document needs SafeConstructor itself (merge keys, odd keys, custom tags)."""
 
 
+class _BadScalar(yaml.constructor.ConstructorError):
+    """A scalar SafeConstructor cannot build (`2024-13-45` resolves to a timestamp)."""
+
+
+def _construct_scalar(node: yaml.Node, loader: Any) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:  # datetime/int/float refuse the value
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        raise _BadScalar(
+            None, None, f"cannot read {node.value!r} as {tag}: {exc}", node.start_mark
+        ) from None
+
+
 if getattr(yaml, "__with_libyaml__", False):
 
     class _FastCSafeLoader(yaml.CSafeLoader):
@@ -175,6 +189,8 @@ if getattr(yaml, "__with_libyaml__", False):
                 return None
             try:
                 return _build(node, loader)
+            except _BadScalar:
+                raise
             except (_NotPlain, yaml.YAMLError):
                 pass
         finally:
@@ -189,7 +205,7 @@ def _build(node: yaml.Node, loader: Any) -> Any:
     if cls is yaml.ScalarNode:
         if tag == _STR_TAG:
             return node.value
-        return loader.construct_object(node, deep=True)  # int, bool, null, timestamp...
+        return _construct_scalar(node, loader)  # int, bool, null, timestamp...
     if cls is yaml.MappingNode and tag == _MAP_TAG:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -199,7 +215,7 @@ def _build(node: yaml.Node, loader: Any) -> Any:
             if key_tag == _STR_TAG:
                 key = key_node.value
             elif key_tag in _PLAIN_KEY_TAGS:
-                key = loader.construct_object(key_node, deep=True)
+                key = _construct_scalar(key_node, loader)
             else:
                 raise _NotPlain  # merge (<<), value (=) or tagged keys
             out[key] = _build(value_node, loader)
@@ -223,14 +239,16 @@ def _may_have_anchor(text: str) -> bool:
 def load_yaml(text: str) -> Any:
     """yaml.safe_load with a bound on alias expansion and nesting; raises yaml.YAMLError."""
     deep = _may_nest_deeply(text)
-    if not _may_have_anchor(text) and not deep and getattr(yaml, "__with_libyaml__", False):
-        # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
-        # (Deep nesting overflows libyaml's C stack: such text takes the Python loader.)
-        return _load_yaml_c(text)
     try:
+        if not _may_have_anchor(text) and not deep and getattr(yaml, "__with_libyaml__", False):
+            # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
+            # (Deep nesting overflows libyaml's C stack: such text takes the Python loader.)
+            return _load_yaml_c(text)
         return _load_yaml_python(text)
     except RecursionError:
         raise yaml.YAMLError("nested too deeply") from None
+    except (ValueError, OverflowError) as exc:  # a scalar that cannot be built (2024-13-45)
+        raise yaml.YAMLError(f"cannot read a value: {exc}") from None
 
 
 def _load_yaml_python(text: str) -> Any:
