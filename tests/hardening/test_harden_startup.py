@@ -73,12 +73,13 @@ def test_harden_on_yaml_does_not_import_rich_hcl_or_other_verbs(tmp_path: Path) 
 
 def test_help_still_lists_every_verb() -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"), COLUMNS="200")
-    done = subprocess.run(
-        [sys.executable, "-m", "seawall", "--help"], env=env, capture_output=True, check=True
-    )
-    text = done.stdout.decode()
-    for verb in ("sbom", "image", "inventory", "coverage", "harden", "db", "detect"):
-        assert f" {verb} " in text
+    for args in (["--help"], ["-h", "harden"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "seawall", *args], env=env, capture_output=True, check=True
+        )
+        text = done.stdout.decode()
+        for verb in ("sbom", "image", "inventory", "coverage", "harden", "db", "detect"):
+            assert f" {verb} " in text
 
 
 def test_rule_module_table_names_the_kinds_each_module_checks() -> None:
