@@ -118,6 +118,15 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def compiled_src() -> Path:
+    """A copy of src/ with every module byte-compiled (what an installed seawall has)."""
+    target = WORK / "bytecode-src"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(REPO / "src", target, ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(target, quiet=1)
+    return target
+
+
 def run_seawall(targets: list[Path], src: Path = REPO / "src") -> float:
     env = dict(os.environ, PYTHONPATH=str(src))
     out = WORK / "seawall.json"
@@ -206,15 +215,6 @@ def hcl_fallbacks(targets: list[Path]) -> tuple[int, int]:
         except Unsupported:
             fallbacks += 1
     return files, fallbacks
-
-
-def compiled_src() -> Path:
-    """A copy of src/ with every module byte-compiled (what an installed seawall has)."""
-    target = WORK / "bytecode-src"
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(REPO / "src", target, ignore=shutil.ignore_patterns("__pycache__"))
-    compileall.compile_dir(target, quiet=1)
-    return target
 
 
 def count_files(targets: list[Path]) -> int:

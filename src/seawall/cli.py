@@ -54,11 +54,16 @@ def _root(
 def modules_for(args: Sequence[str]) -> list[str]:
     """The command modules a run with these arguments needs: the one defining its verb,
     or all of them (help, an unknown verb, shell completion)."""
-    # The root takes only flags (--version, --help), so the first other word is the verb.
-    verb = next((a for a in args if not a.startswith("-")), None)
-    for name, verbs in COMMAND_MODULES:
-        if verb in verbs:
-            return [name]
+    # The root takes only flags (--version, --help), so the first other word is the verb;
+    # a help flag before it is the root's help, which lists every verb.
+    for arg in args:
+        if arg in ("-h", "--help"):
+            break
+        if not arg.startswith("-"):
+            for name, verbs in COMMAND_MODULES:
+                if arg in verbs:
+                    return [name]
+            break
     return [name for name, _ in COMMAND_MODULES]
 
 

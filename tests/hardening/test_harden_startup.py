@@ -24,7 +24,8 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 # Modules a harden run on Kubernetes YAML has no use for: rich's help and traceback
-# renderers, the HCL parser, and the other stages' command modules.
+# renderers, the HCL parser, the cloud services' rules and normalisers, and the other
+# stages' command modules.
 NOT_FOR_YAML = (
     "typer.rich_utils",
     "rich.traceback",
@@ -32,6 +33,9 @@ NOT_FOR_YAML = (
     "rich.progress",
     "hcl2",
     "lark",
+    "seawall.hardening.rules.cloud",
+    "seawall.hardening.normalize.cloud",
+    "seawall.inventory.sources.terraform",
     "seawall.vulns.commands",
     "seawall.detect.commands",
     "seawall.inventory.commands",
@@ -69,9 +73,30 @@ def test_harden_on_yaml_does_not_import_rich_hcl_or_other_verbs(tmp_path: Path) 
 
 def test_help_still_lists_every_verb() -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"), COLUMNS="200")
-    done = subprocess.run(
-        [sys.executable, "-m", "seawall", "--help"], env=env, capture_output=True, check=True
-    )
-    text = done.stdout.decode()
-    for verb in ("sbom", "image", "inventory", "coverage", "harden", "db", "detect"):
-        assert f" {verb} " in text
+    for args in (["--help"], ["-h", "harden"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "seawall", *args], env=env, capture_output=True, check=True
+        )
+        text = done.stdout.decode()
+        for verb in ("sbom", "image", "inventory", "coverage", "harden", "db", "detect"):
+            assert f" {verb} " in text
+
+
+def test_rule_module_table_names_the_kinds_each_module_checks() -> None:
+    # harden imports only the rule modules of the kinds it found (RULE_MODULES): a rule
+    # whose kind its module does not declare would silently never run.
+    from seawall.hardening.engine import builtin_rules, builtin_rules_for
+    from seawall.hardening.rules import RULE_MODULES
+
+    named = {k for kinds in RULE_MODULES.values() if kinds for k in kinds}
+    rules = builtin_rules()
+    for r in rules.values():
+        served = RULE_MODULES[r.check.__module__]
+        if served is None:
+            assert not set(r.targets) & named, r.id
+        else:
+            assert set(r.targets) <= served, r.id
+    kinds = {k for r in rules.values() for k in r.targets}
+    for kind in kinds:
+        expected = [i for i, r in rules.items() if kind in r.targets]
+        assert [i for i in builtin_rules_for({kind})] == expected

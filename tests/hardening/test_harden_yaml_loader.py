@@ -92,3 +92,24 @@ def test_without_libyaml_the_python_loader_gives_the_same_objects(
             assert _outcome(load_yaml, text) == expected
         else:
             assert _outcome(load_yaml, text)[0] != "ok"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: 1\nwhen: 2024-13-45\n", "a: &x 1\nb: *x\nwhen: 2024-02-31\n"],
+    ids=["libyaml", "python-loader"],
+)
+def test_a_date_that_does_not_exist_is_a_yaml_error_not_a_crash(text: str) -> None:
+    with pytest.raises(yaml.YAMLError, match=r"month must be in 1\.\.12|day is out of range"):
+        load_yaml(text)
+
+
+def test_manifest_with_an_impossible_date_is_named_and_skipped(tmp_path: Any) -> None:
+    objects, warnings = read_text_objects(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\ndata:\n  day: 2024-13-45\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: ok}\n",
+        tmp_path / "dates.yaml",
+    )
+    assert [o.name for o in objects] == ["ok"]
+    assert len(warnings) == 1
+    assert ":5: invalid YAML (cannot read '2024-13-45' as timestamp" in warnings[0]

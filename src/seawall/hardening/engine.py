@@ -177,11 +177,27 @@ def rule(
 
 
 def builtin_rules() -> dict[str, Rule]:
-    """Every built-in rule by id (imports the rule modules on first use)."""
-    from seawall.hardening.rules import load_all
+    """Every built-in rule by id, module by module in RULE_MODULES order (imports the rule
+    modules on first use; the order does not depend on which were imported first)."""
+    from seawall.hardening.rules import RULE_MODULES, load_all
 
     load_all()
-    return dict(_REGISTRY)
+    rank = {name: index for index, name in enumerate(RULE_MODULES)}
+
+    def module_rank(item: tuple[str, Rule]) -> int:
+        return rank.get(item[1].check.__module__, len(rank))
+
+    return dict(sorted(_REGISTRY.items(), key=module_rank))
+
+
+def builtin_rules_for(kinds: Iterable[str]) -> dict[str, Rule]:
+    """The built-in rules that check any of these target kinds, by id, in registration
+    order (imports only the rule modules those kinds need)."""
+    from seawall.hardening.rules import load_for
+
+    wanted = set(kinds)
+    load_for(wanted)
+    return {rule_id: r for rule_id, r in _REGISTRY.items() if wanted.intersection(r.targets)}
 
 
 def join_field(prefix: str, rel: str) -> str:

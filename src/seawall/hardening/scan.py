@@ -3,6 +3,7 @@ normalised targets, running the rules and applying the organisation's policy."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -22,6 +23,7 @@ from seawall.hardening.engine import (
     Rule,
     Target,
     builtin_rules,
+    builtin_rules_for,
     evaluate,
     to_finding,
 )
@@ -323,6 +325,11 @@ def _inventory_targets(path: Path, collected: Collected) -> None:
         _add_targets(obj, obj.address, collected)
 
 
+@functools.lru_cache(maxsize=16)
+def _terraform_kinds(extra: frozenset[str]) -> frozenset[str]:
+    return terraform_kinds(extra)
+
+
 def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
     """Terraform resource types some rule looks at (built-in normalisers + custom kinds)."""
     from seawall.hardening.normalize.cloud import TERRAFORM
@@ -364,13 +371,13 @@ def _read_file(
     kind: str,
     collected: Collected,
     root: str,
-    tf_kinds: frozenset[str],
+    custom_kinds: frozenset[str],
     content: bytes | None = None,
 ) -> None:
     collected.stats.files += 1
     collected.read.add(str(path))
     try:
-        _read_kind(path, kind, collected, root, tf_kinds, content)
+        _read_kind(path, kind, collected, root, custom_kinds, content)
     except RecursionError:  # JSON/YAML/HCL nested deeper than any parser's stack
         collected.warnings.append(f"{path}: nested too deeply to read (file skipped)")
         collected.stats.skipped += 1
@@ -381,7 +388,7 @@ def _read_kind(
     kind: str,
     collected: Collected,
     root: str,
-    tf_kinds: frozenset[str],
+    custom_kinds: frozenset[str],
     content: bytes | None = None,
 ) -> None:
     if kind == "dockerfile":
@@ -396,7 +403,7 @@ def _read_kind(
         return
     if kind == "terraform" and path.name.endswith(".tf"):
         # A Terraform root module is a directory: ids as `seawall inventory` makes them.
-        _read_hcl(path, collected, path.parent.name, tf_kinds)
+        _read_hcl(path, collected, path.parent.name, _terraform_kinds(custom_kinds))
         return
     if kind == "terraform":
         root = path.stem
@@ -444,7 +451,8 @@ def _collect(
     on_file: Callable[[Path], None] | None,
 ) -> Collected:
     collected = Collected()
-    tf_kinds = terraform_kinds(extra_kinds)
+    # custom kinds only: the built-in Terraform kinds (normalize.cloud) when a .tf is read
+    custom_kinds = frozenset(extra_kinds)
     for path in paths:
         reason = unusable_reason(path)
         if reason is not None:
@@ -461,12 +469,12 @@ def _collect(
                     if not manifest:
                         continue  # YAML/JSON that is not a manifest (values.yaml, package.json)
                 if kind is not None:
-                    _read_file(file, kind, collected, root, tf_kinds, content)
+                    _read_file(file, kind, collected, root, custom_kinds, content)
                     if on_file is not None:
                         on_file(file)
             continue
         kind = classify(path) or "k8s"
-        _read_file(path, kind, collected, root, tf_kinds)
+        _read_file(path, kind, collected, root, custom_kinds)
         if on_file is not None:
             on_file(path)
     collected.stats.targets = len(collected.targets)
@@ -600,7 +608,8 @@ def harden_targets(
 def _harden_targets(
     collected: Collected, policy: Policy | None, pss_version: tuple[int, int]
 ) -> HardenReport:
-    rules = builtin_rules()
+    # Without a policy only the rules of the kinds found run anyway: import just those.
+    rules = builtin_rules() if policy else builtin_rules_for({t.kind for t in collected.targets})
     active = policy.apply_to_rules(rules) if policy else list(rules.values())
     context = Context(pss_version=pss_version, parameters=dict(policy.parameters) if policy else {})
     findings: list[Finding] = []

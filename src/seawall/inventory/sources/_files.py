@@ -142,6 +142,20 @@ class _NotPlain(Exception):
     """The document needs SafeConstructor itself (merge keys, odd keys, custom tags)."""
 
 
+class _BadScalar(yaml.constructor.ConstructorError):
+    """A scalar SafeConstructor cannot build (`2024-13-45` resolves to a timestamp)."""
+
+
+def _construct_scalar(node: yaml.Node, loader: Any) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:  # datetime/int/float refuse the value
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        raise _BadScalar(
+            None, None, f"cannot read {node.value!r} as {tag}: {exc}", node.start_mark
+        ) from None
+
+
 if getattr(yaml, "__with_libyaml__", False):
 
     class _FastCSafeLoader(yaml.CSafeLoader):
@@ -150,14 +164,18 @@ if getattr(yaml, "__with_libyaml__", False):
         (`true`, `80`, `nginx` recur in every manifest)."""
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            if self.yaml_path_resolvers:
+                return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if kind is yaml.ScalarNode:
+                if not implicit[0]:
+                    return _STR_TAG  # quoted: Resolver's DEFAULT_SCALAR_TAG
                 tag = _resolved.get(value)
                 if tag is None:
                     tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                     if len(value) <= 64 and len(_resolved) < _RESOLVED_MAX:
                         _resolved[value] = tag
                 return tag
-            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
 
     def _load_yaml_c(text: str) -> Any:
         """yaml.load(text, Loader=CSafeLoader), building plain documents (str/map/seq
@@ -171,6 +189,8 @@ if getattr(yaml, "__with_libyaml__", False):
                 return None
             try:
                 return _build(node, loader)
+            except _BadScalar:
+                raise
             except (_NotPlain, yaml.YAMLError):
                 pass
         finally:
@@ -185,7 +205,7 @@ def _build(node: yaml.Node, loader: Any) -> Any:
     if cls is yaml.ScalarNode:
         if tag == _STR_TAG:
             return node.value
-        return loader.construct_object(node, deep=True)  # int, bool, null, timestamp...
+        return _construct_scalar(node, loader)  # int, bool, null, timestamp...
     if cls is yaml.MappingNode and tag == _MAP_TAG:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -195,7 +215,7 @@ def _build(node: yaml.Node, loader: Any) -> Any:
             if key_tag == _STR_TAG:
                 key = key_node.value
             elif key_tag in _PLAIN_KEY_TAGS:
-                key = loader.construct_object(key_node, deep=True)
+                key = _construct_scalar(key_node, loader)
             else:
                 raise _NotPlain  # merge (<<), value (=) or tagged keys
             out[key] = _build(value_node, loader)
@@ -219,14 +239,16 @@ def _may_have_anchor(text: str) -> bool:
 def load_yaml(text: str) -> Any:
     """yaml.safe_load with a bound on alias expansion and nesting; raises yaml.YAMLError."""
     deep = _may_nest_deeply(text)
-    if not _may_have_anchor(text) and not deep and getattr(yaml, "__with_libyaml__", False):
-        # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
-        # (Deep nesting overflows libyaml's C stack: such text takes the Python loader.)
-        return _load_yaml_c(text)
     try:
+        if not _may_have_anchor(text) and not deep and getattr(yaml, "__with_libyaml__", False):
+            # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
+            # (Deep nesting overflows libyaml's C stack: such text takes the Python loader.)
+            return _load_yaml_c(text)
         return _load_yaml_python(text)
     except RecursionError:
         raise yaml.YAMLError("nested too deeply") from None
+    except (ValueError, OverflowError) as exc:  # a scalar that cannot be built (2024-13-45)
+        raise yaml.YAMLError(f"cannot read a value: {exc}") from None
 
 
 def _load_yaml_python(text: str) -> Any:

@@ -48,7 +48,7 @@ def _split_documents(text: str) -> list[tuple[int, str]]:
     start = 1
     current: list[str] = []
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
-        if _DOC_SEPARATOR.match(line.rstrip("\r\n")):
+        if line.startswith("---") and _DOC_SEPARATOR.match(line.rstrip("\r\n")):
             docs.append((start, "".join(current)))
             current = []
             start = number + 1
