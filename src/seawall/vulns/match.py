@@ -516,8 +516,9 @@ def match_packages(
     by source package). Language packages whose files an OS package owns are not matched
     against language advisories: the distro's advisories (with its backports) decide.
     """
-    # the matcher allocates many small, acyclic objects: cyclic GC passes only cost time
-    with gc_paused():
+    # the matcher allocates many small, acyclic objects: cyclic GC passes only cost time;
+    # the findings live on (keep=True: no young-generation pass over them when it ends)
+    with gc_paused(keep=True):
         return _match_packages(packages, db, asset=asset, version_key=version_key, stats=stats)
 
 
