@@ -12,9 +12,11 @@ import functools
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Protocol, cast
+
+import msgspec
 
 from seawall._gc import gc_paused
 from seawall.model import Finding, Layer, Location, Package, Severity, Task
@@ -214,8 +216,9 @@ def severity_from_cvss(score: float | None) -> Severity | None:
     return None if score is None else severity_from_score(score)
 
 
-@dataclass(slots=True)
-class _Hit:
+class _Hit(msgspec.Struct, gc=False):
+    # a Struct: built positionally in C, ~3x cheaper than a slots dataclass (one per hit);
+    # never part of a reference cycle, so never tracked by the cyclic GC
     package: Package
     advisory_id: str
     ecosystem: str  # the advisory row's ecosystem
@@ -225,11 +228,10 @@ class _Hit:
     matched_by: str  # binary | source
 
 
-@dataclass(slots=True)
-class _Group:
+class _Group(msgspec.Struct, gc=False):
     package: Package
-    hits: list[_Hit] = field(default_factory=list)
-    ids: set[str] = field(default_factory=set)
+    hits: list[_Hit] = msgspec.field(default_factory=list)
+    ids: set[str] = msgspec.field(default_factory=set)
 
 
 _id_rank = id_rank
