@@ -598,9 +598,8 @@ def _match_packages(
     findings: list[Finding] = []
     shared: dict[tuple[str, str], _AdvisoryPart] = {}
     for group in groups:
-        key = key_of(group.package.ecosystem)
         findings.extend(
-            _merge_group(group, advisories, kev, asset, key, stats, id_sets, shared, primaries)
+            _merge_group(group, advisories, kev, asset, key_of, stats, id_sets, shared, primaries)
         )
     order = [
         (-_RANK_OF_VALUE[f.severity._value_], f.details["package"]["name"], f.rule, i)
@@ -673,7 +672,7 @@ def _merge_group(
     advisories: Mapping[str, Advisory],
     kev: set[str],
     asset: str,
-    key: VersionKey,
+    key_of: Callable[[str], VersionKey],  # only clusters of several hits compare versions
     stats: MatchStats,
     id_sets: IdSets,
     shared: dict[tuple[str, str], _AdvisoryPart],
@@ -722,7 +721,17 @@ def _merge_group(
             out.append(_single_finding(package, hit, part, asset, package_info, location))
         else:
             out.append(
-                _finding(package, ids, hits, advisories, kev, asset, key, package_info, location)
+                _finding(
+                    package,
+                    ids,
+                    hits,
+                    advisories,
+                    kev,
+                    asset,
+                    key_of(package.ecosystem),
+                    package_info,
+                    location,
+                )
             )
     return out
 
