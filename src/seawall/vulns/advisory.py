@@ -72,6 +72,22 @@ class Advisory(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     withdrawn: str | None = None
 
 
+def id_rank(vuln_id: str) -> tuple[int, str]:
+    """How a vulnerability id ranks as a finding's name: CVE, then GHSA, then any."""
+    if vuln_id.startswith("CVE-"):
+        return (0, vuln_id)
+    if vuln_id.startswith("GHSA-"):
+        return (1, vuln_id)
+    return (2, vuln_id)
+
+
+def primary_id(ids: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """The id a finding is named by (lowest CVE, else GHSA, else any) and the others, sorted."""
+    cves = [i for i in ids if i.startswith("CVE-")]
+    primary = min(cves) if cves else min(ids, key=id_rank)
+    return primary, tuple(sorted(ids - {primary}))
+
+
 def severity_from_score(score: float) -> Severity:
     """CVSS (v3/v4) qualitative rating of a base score."""
     if score >= 9.0:

@@ -4,7 +4,11 @@ Layout (schema version 1):
 
     meta(key, value)                       schema version, built_at
     sources(name, records, imported_at, files)
-    advisories(family, id, source, data)   data = msgpack-encoded Advisory
+    advisories(family, id, source, data, ids)
+                                           data = msgpack-encoded Advisory; ids = the
+                                           finding's primary id, then its other ids
+                                           (aliases, upstream) sorted (msgpack; NULL
+                                           when an older seawall wrote the row)
     affected(family, advisory_id, ecosystem, eco_key, name, data)
                                            data = msgpack-encoded AffectedPackage,
                                            indexed by (eco_key, name)
@@ -36,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import operator
 import os
 import re
@@ -54,7 +59,7 @@ import platformdirs
 
 from seawall._gc import gc_paused
 from seawall.errors import InputError
-from seawall.vulns.advisory import Advisory, AffectedPackage
+from seawall.vulns.advisory import Advisory, AffectedPackage, primary_id
 from seawall.vulns.intervals import ALWAYS, HI_INCLUSIVE, POINT, ByteKey, row_intervals
 from seawall.vulns.versions.bytekey import KEY_FORMAT, byte_key_func
 
@@ -70,7 +75,7 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 CREATE TABLE IF NOT EXISTS advisories (
     family TEXT NOT NULL, id TEXT NOT NULL, source TEXT NOT NULL, data BLOB NOT NULL,
-    PRIMARY KEY (family, id)
+    ids BLOB, PRIMARY KEY (family, id)
 );
 CREATE TABLE IF NOT EXISTS affected (
     family TEXT NOT NULL, advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL,
@@ -233,6 +238,7 @@ def _parse_time(text: str) -> dt.datetime:
 _ADVISORY_DECODER = msgspec.msgpack.Decoder(Advisory)
 _AFFECTED_DECODER = msgspec.msgpack.Decoder(AffectedPackage)
 _ENCODER = msgspec.msgpack.Encoder()
+_IDS_DECODER = msgspec.msgpack.Decoder(tuple[str, ...])
 _FAMILY_ORDER = {"osv": 0, "debian-tracker": 1, "alpine-secdb": 2}
 _NO_KEY: Any = object()  # a writer's key cache: ecosystem not looked up yet
 _HIT_ORDER = operator.itemgetter(0, 1, 4)  # query, row id, order
@@ -247,6 +253,27 @@ _MATCH_RANGES = (
     f"AND (i.k < r.hi OR (r.flags = {HI_INCLUSIVE} AND i.k = r.hi))) "
     f"OR (r.flags = {POINT} AND r.point = i.v) OR (r.flags & {ALWAYS})"
 )
+
+
+def _ids_of(advisory: Advisory) -> tuple[str, ...]:
+    """What advisories.ids holds: the primary id (seawall.vulns.advisory.primary_id) of
+    the advisory's ids (its own, aliases, upstream), then the others sorted."""
+    primary, others = primary_id(frozenset((advisory.id, *advisory.aliases, *advisory.upstream)))
+    return (primary, *others)
+
+
+def _has_ids(conn: sqlite3.Connection) -> bool:
+    """Does the advisories table have the ids column (an older seawall's file may not)?"""
+    return any(row[1] == "ids" for row in conn.execute("PRAGMA table_info(advisories)"))
+
+
+_INSERT_VALUES = 240 * 4  # parameters per INSERT, below SQLite's oldest variable limit
+
+
+@functools.lru_cache(maxsize=8)
+def _insert_installed(rows: int) -> str:
+    """INSERT of `rows` installed versions into match_ranges' temporary table."""
+    return "INSERT INTO temp.installed (q, name, k, v) VALUES " + ",".join(["(?, ?, ?, ?)"] * rows)
 
 
 def _range_stamp(built_at: str | None) -> str:
@@ -264,6 +291,7 @@ class AdvisoryDB:
         self._family_cache: tuple[str, ...] | None = None
         self._lock = threading.Lock()  # match_ranges' temporary table
         self._temp_ready = False
+        self._has_ids: bool | None = None
         self.keyed = keyed
         """True when the range rows were built with this seawall's byte keys for this very
         build of the database: `match_ranges` then decides exactly as Python would."""
@@ -366,13 +394,15 @@ class AdvisoryDB:
                 )
                 self._temp_ready = True
             try:
-                conn.executemany(
-                    "INSERT INTO temp.installed (q, name, k, v) VALUES (?, ?, ?, ?)",
-                    [
-                        (number, normalize_name(key, name), version_key, installed)
-                        for number, name, version_key, installed in queries
-                    ],
-                )
+                values = [
+                    value
+                    for number, name, version_key, installed in queries
+                    for value in (number, normalize_name(key, name), version_key, installed)
+                ]
+                # many rows per INSERT: a third faster than executemany's row by row
+                for start in range(0, len(values), _INSERT_VALUES):
+                    chunk = values[start : start + _INSERT_VALUES]
+                    conn.execute(_insert_installed(len(chunk) // 4), chunk)
                 out = conn.execute(_MATCH_RANGES, (key,)).fetchall()
             finally:
                 conn.execute("DELETE FROM temp.installed")
@@ -394,11 +424,26 @@ class AdvisoryDB:
 
     def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:
         """The advisory record for each id found (OSV's record preferred over a tracker's)."""
+        return {ident: found[0] for ident, found in self.advisories_with_ids(ids).items()}
+
+    def advisories_with_ids(
+        self, ids: Iterable[str]
+    ) -> dict[str, tuple[Advisory, tuple[str, ...] | None]]:
+        """`advisories`, each with the ids stored with it: the primary id a finding is
+        named by, then the other ids (its own, aliases, upstream) sorted; None when the
+        row has none (written by an older seawall)."""
         wanted = list(dict.fromkeys(ids))
-        out: dict[str, tuple[int, Advisory]] = {}
+        out: dict[str, tuple[int, bytes, bytes | None]] = {}
+        if self._has_ids is None:
+            self._has_ids = _has_ids(self._conn)
         with gc_paused():
             self._fetch_advisories(wanted, out)
-        return {ident: advisory for ident, (_, advisory) in out.items()}
+            decode = _ADVISORY_DECODER.decode
+            decode_ids = _IDS_DECODER.decode
+            return {
+                ident: (decode(data), None if stored is None else decode_ids(stored))
+                for ident, (_, data, stored) in out.items()
+            }
 
     def _families(self) -> tuple[str, ...]:
         """The importer families present (a skip-scan of the primary key: one probe each)."""
@@ -411,25 +456,28 @@ class AdvisoryDB:
             self._family_cache = tuple(str(row[0]) for row in rows)
         return self._family_cache
 
-    def _fetch_advisories(self, wanted: list[str], out: dict[str, tuple[int, Advisory]]) -> None:
+    def _fetch_advisories(
+        self, wanted: list[str], out: dict[str, tuple[int, bytes, bytes | None]]
+    ) -> None:
         # the primary key is (family, id): naming the families lets SQLite search the key
         # instead of scanning the whole table once per batch
         families = self._families()
         if not families:
             return
         family_marks = ",".join("?" * len(families))
+        columns = "family, id, data, ids" if self._has_ids else "family, id, data, NULL"
         for start in range(0, len(wanted), _BATCH):
             chunk = wanted[start : start + _BATCH]
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(
-                f"SELECT family, id, data FROM advisories WHERE family IN ({family_marks}) "
+                f"SELECT {columns} FROM advisories WHERE family IN ({family_marks}) "
                 f"AND id IN ({marks})",
                 (*families, *chunk),
             )
-            for family, ident, data in rows:
+            for family, ident, data, stored in rows:
                 rank = _FAMILY_ORDER.get(family, 9)
                 if ident not in out or rank < out[ident][0]:
-                    out[ident] = (rank, _ADVISORY_DECODER.decode(data))
+                    out[ident] = (rank, data, stored)
 
     def advisory(self, advisory_id: str) -> Advisory:
         """One advisory by id; InputError when the database has no such record."""
@@ -541,6 +589,23 @@ class DbWriter:
             rows,
         )
 
+    def fill_ids(self) -> None:
+        """Add the advisories.ids column to a file an older seawall built, and fill every
+        row that lacks it (rows an older seawall wrote)."""
+        conn = self._conn
+        if not _has_ids(conn):
+            conn.execute("ALTER TABLE advisories ADD COLUMN ids BLOB")
+        decode = _ADVISORY_DECODER.decode
+        conn.executemany(
+            "UPDATE advisories SET ids = ? WHERE rowid = ?",
+            [
+                (_ENCODER.encode(_ids_of(decode(data))), rowid)
+                for rowid, data in conn.execute(
+                    "SELECT rowid, data FROM advisories WHERE ids IS NULL"
+                ).fetchall()
+            ],
+        )
+
     def rebuild_ranges(self) -> None:
         """Recompute every range row from the affected rows (another key format, or a
         database an older seawall built)."""
@@ -569,9 +634,11 @@ class DbWriter:
         rows = list(affected)
         conn = self._conn
         conn.execute(
-            "INSERT OR REPLACE INTO advisories (family, id, source, data) VALUES (?, ?, ?, ?)",
-            (family, advisory.id, advisory.source, _ENCODER.encode(advisory)),
-        )
+            "INSERT OR REPLACE INTO advisories (family, id, source, data, ids) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (family, advisory.id, advisory.source, _ENCODER.encode(advisory),
+             _ENCODER.encode(_ids_of(advisory))),
+        )  # fmt: skip
         if replace_ecosystems:
             for eco in {row.ecosystem for row in rows}:
                 self._delete("family = ? AND advisory_id = ? AND ecosystem = ?",
@@ -668,7 +735,11 @@ def building(path: Path | str | None = None) -> Iterator[DbWriter]:
             conn.execute("SELECT key, value FROM meta WHERE key IN ('built_at', 'range_keys')")
         )
         if meta.get("range_keys") != _range_stamp(meta.get("built_at")):
+            # another key format, or an older seawall wrote to the file since
             writer.rebuild_ranges()
+            writer.fill_ids()
+        elif not _has_ids(conn):
+            writer.fill_ids()
         yield writer
         built_at = _now().isoformat()
         conn.execute(

@@ -12,13 +12,22 @@ import functools
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Protocol, cast
 
+import msgspec
+
 from seawall._gc import gc_paused
 from seawall.model import Finding, Layer, Location, Package, Severity, Task
-from seawall.vulns.advisory import Advisory, AffectedPackage, AffectedRange, severity_from_score
+from seawall.vulns.advisory import (
+    Advisory,
+    AffectedPackage,
+    AffectedRange,
+    id_rank,
+    primary_id,
+    severity_from_score,
+)
 from seawall.vulns.intervals import NOT_AFFECTED, PYTHON, ByteKey, row_fixed
 from seawall.vulns.versions.bytekey import byte_key_func
 
@@ -207,8 +216,9 @@ def severity_from_cvss(score: float | None) -> Severity | None:
     return None if score is None else severity_from_score(score)
 
 
-@dataclass(slots=True)
-class _Hit:
+class _Hit(msgspec.Struct, gc=False):
+    # a Struct: built positionally in C, ~3x cheaper than a slots dataclass (one per hit);
+    # never part of a reference cycle, so never tracked by the cyclic GC
     package: Package
     advisory_id: str
     ecosystem: str  # the advisory row's ecosystem
@@ -218,19 +228,13 @@ class _Hit:
     matched_by: str  # binary | source
 
 
-@dataclass(slots=True)
-class _Group:
+class _Group(msgspec.Struct, gc=False):
     package: Package
-    hits: list[_Hit] = field(default_factory=list)
-    ids: set[str] = field(default_factory=set)
+    hits: list[_Hit] = msgspec.field(default_factory=list)
+    ids: set[str] = msgspec.field(default_factory=set)
 
 
-def _id_rank(vuln_id: str) -> tuple[int, str]:
-    if vuln_id.startswith("CVE-"):
-        return (0, vuln_id)
-    if vuln_id.startswith("GHSA-"):
-        return (1, vuln_id)
-    return (2, vuln_id)
+_id_rank = id_rank
 
 
 def _advisory_map(raw: Any) -> dict[str, Advisory]:
@@ -516,8 +520,9 @@ def match_packages(
     by source package). Language packages whose files an OS package owns are not matched
     against language advisories: the distro's advisories (with its backports) decide.
     """
-    # the matcher allocates many small, acyclic objects: cyclic GC passes only cost time
-    with gc_paused():
+    # the matcher allocates many small, acyclic objects: cyclic GC passes only cost time;
+    # the findings live on (keep=True: no young-generation pass over them when it ends)
+    with gc_paused(keep=True):
         return _match_packages(packages, db, asset=asset, version_key=version_key, stats=stats)
 
 
@@ -571,14 +576,31 @@ def _match_packages(
     if not groups:
         return []
     advisory_ids = {h.advisory_id for g in groups for h in g.hits}
-    advisories = _advisory_map(db.advisories(sorted(advisory_ids))) if advisory_ids else {}
+    advisories: dict[str, Advisory] = {}
+    # an advisory's ids and the finding's primary id among them, as the database stores them
+    primaries: dict[str, tuple[str, tuple[str, ...]]] = {}
+    id_sets: dict[str, frozenset[str]] = {}
+    with_ids = getattr(db, "advisories_with_ids", None)
+    if not advisory_ids:
+        pass
+    elif with_ids is None:
+        advisories = _advisory_map(db.advisories(sorted(advisory_ids)))
+    else:
+        records: Mapping[str, tuple[Advisory, tuple[str, ...] | None]]
+        records = with_ids(sorted(advisory_ids))
+        for advisory_id, (adv, stored) in records.items():
+            advisories[advisory_id] = adv
+            if stored:  # None: a row an older seawall wrote
+                id_sets[advisory_id] = frozenset(stored)
+                primaries[advisory_id] = (stored[0], stored[1:])
+    id_sets.update(_id_sets(advisory_ids - id_sets.keys(), advisories))
     kev = set(db.kev_ids())
-    id_sets = _id_sets(advisory_ids, advisories)
     findings: list[Finding] = []
     shared: dict[tuple[str, str], _AdvisoryPart] = {}
     for group in groups:
-        key = key_of(group.package.ecosystem)
-        findings.extend(_merge_group(group, advisories, kev, asset, key, stats, id_sets, shared))
+        findings.extend(
+            _merge_group(group, advisories, kev, asset, key_of, stats, id_sets, shared, primaries)
+        )
     order = [
         (-_RANK_OF_VALUE[f.severity._value_], f.details["package"]["name"], f.rule, i)
         for i, f in enumerate(findings)
@@ -650,10 +672,11 @@ def _merge_group(
     advisories: Mapping[str, Advisory],
     kev: set[str],
     asset: str,
-    key: VersionKey,
+    key_of: Callable[[str], VersionKey],  # only clusters of several hits compare versions
     stats: MatchStats,
     id_sets: IdSets,
     shared: dict[tuple[str, str], _AdvisoryPart],
+    primaries: Mapping[str, tuple[str, tuple[str, ...]]],
 ) -> list[Finding]:
     not_affected_ids: set[str] = set()
     for vid in group.ids:
@@ -690,13 +713,25 @@ def _merge_group(
             hit = hits[0]
             part = shared.get((hit.advisory_id, hit.ecosystem))
             if part is None:
+                # a cluster of one hit has exactly its advisory's ids: named as stored
+                named = primaries.get(hit.advisory_id) or _primary(ids)
                 part = shared[(hit.advisory_id, hit.ecosystem)] = _advisory_part(
-                    hit, ids, advisories.get(hit.advisory_id), kev
+                    hit, ids, named, advisories.get(hit.advisory_id), kev
                 )
             out.append(_single_finding(package, hit, part, asset, package_info, location))
         else:
             out.append(
-                _finding(package, ids, hits, advisories, kev, asset, key, package_info, location)
+                _finding(
+                    package,
+                    ids,
+                    hits,
+                    advisories,
+                    kev,
+                    asset,
+                    key_of(package.ecosystem),
+                    package_info,
+                    location,
+                )
             )
     return out
 
@@ -720,10 +755,14 @@ _AdvisoryPart = tuple[
 
 
 def _advisory_part(
-    hit: _Hit, ids: frozenset[str], adv: Advisory | None, kev: set[str]
+    hit: _Hit,
+    ids: frozenset[str],
+    named: tuple[str, tuple[str, ...]],
+    adv: Advisory | None,
+    kev: set[str],
 ) -> _AdvisoryPart:
-    """`_finding`'s choices for a cluster of one hit."""
-    primary, other_ids = _primary(ids)
+    """`_finding`'s choices for a cluster of one hit (named: `_primary(ids)`)."""
+    primary, other_ids = named
     if adv is None:
         return (primary, other_ids, hit.advisory_id, Severity.UNKNOWN, None, None, (), "",
                 (hit.ecosystem,), not kev.isdisjoint(ids))  # fmt: skip
@@ -807,12 +846,8 @@ def _single_finding(
     )
 
 
-@functools.lru_cache(maxsize=65536)
-def _primary(ids: frozenset[str]) -> tuple[str, tuple[str, ...]]:
-    """The id a finding is named by (lowest CVE, else GHSA, else any) and the others."""
-    cves = [i for i in ids if i.startswith("CVE-")]
-    primary = min(cves) if cves else min(ids, key=_id_rank)
-    return primary, tuple(sorted(ids - {primary}))
+# the id a finding is named by (lowest CVE, else GHSA, else any) and the others
+_primary = functools.lru_cache(maxsize=65536)(primary_id)
 
 
 def _finding(
