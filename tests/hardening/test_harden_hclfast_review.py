@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 from typing import Any
 
 import hcl2
@@ -437,3 +438,52 @@ def test_hostile_sizes_are_bounded() -> None:
         got = fast(text)
         assert got == "unsupported" or got == reference(text)
     assert time.process_time() - started < 10
+
+
+# harden cuts a .tf file down to the checked resource blocks before parsing (hclblocks.py):
+# a `resource` line that is only text, in a comment or a heredoc, is no resource
+COMMENTED_OUT = """\
+resource "aws_ecr_repository" "real" {
+  name                 = "real"
+  image_tag_mutability = "IMMUTABLE"
+}
+
+/*
+resource "aws_ecr_repository" "old" {
+  name                 = "old"
+  image_tag_mutability = "MUTABLE"
+}
+*/
+"""
+IN_A_HEREDOC = """\
+locals {
+  example = <<EOT
+resource "aws_ecr_repository" "doc" {
+  name = "doc"
+}
+EOT
+}
+"""
+
+
+def test_a_resource_in_a_comment_or_heredoc_is_not_cut_out_as_one() -> None:
+    from seawall.hardening.hclblocks import split_text
+
+    kinds = frozenset({"aws_ecr_repository"})
+    nested = 'outer { # /* c */\n  resource "aws_ecr_repository" "n" {\n  }\n}\n'
+    for text in (COMMENTED_OUT, IN_A_HEREDOC, nested):
+        assert split_text(text, kinds) == (text, "")  # parsed whole, as python-hcl2 would
+    real = COMMENTED_OUT.split("/*")[0] + 'locals {\n  doc = <<EOT\n{ " /*\nEOT\n}\n'
+    kept, rest = split_text(real, kinds)
+    assert kept is not None and "locals" not in kept and "locals" in rest  # still cut out
+
+
+def test_harden_reports_no_finding_for_a_commented_out_resource(tmp_path: Path) -> None:
+    from seawall.hardening.scan import harden
+
+    (tmp_path / "commented.tf").write_text(COMMENTED_OUT)
+    (tmp_path / "heredoc.tf").write_text(IN_A_HEREDOC)
+    report = harden([tmp_path])
+    assets = {finding.asset for finding in report.findings}
+    assert not any(asset.endswith((".old", ".doc")) for asset in assets), assets
+    assert report.warnings == []

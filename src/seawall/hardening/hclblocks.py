@@ -5,7 +5,8 @@ python-hcl2 (a Lark LALR parser) costs about as much per line as everything else
 at. This scanner finds top-level `resource "TYPE" "NAME" {` blocks (skipping strings with
 nested `${...}` interpolation, heredocs and comments to find each block's closing brace)
 and blanks every other line, so line numbers stay those of the original file. If the
-scan is unsure (unbalanced braces), the caller parses the whole text. The rest of the file
+scan is unsure (unbalanced braces, or a `resource` line inside a /* comment */, a heredoc
+or another block), the caller parses the whole text. The rest of the file
 is still checked for syntax (hclcheck.py's fast check, then the parser's grammar wherever
 that check is unsure) so that HCL which does not parse is reported wherever the error is.
 """
@@ -18,6 +19,8 @@ from pathlib import Path
 
 _RESOURCE = re.compile(r'^[ \t]*resource[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]+"?[^"\s{]*"?[ \t]*\{', re.M)
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
+_CODE_SPECIAL = re.compile(r'[{}"#]|//|/\*|<<')
+_STRING_SPECIAL = re.compile(r'["\\]|\$\{')
 
 
 def _block_end(text: str, start: int) -> int | None:
@@ -78,6 +81,73 @@ def _block_end(text: str, start: int) -> int | None:
     return None
 
 
+def _top_level(text: str, offsets: list[int]) -> bool:
+    """True if every offset (ascending) lies in top-level code: not inside a block, string,
+    comment or heredoc (the lexical rules of _block_end, jumping from token to token).
+    `resource "..." {` inside a /* comment */ or a heredoc is not a resource."""
+    depth = 0
+    stack: list[int] = []  # brace depth at which each ${ interpolation started
+    in_string = False
+    i = 0
+    k = 0
+    n = len(text)
+    while k < len(offsets):
+        if in_string:
+            found = _STRING_SPECIAL.search(text, i)
+            if found is None or offsets[k] < found.end():
+                return False
+            token = found.group()
+            if token == "\\":
+                i = found.start() + 2
+            elif token == '"':
+                in_string = False
+                i = found.end()
+            else:
+                stack.append(depth)
+                depth += 1
+                in_string = False
+                i = found.end()
+            continue
+        found = _CODE_SPECIAL.search(text, i)
+        j = n if found is None else found.start()
+        while k < len(offsets) and offsets[k] < j:  # plain code from i to j
+            if offsets[k] < i or depth != 0:
+                return False
+            k += 1
+        if found is None:
+            break
+        token = found.group()
+        i = found.end()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if stack and depth == stack[-1]:
+                stack.pop()
+                in_string = True
+            elif depth < 0:
+                return False
+        elif token == '"':
+            in_string = True
+        elif token in ("#", "//"):
+            end = text.find("\n", j)
+            i = n if end < 0 else end
+        elif token == "/*":
+            end = text.find("*/", j + 2)
+            if end < 0:
+                return False
+            i = end + 2
+        else:
+            match = _HEREDOC.match(text, j)
+            if match:
+                marker = re.compile(rf"^[ \t]*{re.escape(match.group(1))}[ \t]*$", re.M)
+                end_match = marker.search(text, match.end())
+                if end_match is None:
+                    return False
+                i = end_match.end()
+    return k == len(offsets)
+
+
 def split_text(text: str, kinds: Iterable[str] | frozenset[str]) -> tuple[str | None, str]:
     """(kept, rest): the file with only blocks of `kinds` kept (other lines blank), or None
     when no block of those kinds exists; and the complement (those blocks blanked), which
@@ -94,6 +164,9 @@ def split_text(text: str, kinds: Iterable[str] | frozenset[str]) -> tuple[str | 
         spans.append((match.start(), end))
     if not spans:
         return None, text
+    hiding = "/*" in text or "<<" in text  # where a resource line may be only text
+    if hiding and not _top_level(text, [start for start, _ in spans]):
+        return text, ""  # a match inside a comment, heredoc or block: parse it all
     kept: list[str] = []
     rest: list[str] = []
     last = 0
