@@ -81,20 +81,21 @@ def _block_end(text: str, start: int) -> int | None:
     return None
 
 
-def _top_level(text: str, offsets: list[int]) -> bool:
-    """True if every offset (ascending) lies in top-level code: not inside a block, string,
-    comment or heredoc (the lexical rules of _block_end, jumping from token to token).
-    `resource "..." {` inside a /* comment */ or a heredoc is not a resource."""
+def _top_level(text: str, spans: list[tuple[int, int]]) -> bool:
+    """True if every span (ascending, each a block _block_end delimited) starts in top-level
+    code: not inside a block, string, comment or heredoc (_block_end's lexical rules,
+    jumping from token to token and over the spans themselves). `resource "..." {` inside
+    a /* comment */ or a heredoc is not a resource."""
     depth = 0
     stack: list[int] = []  # brace depth at which each ${ interpolation started
     in_string = False
     i = 0
     k = 0
     n = len(text)
-    while k < len(offsets):
+    while k < len(spans):
         if in_string:
             found = _STRING_SPECIAL.search(text, i)
-            if found is None or offsets[k] < found.end():
+            if found is None or spans[k][0] < found.end():
                 return False
             token = found.group()
             if token == "\\":
@@ -110,10 +111,12 @@ def _top_level(text: str, offsets: list[int]) -> bool:
             continue
         found = _CODE_SPECIAL.search(text, i)
         j = n if found is None else found.start()
-        while k < len(offsets) and offsets[k] < j:  # plain code from i to j
-            if offsets[k] < i or depth != 0:
+        if k < len(spans) and spans[k][0] < j:  # plain code from i to the span
+            if spans[k][0] < i or depth != 0:
                 return False
+            i = spans[k][1]
             k += 1
+            continue
         if found is None:
             break
         token = found.group()
@@ -145,7 +148,7 @@ def _top_level(text: str, offsets: list[int]) -> bool:
                 if end_match is None:
                     return False
                 i = end_match.end()
-    return k == len(offsets)
+    return k == len(spans)
 
 
 def split_text(text: str, kinds: Iterable[str] | frozenset[str]) -> tuple[str | None, str]:
@@ -165,7 +168,7 @@ def split_text(text: str, kinds: Iterable[str] | frozenset[str]) -> tuple[str | 
     if not spans:
         return None, text
     hiding = "/*" in text or "<<" in text  # where a resource line may be only text
-    if hiding and not _top_level(text, [start for start, _ in spans]):
+    if hiding and not _top_level(text, spans):
         return text, ""  # a match inside a comment, heredoc or block: parse it all
     kept: list[str] = []
     rest: list[str] = []
