@@ -470,8 +470,9 @@ def test_a_resource_in_a_comment_or_heredoc_is_not_cut_out_as_one() -> None:
     from seawall.hardening.hclblocks import split_text
 
     kinds = frozenset({"aws_ecr_repository"})
-    nested = 'outer { # /* c */\n  resource "aws_ecr_repository" "n" {\n  }\n}\n'
-    for text in (COMMENTED_OUT, IN_A_HEREDOC, nested):
+    nested = 'outer {\n  resource "aws_ecr_repository" "n" {\n  }\n}\n'
+    in_a_string = 'x = "a\nresource aws_ecr_repository s {\n}\n"\n'
+    for text in (COMMENTED_OUT, IN_A_HEREDOC, nested, in_a_string):
         assert split_text(text, kinds) == (text, "")  # parsed whole, as python-hcl2 would
     real = COMMENTED_OUT.split("/*")[0] + 'locals {\n  doc = <<EOT\n{ " /*\nEOT\n}\n'
     kept, rest = split_text(real, kinds)

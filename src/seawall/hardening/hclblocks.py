@@ -5,8 +5,8 @@ python-hcl2 (a Lark LALR parser) costs about as much per line as everything else
 at. This scanner finds top-level `resource "TYPE" "NAME" {` blocks (skipping strings with
 nested `${...}` interpolation, heredocs and comments to find each block's closing brace)
 and blanks every other line, so line numbers stay those of the original file. If the
-scan is unsure (unbalanced braces, or a `resource` line inside a /* comment */, a heredoc
-or another block), the caller parses the whole text. The rest of the file
+scan is unsure (unbalanced braces, or a `resource` line inside a /* comment */, a heredoc,
+a string or another block), the caller parses the whole text. The rest of the file
 is still checked for syntax (hclcheck.py's fast check, then the parser's grammar wherever
 that check is unsure) so that HCL which does not parse is reported wherever the error is.
 """
@@ -167,9 +167,8 @@ def split_text(text: str, kinds: Iterable[str] | frozenset[str]) -> tuple[str | 
         spans.append((match.start(), end))
     if not spans:
         return None, text
-    hiding = "/*" in text or "<<" in text  # where a resource line may be only text
-    if hiding and not _top_level(text, spans):
-        return text, ""  # a match inside a comment, heredoc or block: parse it all
+    if not _top_level(text, spans):
+        return text, ""  # a match inside a comment, heredoc, string or block: parse it all
     kept: list[str] = []
     rest: list[str] = []
     last = 0
