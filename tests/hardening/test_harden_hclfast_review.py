@@ -46,9 +46,14 @@ REGRESSIONS = [
     "a = x // c\n  * y",
     "a = [x # c\n + y]",
     "a = c ? x /* c */ == y : z",
-    # a minus right before a decimal or exponent lexes as one FLOAT_LITERAL after an operand:
-    # python-hcl2 reports a syntax error, the reader read `x - 1.5`
+    # after an operand, a minus right before two digits, a decimal or an exponent lexes as
+    # one INT_LITERAL/FLOAT_LITERAL: python-hcl2 reports a syntax error (in an object, `-10`
+    # starts the next element), the reader read `x - 1.5`, `x - 10`
     "a = x -1.5",
+    "a = x -10",
+    "a = x.b -10 [0]",
+    "a = [x -01]",
+    "a = {b = x -10 = 2}",
     "a = {b = x -1.5}",
     "a = [f(x) -1e3]",
     "a = g(x[0] -12.5)",
@@ -71,7 +76,9 @@ def test_the_regressions_really_differ_in_python_hcl2() -> None:
     assert reference("a = x # c\n  + y") == {"a": "${x # c\n+ y}"}
     assert reference("a = x -1.5") == SYNTAX_ERROR
     assert reference("a = x - 1.5") == {"a": "${x - 1.5}"}
-    assert reference("a = x -1") == {"a": "${x - 1}"}  # an INT_LITERAL does not
+    assert reference("a = x -1") == {"a": "${x - 1}"}  # a single digit does not
+    assert reference("a = x -10") == SYNTAX_ERROR
+    assert reference("a = {b = x -10 = 2}") == {"a": {"b": "x", "-10": 2}}
     assert reference("a = [for v in x : 1]") == SYNTAX_ERROR
     assert fast("a = x - 1.5") == {"a": "${x - 1.5}"}
     assert fast("a = x\n  + y") == {"a": "${x + y}"}  # a plain newline is still read
@@ -136,6 +143,7 @@ CASES = [
     "a = - 1.5\nb = - 1.5e3\nc = -1.5e3\nd = -x\ne = !x\nf = -true\ng = -(1)",
     'a = 1[0]\nb = 1.5[0]\nc = 1.50[0]\nd = "abc"[0]',
     "a = x -1\nb = x - -1.5\nc = x * -1.5\nd = [1, -1.5]\ne = c ? -1.5 : -1e3",
+    "a = x -1[0]\nb = x -1 .5\nc = x -1.x\nd = x -1.*\ne = x * -10\nf = x - -10",
     "a = x-1\nb = x - -1\nc = x--1",
     "a = x -1-2.5",
     "a = {a = x -1}",
@@ -297,7 +305,7 @@ MATRIX = [
     for before, after in _CONTEXTS
     for operand in _OPERANDS
     for op in ("-", "+", "*", "- ")
-    for number in ("1", "1.5", "1e3", "1.5e3", "0")
+    for number in ("1", "1.5", "1e3", "1.5e3", "0", "10", "01")
 ]
 
 

@@ -30,7 +30,8 @@ _NL = re.compile(r"\n[ \t]*|#[^\n]*\n|//[^\n]*\n|/\*[\s\S]*?\*/")
 _NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _DIGITS = re.compile(r"[0-9]+")
-_FLOAT_AFTER_MINUS = re.compile(r"[0-9]+(?:-[0-9])*(?:\.[0-9]|[eE])")  # FLOAT_LITERAL
+# after an operand, `-10` and `-1.5` lex as one INT_LITERAL/FLOAT_LITERAL (only `-1` as -, 1)
+_LITERAL_AFTER_MINUS = re.compile(r"[0-9][0-9.eE-]")
 _BINARY = re.compile(r"\|\||&&|==|!=|<=|>=|<(?!<)|>|\+|-|\*|/(?![/*])|%(?!\{)")
 # operators python-hcl2's post-lexer lets a line start with (continuing the expression)
 _CONTINUES = frozenset({"||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "*", "/", "%"})
@@ -235,8 +236,8 @@ class _Parser:
                 # python-hcl2's post-lexer merges a comment into the operator and writes it
                 # back inside the expression text (`x # c\n+ y`)
                 raise self.fail("comment before an operator")
-            if op == "-" and _FLOAT_AFTER_MINUS.match(text, match.end()):
-                raise self.fail("-1.5 after an operand lexes as one FLOAT_LITERAL")
+            if op == "-" and _LITERAL_AFTER_MINUS.match(text, match.end()):
+                raise self.fail("-10 or -1.5 after an operand lexes as one literal")
             self.pos = match.end()
             self.newlines()
             last = self.operand()
