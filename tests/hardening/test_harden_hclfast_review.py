@@ -321,7 +321,7 @@ def test_operator_number_matrix_reads_as_python_hcl2_or_gives_up() -> None:
 
 # A small random HCL generator: valid and nearly valid text, odd spacing, comments
 _NAMES = ["x", "y", "var.a", "local.b", "each.value", "in", "for", "true", "null", "c-d", "E"]
-_NUMBERS = ["0", "1", "-1", "1.5", "-1.5", "1e3", "1E-2", "007", "-0", "1.50", "2.0e+1"]
+_NUMBERS = ["0", "1", "-1", "10", "-10", "1.5", "-1.5", "1e3", "1E-2", "007", "-0", "2.0e+1"]
 _STRING_PARTS = ["abc", " ", "é", "\\n", '\\"', "\\\\", "\\u00e9", "\\q", "$", "%", "$${x}"]
 _SUFFIXES = [".a", ".0", ".*", "[*]", "[0]", '["k"]', ".true", ".in", ".01", ". b", "[*].d"]
 _OPS = ["+", "-", "*", "/", "%", "==", "!=", "<", ">", "<=", ">=", "&&", "||"]
