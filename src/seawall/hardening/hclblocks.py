@@ -5,9 +5,10 @@ python-hcl2 (a Lark LALR parser) costs about as much per line as everything else
 at. This scanner finds top-level `resource "TYPE" "NAME" {` blocks (skipping strings with
 nested `${...}` interpolation, heredocs and comments to find each block's closing brace)
 and blanks every other line, so line numbers stay those of the original file. If the
-scan is unsure (unbalanced braces), the caller parses the whole text. The rest of the file
-is still checked for syntax (hclcheck.py's fast check, then the fast reader hclfast.py,
-then python-hcl2's grammar wherever both are unsure) so that HCL which does not parse is
+scan is unsure (unbalanced braces, or a `resource` line inside a /* comment */, a heredoc,
+a string or another block), the caller parses the whole text. The rest of the file is still
+checked for syntax (hclcheck.py's fast check, then the fast reader hclfast.py, then
+python-hcl2's grammar wherever both are unsure) so that HCL which does not parse is
 reported wherever the error is.
 """
 
@@ -19,6 +20,8 @@ from pathlib import Path
 
 _RESOURCE = re.compile(r'^[ \t]*resource[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]+"?[^"\s{]*"?[ \t]*\{', re.M)
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
+_CODE_SPECIAL = re.compile(r'[{}"#]|//|/\*|<<')
+_STRING_SPECIAL = re.compile(r'["\\]|\$\{')
 
 
 def _block_end(text: str, start: int) -> int | None:
@@ -79,6 +82,76 @@ def _block_end(text: str, start: int) -> int | None:
     return None
 
 
+def _top_level(text: str, spans: list[tuple[int, int]]) -> bool:
+    """True if every span (ascending, each a block _block_end delimited) starts in top-level
+    code: not inside a block, string, comment or heredoc (_block_end's lexical rules,
+    jumping from token to token and over the spans themselves). `resource "..." {` inside
+    a /* comment */ or a heredoc is not a resource."""
+    depth = 0
+    stack: list[int] = []  # brace depth at which each ${ interpolation started
+    in_string = False
+    i = 0
+    k = 0
+    n = len(text)
+    while k < len(spans):
+        if in_string:
+            found = _STRING_SPECIAL.search(text, i)
+            if found is None or spans[k][0] < found.end():
+                return False
+            token = found.group()
+            if token == "\\":
+                i = found.start() + 2
+            elif token == '"':
+                in_string = False
+                i = found.end()
+            else:
+                stack.append(depth)
+                depth += 1
+                in_string = False
+                i = found.end()
+            continue
+        found = _CODE_SPECIAL.search(text, i)
+        j = n if found is None else found.start()
+        if k < len(spans) and spans[k][0] < j:  # plain code from i to the span
+            if spans[k][0] < i or depth != 0:
+                return False
+            i = spans[k][1]
+            k += 1
+            continue
+        if found is None:
+            break
+        token = found.group()
+        i = found.end()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if stack and depth == stack[-1]:
+                stack.pop()
+                in_string = True
+            elif depth < 0:
+                return False
+        elif token == '"':
+            in_string = True
+        elif token in ("#", "//"):
+            end = text.find("\n", j)
+            i = n if end < 0 else end
+        elif token == "/*":
+            end = text.find("*/", j + 2)
+            if end < 0:
+                return False
+            i = end + 2
+        else:
+            match = _HEREDOC.match(text, j)
+            if match:
+                marker = re.compile(rf"^[ \t]*{re.escape(match.group(1))}[ \t]*$", re.M)
+                end_match = marker.search(text, match.end())
+                if end_match is None:
+                    return False
+                i = end_match.end()
+    return k == len(spans)
+
+
 def split_text(text: str, kinds: Iterable[str] | frozenset[str]) -> tuple[str | None, str]:
     """(kept, rest): the file with only blocks of `kinds` kept (other lines blank), or None
     when no block of those kinds exists; and the complement (those blocks blanked), which
@@ -95,6 +168,8 @@ def split_text(text: str, kinds: Iterable[str] | frozenset[str]) -> tuple[str | 
         spans.append((match.start(), end))
     if not spans:
         return None, text
+    if not _top_level(text, spans):
+        return text, ""  # a match inside a comment, heredoc, string or block: parse it all
     kept: list[str] = []
     rest: list[str] = []
     last = 0

@@ -10,8 +10,9 @@ Lark grammar costs more than parsing a whole Terraform tree with this reader.
 
 Anything it is not sure of (template directives `%{...}`, a syntax error, a construct
 where python-hcl2's LALR parser or post-lexer may decide differently, nesting deeper
-than _MAX_DEPTH) raises `Unsupported`, and the caller parses the text with python-hcl2,
-so callers always get python-hcl2's answer or python-hcl2's error.
+than _MAX_DEPTH, counting each binary operator and traversal step as a level since
+python-hcl2 recurses on those too) raises `Unsupported`, and the caller parses the text
+with python-hcl2, so callers always get python-hcl2's answer or python-hcl2's error.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ _NL = re.compile(r"\n[ \t]*|#[^\n]*\n|//[^\n]*\n|/\*[\s\S]*?\*/")
 _NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _DIGITS = re.compile(r"[0-9]+")
+# after an operand, `-10` and `-1.5` lex as one INT_LITERAL/FLOAT_LITERAL (only `-1` as -, 1)
+_LITERAL_AFTER_MINUS = re.compile(r"[0-9][0-9.eE-]")
 _BINARY = re.compile(r"\|\||&&|==|!=|<=|>=|<(?!<)|>|\+|-|\*|/(?![/*])|%(?!\{)")
 # operators python-hcl2's post-lexer lets a line start with (continuing the expression)
 _CONTINUES = frozenset({"||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "*", "/", "%"})
@@ -55,6 +58,8 @@ _IS_BLOCK = "__is_block__"
 _ID, _LIT, _INT, _FLOAT, _STR, _HEREDOC_NODE = "id", "lit", "int", "float", "str", "heredoc"
 _TUPLE, _OBJECT, _PAREN, _CALL, _POST = "tuple", "object", "paren", "call", "post"
 _UNARY, _BIN, _COND, _FOR_TUPLE, _FOR_OBJECT = "unary", "bin", "cond", "fortuple", "forobject"
+# python-hcl2 raises TypeError on a number as a for expression's value (it adds it to a str)
+_NOT_FOR_VALUES = frozenset({_HEREDOC_NODE, _INT, _FLOAT})
 _SIMPLE_KEYS = frozenset({_ID, _LIT, _INT, _FLOAT, _STR})
 _KEY_KINDS = _SIMPLE_KEYS | {_PAREN, _POST, _CALL}
 
@@ -84,6 +89,9 @@ class _Parser:
         self.text = text
         self.pos = 0
         self.depth = 0
+        # python-hcl2 recurses once per nesting level AND once per operator of a binary
+        # chain or per traversal step (x.a.b[0]); `peak` is the deepest such path so far
+        self.peak = 0
 
     def fail(self, why: str = "unsupported") -> Unsupported:
         return Unsupported(f"{why} at offset {self.pos}")
@@ -114,8 +122,17 @@ class _Parser:
 
     def enter(self) -> None:
         self.depth += 1
+        if self.depth > self.peak:
+            self.peak = self.depth
         if self.depth > _MAX_DEPTH:
             raise self.fail("nested too deeply")
+
+    def lengthen(self, outer_peak: int, steps: int) -> None:
+        """Count `steps` more levels above everything parsed since `outer_peak` was saved."""
+        peak = self.peak + steps
+        if peak > _MAX_DEPTH:
+            raise self.fail("chain too long")  # python-hcl2 may hit its recursion limit
+        self.peak = peak if peak > outer_peak else outer_peak
 
     # -- body -------------------------------------------------------------------------
     def document(self) -> list[Node]:
@@ -189,6 +206,8 @@ class _Parser:
     def expression(self) -> Node:
         """expression: a binary chain, maybe the condition of a conditional."""
         self.enter()
+        outer_peak = self.peak
+        self.peak = self.depth
         first = self.operand()
         parts: list[Any] = [first]
         last = first
@@ -213,6 +232,12 @@ class _Parser:
                 if op in _CONTINUES:
                     raise self.fail("operator after blank lines")
                 break
+            if nls and text[start : match.start()].strip(" \t\r\n"):
+                # python-hcl2's post-lexer merges a comment into the operator and writes it
+                # back inside the expression text (`x # c\n+ y`)
+                raise self.fail("comment before an operator")
+            if op == "-" and _LITERAL_AFTER_MINUS.match(text, match.end()):
+                raise self.fail("-10 or -1.5 after an operand lexes as one literal")
             if op == "-" and text[match.end() : match.end() + 1].isdigit():
                 literal = _NUMBER.match(text, match.start())
                 if literal is None or len(literal.group()) != 2:
@@ -224,6 +249,10 @@ class _Parser:
             last = self.operand()
             parts.append(op)
             parts.append(last)
+        if len(parts) > 1:
+            self.lengthen(outer_peak, len(parts) // 2)
+        elif outer_peak > self.peak:
+            self.peak = outer_peak
         node: Node = first if len(parts) == 1 else (_BIN, parts)
         start = self.pos
         nls = self.newlines()
@@ -284,6 +313,8 @@ class _Parser:
         text = self.text
         char = text[self.pos : self.pos + 1]
         node: Node
+        outer_peak = self.peak
+        self.peak = self.depth
         if char == "(":
             self.enter()
             self.pos += 1
@@ -306,6 +337,8 @@ class _Parser:
             if match is None:
                 raise self.fail("not a heredoc")
             self.pos = match.end()
+            if outer_peak > self.peak:
+                self.peak = outer_peak
             return (_HEREDOC_NODE, match.group(), match.group().startswith("<<-"))
         else:
             match = _NAME.match(text, self.pos)
@@ -328,7 +361,12 @@ class _Parser:
                 node = self.call(self.provider_function(word))
             else:
                 node = (_ID, word)
-        return self.postfix(node)
+        node = self.postfix(node)
+        if node[0] == _POST:
+            self.lengthen(outer_peak, len(node[2]))
+        elif outer_peak > self.peak:
+            self.peak = outer_peak
+        return node
 
     def provider_function(self, first: str) -> str:
         names = [first]
@@ -540,11 +578,9 @@ class _Parser:
 
     def for_value(self) -> Node:
         value = self.expression()
-        if value[0] == _HEREDOC_NODE:
-            raise self.fail("heredoc in a for expression")
-        if value[0] == _INT or (value[0] == _FLOAT and not _is_scientific(value[1])):
-            # python-hcl2 adds the number to a str there and raises TypeError
-            raise self.fail("number as the value of a for expression")
+        if value[0] in _NOT_FOR_VALUES:
+            # python-hcl2 adds a number to a str there and raises TypeError
+            raise self.fail("heredoc or number as a for expression's value")
         return value
 
     def for_tuple(self) -> Node:
