@@ -141,15 +141,16 @@ def test_older_seawall_file_upgrades_and_takes_more_imports(
 def test_older_seawall_writing_into_a_new_file_is_not_trusted(
     fresh: Path, packages: list[Package], tmp_path: Path
 ) -> None:
-    """An older seawall's import leaves the range rows stale (it knows nothing of them)
-    and rewrites built_at: the matcher evaluates in Python; the next import rebuilds."""
+    """An older seawall's import leaves the range rows stale (it knows nothing of them),
+    even when it rewrites built_at within the same second (whole seconds: the stamp
+    would still match): the matcher evaluates in Python; the next import rebuilds."""
     path = tmp_path / "downgraded.db"
     path.write_bytes(fresh.read_bytes())
     with sqlite3.connect(path) as conn:
         # what 2b45ae9's put() does for a re-imported advisory: delete its affected rows
-        # and insert new ones (new rowids, no range rows), then stamp built_at
+        # and insert new ones (new rowids, no range rows), then stamp built_at (the same
+        # second as the last build here: the value does not change)
         conn.execute("DELETE FROM affected WHERE name = 'django'")
-        conn.execute("UPDATE meta SET value = '2030-01-01T00:00:00+00:00' WHERE key = 'built_at'")
     conn.close()
     with AdvisoryDB.open(path) as adb:
         assert not adb.keyed

@@ -22,7 +22,10 @@ Layout (schema version 1):
 The range rows are valid for the byte-key format and the build recorded in
 meta('range_keys'); a database whose range rows are missing or of another key format (an
 older seawall, another KEY_FORMAT) is matched by Python evaluation of the `affected` rows,
-and the next import rebuilds its range rows.
+and the next import rebuilds its range rows. Triggers stored in the file delete
+meta('range_keys') whenever an affected row changes (this seawall writes it again when its
+import ends): an older seawall importing into the file cannot leave stale range rows
+trusted, even within the second of the last build (built_at has whole seconds).
 
 `family` is the importer ("osv", "debian-tracker", "alpine-secdb"): the same id may come
 from two families (a Debian tracker CVE and an OSV record of the same CVE) and both are
@@ -90,6 +93,12 @@ CREATE TABLE IF NOT EXISTS affected_ranges (
     fixed TEXT, advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL, severity TEXT,
     PRIMARY KEY (eco_key, name, affected_id, ord)
 ) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS affected_inserted AFTER INSERT ON affected
+BEGIN DELETE FROM meta WHERE key = 'range_keys'; END;
+CREATE TRIGGER IF NOT EXISTS affected_deleted AFTER DELETE ON affected
+BEGIN DELETE FROM meta WHERE key = 'range_keys'; END;
+CREATE TRIGGER IF NOT EXISTS affected_updated AFTER UPDATE ON affected
+BEGIN DELETE FROM meta WHERE key = 'range_keys'; END;
 """
 
 # -- ecosystem normalisation -----------------------------------------------------------
