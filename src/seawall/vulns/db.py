@@ -22,7 +22,10 @@ Layout (schema version 1):
 The range rows are valid for the byte-key format and the build recorded in
 meta('range_keys'); a database whose range rows are missing or of another key format (an
 older seawall, another KEY_FORMAT) is matched by Python evaluation of the `affected` rows,
-and the next import rebuilds its range rows.
+and the next import rebuilds its range rows. Triggers stored in the file delete
+meta('range_keys') whenever an affected row changes (this seawall writes it again when its
+import ends): an older seawall importing into the file cannot leave stale range rows
+trusted, even within the second of the last build (built_at has whole seconds).
 
 `family` is the importer ("osv", "debian-tracker", "alpine-secdb"): the same id may come
 from two families (a Debian tracker CVE and an OSV record of the same CVE) and both are
@@ -49,10 +52,10 @@ import sqlite3
 import tempfile
 import threading
 import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import msgspec
 import platformdirs
@@ -90,6 +93,12 @@ CREATE TABLE IF NOT EXISTS affected_ranges (
     fixed TEXT, advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL, severity TEXT,
     PRIMARY KEY (eco_key, name, affected_id, ord)
 ) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS affected_inserted AFTER INSERT ON affected
+BEGIN DELETE FROM meta WHERE key = 'range_keys'; END;
+CREATE TRIGGER IF NOT EXISTS affected_deleted AFTER DELETE ON affected
+BEGIN DELETE FROM meta WHERE key = 'range_keys'; END;
+CREATE TRIGGER IF NOT EXISTS affected_updated AFTER UPDATE ON affected
+BEGIN DELETE FROM meta WHERE key = 'range_keys'; END;
 """
 
 # -- ecosystem normalisation -----------------------------------------------------------
@@ -282,6 +291,34 @@ def _range_stamp(built_at: str | None) -> str:
     return msgspec.json.encode({"key_format": KEY_FORMAT, "built_at": built_at}).decode()
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def damaged(path: Path | str, detail: object) -> InputError:
+    """The one-line error for a database file whose tables or rows are not what seawall
+    writes (someone else built or edited it)."""
+    return InputError(
+        f"{path} is a damaged advisory database ({detail}): rebuild it with `seawall db update`"
+    )
+
+
+def _reads(
+    method: Callable[Concatenate[AdvisoryDB, _P], _R],
+) -> Callable[Concatenate[AdvisoryDB, _P], _R]:
+    """A read of the database: missing tables or columns and undecodable rows (a file
+    someone else built) are one InputError, not a traceback."""
+
+    @functools.wraps(method)
+    def read(self: AdvisoryDB, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.DatabaseError, msgspec.DecodeError, TypeError) as exc:
+            raise damaged(self.path, exc) from None
+
+    return cast("Callable[Concatenate[AdvisoryDB, _P], _R]", read)
+
+
 class AdvisoryDB:
     """Read access to the advisory database (open with `AdvisoryDB.open`)."""
 
@@ -330,6 +367,7 @@ class AdvisoryDB:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_reads
     def lookup(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[AffectedPackage]]:
         """Affected-package rows for each of `names` in `ecosystem` (names with none absent).
 
@@ -369,6 +407,7 @@ class AdvisoryDB:
                     out[spelling] = found
         return out
 
+    @_reads
     def match_ranges(
         self, ecosystem: str, queries: Sequence[tuple[int, str, bytes, str]]
     ) -> list[tuple[int, int, int, str | None, int, str, str, str | None]]:
@@ -409,6 +448,7 @@ class AdvisoryDB:
         out.sort(key=_HIT_ORDER)
         return out
 
+    @_reads
     def affected_rows(self, ids: Iterable[int]) -> dict[int, AffectedPackage]:
         """Affected rows by row id (as `match_ranges` returns them)."""
         wanted = list(dict.fromkeys(ids))
@@ -420,12 +460,15 @@ class AdvisoryDB:
                 f"SELECT rowid, data FROM affected WHERE rowid IN ({marks})", chunk
             ):
                 out[rowid] = _AFFECTED_DECODER.decode(data)
+        if len(out) < len(wanted):
+            raise damaged(self.path, "range rows name affected rows that are missing")
         return out
 
     def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:
         """The advisory record for each id found (OSV's record preferred over a tracker's)."""
         return {ident: found[0] for ident, found in self.advisories_with_ids(ids).items()}
 
+    @_reads
     def advisories_with_ids(
         self, ids: Iterable[str]
     ) -> dict[str, tuple[Advisory, tuple[str, ...] | None]]:
@@ -486,15 +529,18 @@ class AdvisoryDB:
             raise InputError(f"no advisory {advisory_id} in {self.path}")
         return found[advisory_id]
 
+    @_reads
     def kev_ids(self) -> set[str]:
         """CVE ids in the CISA Known Exploited Vulnerabilities catalog."""
         return {row[0] for row in self._conn.execute("SELECT cve FROM kev")}
 
+    @_reads
     def built_at(self) -> str:
         """When the database was last built (UTC ISO time); one indexed read."""
         built = self._conn.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
         return str(built[0]) if built else "1970-01-01T00:00:00+00:00"
 
+    @_reads
     def status(self) -> DbStatus:
         """Sources, record counts, build time and age (counts are stored at build time,
         so this stays cheap on a full database)."""

@@ -19,6 +19,7 @@ from typing import Any, Protocol, cast
 import msgspec
 
 from seawall._gc import gc_paused
+from seawall.errors import InputError
 from seawall.model import Finding, Layer, Location, Package, Severity, Task
 from seawall.vulns.advisory import (
     Advisory,
@@ -467,6 +468,29 @@ def _keyed_hits(
         rows.sort(key=_HIT_ORDER)
     evaluate = [row[1] for row in rows if row[2] & PYTHON]
     decoded = db.affected_rows(evaluate) if evaluate else {}
+    try:
+        _collect_hits(rows, asked, candidates, decoded, key_of, stats, results)
+    except KeyError as exc:  # a range row of a file someone else built
+        raise InputError(
+            f"{getattr(db, 'path', 'the advisory database')} is a damaged advisory database "
+            f"(a range row names severity {exc} or a missing row): rebuild it with "
+            "`seawall db update`"
+        ) from None
+    for index in [i for i, (hits, ids) in results.items() if not hits and not ids]:
+        del results[index]
+    return rest
+
+
+def _collect_hits(
+    rows: list[tuple[int, int, int, str | None, int, str, str, str | None]],
+    asked: list[tuple[int, str, str, bool]],
+    candidates: Sequence[Candidate],
+    decoded: Mapping[int, AffectedPackage],
+    key_of: Callable[[str], VersionKey],
+    stats: MatchStats,
+    results: Results,
+) -> None:
+    """Turn match_ranges' rows into hits (`_keyed_hits`)."""
     seen: set[tuple[int, int]] = set()  # (package, row): the first name that found it wins
     count = len(rows)
     position = 0
@@ -501,9 +525,6 @@ def _keyed_hits(
                          _SEVERITIES[severity], fixed, installed, matched_by)
                 )  # fmt: skip
         position = end
-    for index in [i for i, (hits, ids) in results.items() if not hits and not ids]:
-        del results[index]
-    return rest
 
 
 def match_packages(
