@@ -197,6 +197,11 @@ def hcl_syntax_error(text: str, path: Path) -> str | None:
 
     if plausible_hcl(text):  # fast and conservative; anything it is unsure of goes to Lark
         return None
+    from seawall.inventory.sources.terraform_hcl import blank_run_warning
+
+    hazard = blank_run_warning(text, path)
+    if hazard is not None:
+        return hazard
     from seawall.inventory.sources.hclfast import Unsupported, loads
 
     try:

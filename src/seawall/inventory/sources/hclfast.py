@@ -870,6 +870,30 @@ class ReadStats:
     fallbacks = 0
 
 
+# Runs of blank lines make the heredoc patterns (python-hcl2's, copied above) backtrack:
+# after each newline `\s*` takes the rest of the run before the terminator fails to match,
+# so an unterminated heredoc over n blank lines costs ~n^2 steps in both readers (40,000
+# blank lines: 10 s). Runs of 32+ blank lines are costed n * length, at most this in total.
+_BLANK_RUN = re.compile(r"\n[^\S\n]*\n\s*")
+MAX_BLANK_RUN_COST = 20_000_000
+
+
+def blank_run_hazard(text: str) -> tuple[int, int] | None:
+    """(line, blank lines) of the run of blank lines that takes a text containing `<<` over
+    MAX_BLANK_RUN_COST, or None when the text is safe to hand to either reader."""
+    if "<<" not in text:
+        return None
+    total = 0
+    for run in _BLANK_RUN.finditer(text):
+        newlines = run.group().count("\n")
+        if newlines < 32:
+            continue
+        total += newlines * (run.end() - run.start())
+        if total > MAX_BLANK_RUN_COST:
+            return text.count("\n", 0, run.start()) + 2, newlines - 1
+    return None
+
+
 def read_hcl(text: str) -> dict[str, Any]:
     """python-hcl2's `loads` result for `text` (the options in the module docstring): from
     this reader when it models the text, else from python-hcl2, whose exceptions (syntax
