@@ -181,6 +181,19 @@ def test_sql_and_python_evaluation_give_identical_findings(
     assert sql_stats == python_stats
 
 
+def test_one_hit_fast_path_builds_the_same_findings_as_the_general_builder(
+    advisory_db: Path, packages: list[Package], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seawall.vulns.match as match
+
+    fast, fast_stats, _ = _match(advisory_db, packages, keyed=True)
+    monkeypatch.setattr(match, "_ONE_HIT_FAST_PATH", False)
+    general, general_stats, _ = _match(advisory_db, packages, keyed=True)
+    assert len(msgspec.json.decode(fast)) > 1000
+    assert fast == general
+    assert fast_stats == general_stats
+
+
 def test_edge_shapes_match_python_evaluation(advisory_db: Path) -> None:
     versions = sorted(
         {v for b in ("0.9", "1.0", "1.1", "1.2", "1.4", "1.5", "1.8", "2.0", "2.5", "3.0")

@@ -58,6 +58,10 @@ _NO_VERSION = frozenset({"", "(devel)", "unknown"})
 _SEVERITIES: dict[str | None, Severity | None] = {None: None, **{s.value: s for s in Severity}}
 _HIT_ORDER = itemgetter(0, 1, 4)  # match_ranges rows: query, row id, order
 _NO_FIX = "No fixed version is available yet; mitigate or replace the package."
+# a cluster of one hit is built by _single_finding from a per-advisory part shared by all
+# packages (most findings); _finding is the general builder and must give the same finding
+# (tests/vulns/test_match_sql.py turns this off and compares)
+_ONE_HIT_FAST_PATH = True
 _NO_KEY: Any = object()  # a byte-key cache: ecosystem not looked up yet
 
 
@@ -730,7 +734,7 @@ def _merge_group(
         if not_affected_ids and ids & not_affected_ids:
             stats.not_affected += 1
             continue
-        if len(hits) == 1:
+        if len(hits) == 1 and _ONE_HIT_FAST_PATH:
             hit = hits[0]
             part = shared.get((hit.advisory_id, hit.ecosystem))
             if part is None:
