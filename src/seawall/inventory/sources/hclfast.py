@@ -870,27 +870,42 @@ class ReadStats:
     fallbacks = 0
 
 
-# Runs of blank lines make the heredoc patterns (python-hcl2's, copied above) backtrack:
-# after each newline `\s*` takes the rest of the run before the terminator fails to match,
-# so an unterminated heredoc over n blank lines costs ~n^2 steps in both readers (40,000
-# blank lines: 10 s). Runs of 32+ blank lines are costed n * length, at most this in total.
+# Runs of blank lines inside a heredoc make the heredoc patterns (python-hcl2's, copied
+# above) backtrack: after each newline of the body `\s*` takes the rest of the run before
+# the terminator fails to match, so a run of n blank lines not followed by the terminator
+# costs ~n^2 steps in both readers (40,000 blank lines: 10 s). Runs of 32+ blank lines
+# inside heredoc bodies are costed n * length, at most MAX_BLANK_RUN_COST in total.
 _BLANK_RUN = re.compile(r"\n[^\S\n]*\n\s*")
+_HEREDOC_OPENER = re.compile(r"<<-?([a-zA-Z][a-zA-Z0-9._-]*)\r?\n")
+# a line the pattern's `\s*(?P=heredoc)\r?\n` can end a body at: only a name
+_NAME_LINE = re.compile(r"^[^\S\n]*([a-zA-Z][a-zA-Z0-9._-]*)\r?\n", re.M)
 MAX_BLANK_RUN_COST = 20_000_000
 
 
 def blank_run_hazard(text: str) -> tuple[int, int] | None:
-    """(line, blank lines) of the run of blank lines that takes a text containing `<<` over
-    MAX_BLANK_RUN_COST, or None when the text is safe to hand to either reader."""
-    if "<<" not in text:
-        return None
+    """(line, blank lines) of the run of blank lines inside a heredoc body that takes the
+    text over MAX_BLANK_RUN_COST, or None when the text is safe to hand to either reader.
+
+    A body runs from its `<<NAME` line to the first line holding only NAME (what the pattern
+    finds), else to the end of the text; the run just before that line costs nothing (the
+    terminator matches at once). Linear: every opener and name line is looked at once."""
     total = 0
-    for run in _BLANK_RUN.finditer(text):
-        newlines = run.group().count("\n")
-        if newlines < 32:
-            continue
-        total += newlines * (run.end() - run.start())
-        if total > MAX_BLANK_RUN_COST:
-            return text.count("\n", 0, run.start()) + 2, newlines - 1
+    pos = 0
+    while (opener := _HEREDOC_OPENER.search(text, pos)) is not None:
+        name, body = opener.group(1), opener.end()
+        end = terminator = len(text)
+        for line in _NAME_LINE.finditer(text, body):
+            if line.group(1) == name:
+                end, terminator = line.start(), line.end()
+                break
+        for run in _BLANK_RUN.finditer(text, body - 1, end):
+            newlines = run.group().count("\n")
+            if newlines < 32 or (run.end() == end and terminator != end):
+                continue
+            total += newlines * (run.end() - run.start())
+            if total > MAX_BLANK_RUN_COST:
+                return text.count("\n", 0, run.start()) + 2, newlines - 1
+        pos = terminator
     return None
 
 

@@ -102,8 +102,8 @@ def blank_run_warning(text: str, path: Path) -> str | None:
         return None
     line, blanks = hazard
     return (
-        f"{path}:{line}: HCL file skipped: {blanks} consecutive blank lines in a file with "
-        f"heredocs exceed the parsing cost bound ({MAX_BLANK_RUN_COST:,} steps)"
+        f"{path}:{line}: HCL file skipped: {blanks} consecutive blank lines inside a "
+        f"heredoc exceed the parsing cost bound ({MAX_BLANK_RUN_COST:,} steps)"
     )
 
 
