@@ -8,11 +8,10 @@ import random
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 import hcl2
 import pytest
-from hcl2.utils import SerializationOptions
+from hardening_hclref import SYNTAX_ERROR, UNSUPPORTED, fast, reference
 
 from seawall.inventory.sources import hclfast
 
@@ -23,28 +22,11 @@ if not SHARED.is_dir():
 TERRAGOAT = SHARED / "corpora" / "terragoat"
 if not TERRAGOAT.is_dir():
     TERRAGOAT = REPO / "tests" / "data" / "hardening" / "corpora" / "terragoat"
-OPTIONS = SerializationOptions(
-    with_comments=False, strip_string_quotes=True, preserve_heredocs=False
-)
 
 
 def tf_files() -> list[Path]:
     roots = [REPO / "tests" / "data", SHARED]
     return sorted({p for root in roots if root.is_dir() for p in root.rglob("*.tf")})
-
-
-def reference(text: str) -> Any:
-    try:
-        return hcl2.loads(text, serialization_options=OPTIONS)
-    except Exception:  # lark raises many exception types for bad syntax
-        return "syntax error"
-
-
-def fast(text: str) -> Any:
-    try:
-        return hclfast.loads(text)
-    except hclfast.Unsupported:
-        return "unsupported"
 
 
 def test_every_tf_file_reads_as_python_hcl2_reads_it() -> None:
@@ -54,7 +36,7 @@ def test_every_tf_file_reads_as_python_hcl2_reads_it() -> None:
     for path in files:
         text = path.read_text(encoding="utf-8")
         got = fast(text)
-        if got == "unsupported":
+        if got == UNSUPPORTED:
             fallbacks.append(path)
             continue
         assert got == reference(text), path
@@ -147,7 +129,7 @@ SYNTAX_ERRORS = [
 @pytest.mark.parametrize("text", EDGE_CASES)
 def test_edge_case_reads_as_python_hcl2_reads_it(text: str) -> None:
     expected = reference(text)
-    assert expected != "syntax error"
+    assert expected != SYNTAX_ERROR
     assert hclfast.loads(text) == expected
 
 
@@ -159,7 +141,7 @@ def test_constructs_it_does_not_model_are_left_to_python_hcl2(text: str) -> None
 
 @pytest.mark.parametrize("text", SYNTAX_ERRORS)
 def test_syntax_errors_are_left_to_python_hcl2(text: str) -> None:
-    assert reference(text) == "syntax error"
+    assert reference(text) == SYNTAX_ERROR
     with pytest.raises(hclfast.Unsupported):
         hclfast.loads(text)
 
@@ -215,7 +197,7 @@ def test_mutants_of_real_files_read_the_same_or_give_up() -> None:
     same = gave_up = 0
     for text in _mutants(2500, seed=20261130):
         got = fast(text)  # any exception other than Unsupported fails the test
-        if got == "unsupported":
+        if got == UNSUPPORTED:
             gave_up += 1
             continue
         assert got == reference(text), repr(text)
@@ -402,7 +384,7 @@ def test_random_expressions_read_the_same_or_give_up() -> None:
     for _ in range(3000):
         text = generator.document()
         got = fast(text)
-        if got == "unsupported":
+        if got == UNSUPPORTED:
             gave_up += 1
             continue
         assert got == reference(text), repr(text)

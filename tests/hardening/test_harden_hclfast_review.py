@@ -8,33 +8,11 @@ from __future__ import annotations
 import random
 import time
 from pathlib import Path
-from typing import Any
 
-import hcl2
 import pytest
-from hcl2.utils import SerializationOptions
+from hardening_hclref import SYNTAX_ERROR, UNSUPPORTED, fast, reference
 
 from seawall.inventory.sources import hclfast
-
-OPTIONS = SerializationOptions(
-    with_comments=False, strip_string_quotes=True, preserve_heredocs=False
-)
-SYNTAX_ERROR = "python-hcl2 raised"
-
-
-def reference(text: str) -> Any:
-    try:
-        return hcl2.loads(text, serialization_options=OPTIONS)
-    except Exception:  # lark's syntax errors, and python-hcl2's own TypeError/RuntimeError
-        return SYNTAX_ERROR
-
-
-def fast(text: str) -> Any:
-    try:
-        return hclfast.loads(text)  # any exception but Unsupported fails the test
-    except hclfast.Unsupported:
-        return "unsupported"
-
 
 # Found by this review: python-hcl2 answers (or fails) differently from what the reader
 # returned before the fix; the reader now gives up on each.
@@ -280,14 +258,14 @@ CASES = [
 @pytest.mark.parametrize("text", CASES)
 def test_case_reads_as_python_hcl2_or_gives_up(text: str) -> None:
     got = fast(text)
-    if got != "unsupported":
+    if got != UNSUPPORTED:
         assert got == reference(text)
 
 
 def test_the_cases_exercise_both_paths() -> None:
     answers = [(fast(text), reference(text)) for text in CASES]
-    read = sum(1 for got, _ in answers if got != "unsupported")
-    refused = sum(1 for got, expected in answers if got == "unsupported")
+    read = sum(1 for got, _ in answers if got != UNSUPPORTED)
+    refused = sum(1 for got, expected in answers if got == UNSUPPORTED)
     errors = sum(1 for got, expected in answers if expected == SYNTAX_ERROR)
     assert read > 120 and refused > 40 and errors > 20
 
@@ -313,7 +291,7 @@ def test_operator_number_matrix_reads_as_python_hcl2_or_gives_up() -> None:
     read = 0
     for text in MATRIX:
         got = fast(text)
-        if got != "unsupported":
+        if got != UNSUPPORTED:
             assert got == reference(text), repr(text)
             read += 1
     assert read > len(MATRIX) // 2
@@ -419,7 +397,7 @@ def test_generated_hcl_reads_as_python_hcl2_or_gives_up(odd: float) -> None:
     for _ in range(1500):
         text = generator.body()
         got = fast(text)
-        if got == "unsupported":
+        if got == UNSUPPORTED:
             gave_up += 1
             continue
         assert got == reference(text), repr(text)
@@ -444,7 +422,7 @@ def test_hostile_sizes_are_bounded() -> None:
         "a = x" + "[0]" * 20000,
     ):
         got = fast(text)
-        assert got == "unsupported" or got == reference(text)
+        assert got == UNSUPPORTED or got == reference(text)
     assert time.process_time() - started < 10
 
 
