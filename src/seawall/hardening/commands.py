@@ -49,12 +49,6 @@ def harden_command(
     fail_on: FailOnOpt = None,
 ) -> None:
     """Check configuration against hardening rules (PSS, CIS, cloud services, your policy)."""
-    import gc
-
-    # One short-lived process whose objects (documents, targets, findings) are acyclic and
-    # kept until it exits: cyclic collections would only walk them (and re-enabling the
-    # collector after scan's gc_paused() would walk all of them once more).
-    gc.disable()
     from seawall.errors import InputError
     from seawall.hardening.rules.pss import parse_pss_version
     from seawall.report.output import write_output

@@ -441,7 +441,7 @@ def collect(
     recorded in `errors` ({path, reason}) and the batch goes on with the other paths.
     `on_file` is called after each file is read (progress display).
     """
-    with gc_paused():  # parsed documents and targets: many small, acyclic, all kept
+    with gc_paused(keep=True):  # parsed documents and targets: many small, acyclic, kept
         return _collect(paths, extra_kinds, on_file)
 
 
@@ -601,7 +601,7 @@ def harden_targets(
     pss_version: tuple[int, int] = LATEST_PSS_VERSION,
 ) -> HardenReport:
     """Run the rules on collected targets and apply the policy (see `harden`)."""
-    with gc_paused():  # findings: many small, acyclic, all kept
+    with gc_paused(keep=True):  # findings: many small, acyclic, all kept
         return _harden_targets(collected, policy, pss_version)
 
 
