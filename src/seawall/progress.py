@@ -27,13 +27,6 @@ def stderr_console() -> Console:
     return _console
 
 
-def __getattr__(name: str) -> Any:
-    # `from seawall.progress import stderr` (the Console) keeps working, lazily.
-    if name == "stderr":
-        return stderr_console()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def _surely_not_a_terminal() -> bool:
     """True when rich would not draw on stderr either: no TTY_COMPATIBLE=1 or FORCE_COLOR
     override (rich's own checks) and stderr is not a TTY."""
