@@ -2,7 +2,8 @@
 (each resource's line was searched over every line of the file) and a heredoc over a long
 run of blank lines (python-hcl2's heredoc pattern, which the fast
 reader copies, backtracks over the run after every newline). Both now finish promptly,
-with the same findings and lines; the heredoc file is named and skipped, the rest checked."""
+with the same findings and lines; the heredoc file is named and skipped, the rest checked.
+Also the bound on files taken from one directory tree."""
 
 from __future__ import annotations
 
@@ -127,3 +128,20 @@ def test_many_blocks_before_a_checked_heredoc_are_read(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["warnings"] == [] and report["summary"]["skipped"] == 0
     assert [f["location"]["line"] for f in report["findings"]] == [6001]
+
+
+def test_a_directory_with_more_files_than_the_bound_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seawall.errors import InputError
+    from seawall.hardening import scan
+
+    for d in range(3):
+        (tmp_path / f"d{d}").mkdir()
+        for i in range(4):
+            (tmp_path / f"d{d}" / f"f{i}.yaml").write_text("a: 1\n")
+    monkeypatch.setattr(scan, "MAX_FILES", 12)
+    assert len(list(scan._walk(tmp_path))) == 12
+    monkeypatch.setattr(scan, "MAX_FILES", 5)
+    with pytest.raises(InputError, match=rf"^{tmp_path}: more than 5 files to read$"):
+        list(scan._walk(tmp_path))

@@ -132,9 +132,9 @@ def _walk(root: Path) -> Iterator[Path]:
                     found.append(((*parts, entry.name), directory / entry.name))
             except OSError:
                 continue
+        if len(found) > MAX_FILES:  # checked per directory: a huge tree is not listed whole
+            raise InputError(f"{root}: more than {MAX_FILES} files to read")
     found.sort(key=lambda item: item[0])
-    if len(found) > MAX_FILES:
-        raise InputError(f"{root}: more than {MAX_FILES} files to read")
     for _parts, path in found:
         yield path
 
