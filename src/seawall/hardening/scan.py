@@ -481,14 +481,6 @@ def _collect(
     return collected
 
 
-def object_targets(objects: Iterable[SourceObject], root: str = "") -> Collected:
-    """Targets from already-read source objects (live objects, tests)."""
-    collected = Collected()
-    _object_targets(objects, collected, root or None)
-    collected.stats.targets = len(collected.targets)
-    return collected
-
-
 def inline_ignores(target: Target) -> dict[str, tuple[str, str]]:
     text = target.annotations.get(IGNORE_ANNOTATION)
     if not text:
@@ -561,10 +553,6 @@ def run_rules(
 ) -> Iterator[tuple[Rule, Target, Finding]]:
     for r, target, violation in evaluate(targets, rules, context):
         yield r, target, to_finding(r, target, violation, r.severity)
-
-
-def all_rules() -> dict[str, Rule]:
-    return builtin_rules()
 
 
 @dataclass(slots=True)
