@@ -173,3 +173,38 @@ def test_bad_format_on_import_and_update_changes_nothing(tmp_path: Path, verb: s
     assert b"--format" in proc.stderr
     assert not db.exists() and not out.exists()
     assert not (tmp_path / "feeds").exists()
+
+
+def test_a_database_with_foreign_triggers_or_views_is_refused(tmp_path: Path) -> None:
+    """SQL planted in a database file (a trigger that runs on import, a view read instead of
+    a table) never runs: import and scan refuse the file in one line, and it stays as it was."""
+    db = tmp_path / "adv.db"
+    assert _import(db, VULNS / "ghsa")[0] == 0
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE planted (x TEXT)")
+    conn.execute(
+        "CREATE TRIGGER planted_on_import AFTER INSERT ON advisories "
+        "BEGIN INSERT INTO planted VALUES ('ran'); END"
+    )
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    code, _out, err = _import(db, VULNS / "distro")
+    assert code == 2
+    assert f"{db} holds a trigger 'planted_on_import' that seawall does not write" in err
+    assert err.strip().count("\n") == 0
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adv.db"]
+
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER planted_on_import")
+    conn.execute("CREATE VIEW kev_view AS SELECT cve FROM kev")
+    conn.commit()
+    conn.close()
+    sbom = tmp_path / "sbom.json"
+    sbom.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": []}))
+    proc = run_seawall("image", "--sbom", str(sbom), "--db", str(db))
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "holds a view 'kev_view' that seawall does not write" in err
+    assert "Traceback" not in err

@@ -295,6 +295,37 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+@functools.lru_cache(maxsize=1)
+def _own_code_objects() -> frozenset[tuple[str, str, str]]:
+    """(type, name, sql) of the triggers and views seawall's schema creates."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(_SCHEMA)
+        return frozenset(conn.execute(_CODE_OBJECTS).fetchall())
+    finally:
+        conn.close()
+
+
+_CODE_OBJECTS = "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')"
+
+
+def _check_code_objects(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file holding triggers or views seawall did not write: SQL in the file would
+    run when seawall reads a view or writes a table (the file may come from anyone)."""
+    foreign = sorted(
+        (kind, name)
+        for kind, name, sql in conn.execute(_CODE_OBJECTS)
+        if (kind, name, sql) not in _own_code_objects()
+    )
+    if foreign:
+        kind, name = foreign[0]
+        raise InputError(
+            f"{path} holds a {kind} {name!r} that seawall does not write"
+            f"{f' (and {len(foreign) - 1} more)' if len(foreign) > 1 else ''}: "
+            "not using it; remove the file and run `seawall db update`"
+        )
+
+
 def damaged(path: Path | str, detail: object) -> InputError:
     """The one-line error for a database file whose tables or rows are not what seawall
     writes (someone else built or edited it)."""
@@ -343,13 +374,21 @@ class AdvisoryDB:
             )
         try:
             conn = sqlite3.connect(_ro_uri(db_path), uri=True, check_same_thread=False)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"cannot open {db_path} ({exc})") from None
+        try:
+            _check_code_objects(conn, db_path)
             meta = dict(
                 conn.execute(
                     "SELECT key, value FROM meta WHERE key IN ('schema', 'built_at', 'range_keys')"
                 ).fetchall()
             )
         except sqlite3.DatabaseError as exc:
+            conn.close()
             raise InputError(f"{db_path} is not a seawall advisory database ({exc})") from None
+        except InputError:
+            conn.close()
+            raise
         if meta.get("schema") != SCHEMA_VERSION:
             conn.close()
             raise InputError(
@@ -818,6 +857,7 @@ def _check_existing(db_path: Path) -> None:
     try:
         conn = sqlite3.connect(_ro_uri(db_path), uri=True)
         try:
+            _check_code_objects(conn, db_path)
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         finally:
             conn.close()
