@@ -43,7 +43,7 @@ def test_status_warns_when_older_than_a_week(tmp_path: Path) -> None:
     old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=10)).isoformat()
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'built_at'", (old,))
-    proc = run_seawall("db", "status", "--db", str(db), "--format", "json")
+    proc = run_seawall("db", "status", "--db", str(db), "-f", "json")
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["stale"] is True
     assert b"10 days old" in proc.stderr

@@ -184,7 +184,7 @@ def _register_db(app: typer.Typer) -> None:
     @db_app.command("status")
     def db_status(
         db: DbOpt = None,
-        fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+        fmt: FormatOpt = "table",
         output: OutputOpt = None,
     ) -> None:
         """Show the database's sources, record counts, build time and age."""
