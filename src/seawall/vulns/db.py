@@ -447,6 +447,32 @@ class AdvisoryDB:
         return out
 
     @_reads
+    def present_names(self, ecosystem: str, names: Iterable[str]) -> set[str]:
+        """The names (as given) that have any affected row in `ecosystem`, normalised as
+        `lookup` does: one probe of the (eco_key, name) index per distinct name, no row
+        read. Names outside this set match nothing."""
+        key = normalize_ecosystem(ecosystem)
+        spellings: dict[str, list[str]] = {}
+        for name in names:
+            stored = normalize_name(key, name)
+            found = spellings.get(stored)
+            if found is None:
+                spellings[stored] = [name]
+            else:
+                found.append(name)
+        wanted = list(spellings)
+        out: set[str] = set()
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for (stored,) in self._conn.execute(
+                f"SELECT DISTINCT name FROM affected WHERE eco_key = ? AND name IN ({marks})",
+                (key, *chunk),
+            ):
+                out.update(spellings[stored])
+        return out
+
+    @_reads
     def match_ranges(
         self, ecosystem: str, queries: Sequence[tuple[int, str, bytes, str]]
     ) -> list[tuple[int, int, int, str | None, int, str, str, str | None]]:

@@ -425,8 +425,17 @@ def _keyed_hits(
     queries: dict[str, list[tuple[int, str, bytes, str]]] = {}
     asked: list[tuple[int, str, str, bool]] = []
     byte_keys: dict[str, ByteKey | None] = {}
+    # most packages of an SBOM have no advisory at all: one index probe per name finds
+    # them, so their versions are never parsed nor their names joined
+    present = _present_names(candidates, db)
     for index, candidate in enumerate(candidates):
         package, ecosystems, names = candidate
+        if present is not None:
+            if len(ecosystems) == 1 and len(names) == 1:
+                if names[0] not in present[ecosystems[0]]:
+                    continue
+            elif not any(name in present[eco] for eco in ecosystems for name in names):
+                continue
         ecosystem = package.ecosystem
         byte_key = byte_keys.get(ecosystem, _NO_KEY)
         if byte_key is _NO_KEY:
@@ -483,6 +492,24 @@ def _keyed_hits(
     for index in [i for i, (hits, ids) in results.items() if not hits and not ids]:
         del results[index]
     return rest
+
+
+def _present_names(
+    candidates: Sequence[Candidate], db: KeyedAdvisorySource
+) -> dict[str, set[str]] | None:
+    """Per lookup ecosystem, the candidates' names that have any advisory row (None when
+    the source cannot tell)."""
+    probe = getattr(db, "present_names", None)
+    if probe is None:
+        return None
+    wanted: dict[str, set[str]] = {}
+    for _package, ecosystems, names in candidates:
+        for eco in ecosystems:
+            found = wanted.get(eco)
+            if found is None:
+                found = wanted[eco] = set()
+            found.update(names)
+    return {eco: probe(eco, names) for eco, names in wanted.items()}
 
 
 def _collect_hits(
