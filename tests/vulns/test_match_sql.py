@@ -286,3 +286,33 @@ def test_one_open_database_matches_several_sboms(
         again = match_packages(packages[:800], adb, asset="a")
     assert first and other
     assert msgspec.json.encode(first) == msgspec.json.encode(again)
+
+
+def test_the_name_probe_keeps_every_spelling_and_skips_only_unknown_names(
+    advisory_db: Path, packages: list[Package]
+) -> None:
+    """Names with no advisory row are skipped before any version is parsed; PyPI names
+    spelled otherwise than stored (case, `_` and `.`) and Go/npm names in other case still
+    match as the Python evaluation (which reads rows by name, no probe) matches them."""
+    spelled = []
+    for package in packages:
+        if package.type == "pypi":
+            variants = {package.name.upper(), package.name.replace("-", "_").title()}
+        elif package.type in {"npm", "golang"}:
+            variants = {package.name.upper()}
+        else:
+            continue
+        spelled += [msgspec.structs.replace(package, name=name) for name in variants]
+    unknown = [
+        Package(name=f"no-such-{i}", version="1.0", type="pypi", purl=None, ecosystem="PyPI")
+        for i in range(300)
+    ]
+    by_sql, sql_stats, _ = _match(advisory_db, spelled + unknown, keyed=True)
+    by_python, python_stats, _ = _match(advisory_db, spelled + unknown, keyed=False)
+    assert len(msgspec.json.decode(by_sql)) > 500
+    assert by_sql == by_python
+    assert sql_stats == python_stats
+    with AdvisoryDB.open(advisory_db) as adb:
+        present = adb.present_names("PyPI", [p.name for p in spelled + unknown])
+    assert not any(name.startswith("no-such-") for name in present)
+    assert {p.name for p in spelled if p.type == "pypi"} <= present
