@@ -92,8 +92,13 @@ def main() -> None:
         app(standalone_mode=True)
     except SeawallError as exc:
         from rich.console import Console
+        from rich.markup import escape
 
+        # the message names files, packages and URLs from the input: text, never markup
         Console(stderr=True, soft_wrap=True).print(
-            f"[red]seawall: error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True
+            f"[red]seawall: error:[/red] {escape(str(exc))}",
+            highlight=False,
+            markup=True,
+            soft_wrap=True,
         )
         sys.exit(2)

@@ -91,5 +91,9 @@ def progress_bar(*, bytes_mode: bool = False) -> Progress:
 
 
 def warn(message: str) -> None:
-    """Print a one-line warning on stderr."""
-    stderr_console().print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+    """Print a one-line warning on stderr (`message` is text, never rich markup)."""
+    from rich.markup import escape
+
+    stderr_console().print(
+        f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True
+    )

@@ -235,12 +235,13 @@ def to_table(catalog: ImageCatalog, *, width: int = 160) -> str:
     """A human-readable table: one row per package, with the layer that introduced it."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     title = str(catalog.ref)
     if catalog.os is not None:
         os_ = catalog.os
         title += f"  ({os_.pretty_name or f'{os_.id} {os_.version_id}'.strip()})"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("NAME", "VERSION", "TYPE", "SOURCE", "LAYER", "PATH"):
         table.add_column(col, overflow="fold")
     layer_no = {diff: i for i, diff in enumerate(catalog.layers)}
@@ -249,7 +250,9 @@ def to_table(catalog: ImageCatalog, *, width: int = 160) -> str:
         if source == pkg.name:
             source = ""
         layer = f"{layer_no[pkg.layer]}" if pkg.layer in layer_no else ""
-        table.add_row(pkg.name, pkg.version, pkg.type, source, layer, location(pkg))
+        # Text cells: names and versions come from the image, never rich markup
+        cells = (pkg.name, pkg.version, pkg.type, source, layer, location(pkg))
+        table.add_row(*(Text(cell) for cell in cells))
     buf = io.StringIO()
     console = Console(file=buf, width=width, no_color=True, highlight=False)
     console.print(table)

@@ -145,13 +145,14 @@ def render_table(report: ImageReport, *, color: bool, width: int = 160) -> str:
                 if finding.details.get("known_exploited"):
                     vuln.append(" KEV", style="bold red")
                 summary_text = str(finding.details.get("summary") or "")
+                # Text cells: versions and advisory summaries are data, not rich markup
                 table.add_row(
                     Text(name, style="bold") if row == 0 else "",
-                    str(finding.details.get("installed", "")) if row == 0 else "",
+                    Text(str(finding.details.get("installed", ""))) if row == 0 else "",
                     vuln,
                     Text(finding.severity.value.upper(), style=SEVERITY_STYLE[finding.severity]),
-                    str(finding.details.get("fixed") or "-"),
-                    summary_text[:80],
+                    Text(str(finding.details.get("fixed") or "-")),
+                    Text(summary_text[:80]),
                     end_section=row == len(findings) - 1 and index < len(order) - 1,
                 )
         console.print(table)

@@ -19,6 +19,7 @@ unchanged feed (304 on If-None-Match) is not downloaded again.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import http.client
 import json
@@ -27,11 +28,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from seawall import __version__
-from seawall.errors import ServiceError
+from seawall.errors import InputError, ServiceError
 
 OSV_BASE = "https://osv-vulnerabilities.storage.googleapis.com"
 DEBIAN_URL = "https://security-tracker.debian.org/tracker/data/json"
@@ -57,14 +58,43 @@ DEFAULT_ECOSYSTEMS = (
 ALPINE_RELEASES = ("v3.18", "v3.19", "v3.20", "v3.21", "v3.22")
 _CHUNK = 1 << 16
 _TIMEOUT = 60.0
+_MAX_LENGTH_DIGITS = 18  # a byte count in a header; longer is a hostile or broken server
 
 
 @dataclass(frozen=True)
 class Feed:
     """One file to download: where from, and its name in the feeds directory."""
 
-    url: str
+    url: str  # without credentials: it appears in messages and in the .meta.json file
     filename: str
+    # "Basic ..." for a feed base given as https://user:token@mirror/ (never printed)
+    authorization: str | None = field(default=None, repr=False, compare=False)
+
+
+def _split_credentials(base: str) -> tuple[str, str | None]:
+    """(base URL without user:password@, the Authorization header value they make)."""
+    if not base:
+        return base, None
+    try:
+        parts = urllib.parse.urlsplit(base)
+    except ValueError:
+        raise InputError("feed base URL: not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError("feed base URL: expected http://HOST[/PATH] or https://HOST[/PATH]")
+    if parts.username is None and parts.password is None:
+        return base, None
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        raise InputError("feed base URL: invalid port") from None
+    netloc = host if port is None else f"{host}:{port}"
+    user = urllib.parse.unquote(parts.username or "")
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), f"Basic {token}"
 
 
 class FeedMissing(ServiceError):
@@ -73,16 +103,26 @@ class FeedMissing(ServiceError):
 
 def plan_feeds(ecosystems: Sequence[str] | None = None, base: str | None = None) -> list[Feed]:
     """The feeds `db update` fetches for the chosen OSV ecosystems (default: all)."""
-    base = (base or os.environ.get("SEAWALL_FEED_BASE") or "").rstrip("/")
+    base, authorization = _split_credentials(
+        (base or os.environ.get("SEAWALL_FEED_BASE") or "").rstrip("/")
+    )
     chosen = list(ecosystems) if ecosystems else list(DEFAULT_ECOSYSTEMS)
+    for eco in chosen:
+        # the name becomes a URL path segment and a file name under feeds/
+        if not eco.strip() or "/" in eco or "\\" in eco or eco.startswith("."):
+            raise InputError(f"--ecosystem {eco!r}: not an ecosystem name")
     lowered = {e.lower() for e in chosen}
     feeds: list[Feed] = []
     for eco in chosen:
         quoted = urllib.parse.quote(eco)
         url = f"{base}/osv/{quoted}/all.zip" if base else f"{OSV_BASE}/{quoted}/all.zip"
-        feeds.append(Feed(url, f"osv-{eco.replace(' ', '_')}-all.zip"))
+        feeds.append(Feed(url, f"osv-{eco.replace(' ', '_')}-all.zip", authorization))
     if "debian" in lowered:
-        feeds.append(Feed(f"{base}/debian/json" if base else DEBIAN_URL, "debian-tracker.json"))
+        feeds.append(
+            Feed(
+                f"{base}/debian/json" if base else DEBIAN_URL, "debian-tracker.json", authorization
+            )
+        )
     if "alpine" in lowered:
         for release in ALPINE_RELEASES:
             url = (
@@ -90,10 +130,9 @@ def plan_feeds(ecosystems: Sequence[str] | None = None, base: str | None = None)
                 if base
                 else f"{ALPINE_BASE}/{release}/main.json"
             )
-            feeds.append(Feed(url, f"alpine-{release}-main.json"))
-    feeds.append(
-        Feed(f"{base}/kev/known_exploited_vulnerabilities.json" if base else KEV_URL, "kev.json")
-    )
+            feeds.append(Feed(url, f"alpine-{release}-main.json", authorization))
+    kev = f"{base}/kev/known_exploited_vulnerabilities.json" if base else KEV_URL
+    feeds.append(Feed(kev, "kev.json", authorization))
     return feeds
 
 
@@ -102,15 +141,39 @@ def _unreachable(url: str) -> ServiceError:
     return ServiceError(f"cannot reach {host} (offline?)")
 
 
-def _expected_md5(headers: http.client.HTTPMessage, whole_body: bool) -> bytes | None:
+def _md5_value(text: str, url: str) -> bytes:
+    try:
+        digest = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    if len(digest) != 16:
+        raise ServiceError(f"{url}: the server sent a malformed MD5 checksum header")
+    return digest
+
+
+def _expected_md5(headers: http.client.HTTPMessage, whole_body: bool, url: str) -> bytes | None:
     """The object's MD5: x-goog-hash (always the whole object), or Content-MD5 on a 200."""
     for value in headers.get_all("x-goog-hash") or []:
         for part in value.split(","):
             kind, _, digest = part.strip().partition("=")
             if kind == "md5":
-                return base64.b64decode(digest)
+                return _md5_value(digest, url)
     content_md5 = headers.get("Content-MD5")
-    return base64.b64decode(content_md5) if content_md5 and whole_body else None
+    return _md5_value(content_md5, url) if content_md5 and whole_body else None
+
+
+def _byte_count(text: str | None) -> int | None:
+    """A Content-Length / Content-Range total, None when absent or not a plain number."""
+    if not text:
+        return None
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= _MAX_LENGTH_DIGITS):
+        return None
+    return int(text)
+
+
+def _one_line(reason: object) -> str:
+    return " ".join(str(reason).split())
 
 
 def download(
@@ -141,6 +204,9 @@ def download(
     elif dest.is_file() and meta.get("etag"):
         headers["If-None-Match"] = str(meta["etag"])
     request = urllib.request.Request(feed.url, headers=headers)
+    if feed.authorization:
+        # not sent on to wherever a redirect points
+        request.add_unredirected_header("Authorization", feed.authorization)
     try:
         response = urllib.request.urlopen(request, timeout=_TIMEOUT)
     except urllib.error.HTTPError as exc:
@@ -150,8 +216,8 @@ def download(
             part.unlink(missing_ok=True)
             return download(feed, directory, on_progress)
         if exc.code in (404, 410):
-            raise FeedMissing(f"{feed.url}: HTTP {exc.code} {exc.reason}") from None
-        raise ServiceError(f"{feed.url}: HTTP {exc.code} {exc.reason}") from None
+            raise FeedMissing(f"{feed.url}: HTTP {exc.code} {_one_line(exc.reason)}") from None
+        raise ServiceError(f"{feed.url}: HTTP {exc.code} {_one_line(exc.reason)}") from None
     except (urllib.error.URLError, OSError):
         raise _unreachable(feed.url) from None
     with response:
@@ -160,14 +226,13 @@ def download(
         length = response.headers.get("Content-Length")
         if status == 206:
             content_range = response.headers.get("Content-Range", "")
-            total_text = content_range.rpartition("/")[2]
-            total = int(total_text) if total_text.isdigit() else None
+            total = _byte_count(content_range.rpartition("/")[2])
             mode = "ab"
         else:
             offset = 0
-            total = int(length) if length and length.isdigit() else None
+            total = _byte_count(length)
             mode = "wb"
-        md5 = _expected_md5(response.headers, whole_body=status == 200)
+        md5 = _expected_md5(response.headers, status == 200, feed.url)
         meta.update({"url": feed.url, "part_etag": etag})
         meta_path.write_text(json.dumps(meta))
         received = offset

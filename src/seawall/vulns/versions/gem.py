@@ -30,9 +30,10 @@ def gem_segments(version: str) -> tuple[int | str, ...]:
     )
     out: list[int | str] = []
     for part in parts:
-        while part and part[-1] == 0:
-            part = part[:-1]
-        out.extend(part)
+        end = len(part)
+        while end and part[end - 1] == 0:  # by index: slicing per zero is quadratic
+            end -= 1
+        out.extend(part[:end])
     return tuple(out)
 
 

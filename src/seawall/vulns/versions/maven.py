@@ -44,6 +44,9 @@ class _DashList(list):  # type: ignore[type-arg]
 _QUALIFIERS = ("alpha", "beta", "milestone", "rc", "snapshot", "", "sp")
 _RELEASE_QUALIFIERS = ("ga", "final", "release")
 _RELEASE_INDEX = str(_QUALIFIERS.index(""))
+# Real versions nest a few sub-lists ("1.0-alpha-1-SNAPSHOT": 3); comparing recurses once
+# per level, so a crafted "1-1-1-..." must be refused, not blow Python's stack
+MAX_DEPTH = 64
 
 
 def _comparable_qualifier(value: str) -> str:
@@ -84,19 +87,23 @@ def _is_null(item: Item) -> bool:
 
 
 def _normalize(items: list[Item]) -> None:
-    for i in range(len(items) - 1, -1, -1):
-        if not _is_null(items[i]):
-            continue
-        if i == len(items) - 1 or isinstance(items[i + 1], str):
-            del items[i]
-            continue
-        following = items[i + 1]
-        if (
-            isinstance(following, _DashList)
-            and following
-            and isinstance(following[0], _Combination | str)
-        ):
-            del items[i]
+    # from the end, each null item decided by the next item kept; rebuilt rather than
+    # deleted in place (a del per null item is quadratic on "1.0.0.0...")
+    kept: list[Item] = []  # reversed
+    for item in reversed(items):
+        if _is_null(item):
+            if not kept or isinstance(kept[-1], str):
+                continue
+            following = kept[-1]
+            if (
+                isinstance(following, _DashList)
+                and following
+                and isinstance(following[0], _Combination | str)
+            ):
+                continue
+        kept.append(item)
+    kept.reverse()
+    items[:] = kept
 
 
 def _sign(a: str, b: str) -> int:
@@ -172,6 +179,8 @@ def parse_maven(version: str) -> list[Item]:
 
     def open_sublist(dash: bool = False) -> None:
         nonlocal current
+        if len(stack) > MAX_DEPTH:
+            raise ValueError(f"Maven version nests more than {MAX_DEPTH} sub-lists")
         sub: list[Item] = _DashList() if dash else []
         current.append(sub)
         current = sub
