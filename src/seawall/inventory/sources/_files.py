@@ -16,6 +16,9 @@ MAX_FILES = 20_000  # files taken from one directory tree
 MAX_YAML_ALIASES = 200  # anchors/aliases expand on encoding: bound them (billion laughs)
 MAX_YAML_EXPANSION = 100  # expanded nodes per 16 bytes of YAML text, at most
 MAX_YAML_DEPTH = 200  # nesting levels the fast (C) loader is trusted with
+# json.loads raises a plain ValueError (not JSONDecodeError) for an integer literal longer than
+# Python's int conversion limit; this names it in a warning or error.
+NUMBER_TOO_LONG = "a number longer than 4300 digits"
 
 
 def read_text(path: Path, limit: int | None = None) -> str:
@@ -151,8 +154,12 @@ def _construct_scalar(node: yaml.Node, loader: Any) -> Any:
         return loader.construct_object(node, deep=True)
     except (ValueError, OverflowError) as exc:  # datetime/int/float refuse the value
         tag = str(node.tag).rsplit(":", 1)[-1]
+        value = str(node.value)
+        # the warning is one line: a 10,000-digit scalar is named by its start and length
+        shown = repr(value) if len(value) <= 60 else f"{value[:40]!r}... ({len(value)} characters)"
+        reason = NUMBER_TOO_LONG if "integer string conversion" in str(exc) else str(exc)
         raise _BadScalar(
-            None, None, f"cannot read {node.value!r} as {tag}: {exc}", node.start_mark
+            None, None, f"cannot read {shown} as {tag}: {reason}", node.start_mark
         ) from None
 
 

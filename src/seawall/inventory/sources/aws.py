@@ -76,7 +76,7 @@ def read_config_records(document: Any, where: str) -> tuple[list[AwsRecord], lis
             if isinstance(row, str):  # select-resource-config returns each row as a JSON string
                 try:
                     items.append(json.loads(row))
-                except (json.JSONDecodeError, RecursionError):
+                except (ValueError, RecursionError):
                     warnings.append(f"{where}: Results[{number}] is not valid JSON; skipped")
             else:
                 items.append(row)
@@ -95,7 +95,7 @@ def read_config_records(document: Any, where: str) -> tuple[list[AwsRecord], lis
         if isinstance(configuration, str):  # history output carries it as a JSON string
             try:
                 configuration = json.loads(configuration)
-            except (json.JSONDecodeError, RecursionError):
+            except (ValueError, RecursionError):
                 warnings.append(f"{where}: {item.get('resourceId')}: configuration not JSON")
                 continue
         body = as_dict(configuration)

@@ -15,7 +15,12 @@ from typing import Any
 from seawall.errors import InputError
 from seawall.inventory.base import ControlState, InventoryPart
 from seawall.inventory.fargate import fargate_agent_controls
-from seawall.inventory.sources._files import iter_files, read_text, redact_credentials
+from seawall.inventory.sources._files import (
+    NUMBER_TOO_LONG,
+    iter_files,
+    read_text,
+    redact_credentials,
+)
 from seawall.inventory.sources.terraform_hcl import hcl_error_warning as hcl_error_warning
 from seawall.inventory.sources.terraform_hcl import read_hcl_text as read_hcl_text
 from seawall.model import Asset, Location, Relation, SourceObject
@@ -141,6 +146,8 @@ def _read_file(path: Path) -> tuple[list[SourceObject], list[str]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        raise InputError(f"{path}: not valid JSON: {NUMBER_TOO_LONG}") from None
     except RecursionError:
         raise InputError(f"{path}: JSON nested too deeply") from None
     return read_json_resources(data, path), []
@@ -177,7 +184,7 @@ def _json_field(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
             return None
     return value
 
