@@ -33,3 +33,20 @@ def test_a_manifest_with_a_huge_number_is_skipped_and_the_rest_checked(tmp_path:
     report = json.loads(out.read_text())
     assert report["summary"]["skipped"] == 2
     assert {f["asset"].rsplit("/", 1)[-1] for f in report["findings"]} == {"fine"}
+
+
+def test_a_lone_surrogate_escape_is_skipped_and_the_sarif_report_written(tmp_path: Path) -> None:
+    # was: UnicodeEncodeError traceback while writing the report, nothing written
+    bad = tmp_path / "pod.json"
+    bad.write_text(
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": '
+        '[{"name": "c", "image": "nginx\\udc00", "securityContext": {"privileged": true}}]}}'
+    )
+    (tmp_path / "good.yaml").write_text(GOOD)
+    out = tmp_path / "report.sarif"
+    done = run_seawall("harden", str(tmp_path), "-f", "sarif", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode().strip() == (
+        f"warning: {bad}:1: not valid JSON: a lone UTF-16 surrogate escape (not text)"
+    )
+    assert json.loads(out.read_text())["runs"][0]["results"]

@@ -82,3 +82,37 @@ def test_a_string_holding_a_huge_number_is_a_warning_for_that_record(tmp_path: P
     done = run_seawall("inventory", str(export), "-f", "json")
     assert done.returncode == 0
     assert done.stderr.decode().strip() == f"warning: {export}: td-1: configuration not JSON"
+
+
+def test_a_lone_surrogate_escape_names_its_file_and_a_paired_one_is_text(tmp_path: Path) -> None:
+    # "\ud800" alone is JSON syntax but not text: the report writers crashed encoding it
+    # (UnicodeEncodeError traceback, nothing written) for a whole inventory or coverage run.
+    root = tmp_path / "estate"
+    root.mkdir()
+    (root / "pod.json").write_text(
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p\\ud800"}, '
+        '"spec": {"containers": [{"name": "c", "image": "nginx"}]}}'
+    )
+    (root / "az-graph.json").write_text(
+        '{"data": [{"id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Web/sites/a", '
+        '"name": "a", "type": "microsoft.web/sites", "kind": "app,linux,container", '
+        '"properties": {"siteConfig": {"linuxFxVersion": "DOCKER|nginx\\udc00"}}}]}'
+    )
+    (root / "anchored.yaml").write_text(
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: &n "q\\ud800"}\n'
+        "spec: {containers: [{name: *n, image: nginx}]}\n"
+    )
+    (root / "emoji.json").write_text(
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "smile-\\ud83d\\ude00"}, '
+        '"spec": {"containers": [{"name": "c", "image": "nginx"}]}}'
+    )
+    for verb in ("inventory", "coverage"):
+        out = tmp_path / f"{verb}.json"
+        done = run_seawall(verb, str(root), "-f", "json", "-o", str(out))
+        err = done.stderr.decode()
+        assert done.returncode == 0 and "Traceback" not in err, err
+        assert f"{root}/pod.json:1: not valid JSON: a lone UTF-16 surrogate escape" in err
+        assert f"{root}/az-graph.json: invalid JSON at line 1 column 223 (a lone UTF-16" in err
+        assert f"{root}/anchored.yaml:1: invalid YAML (a lone UTF-16 surrogate escape" in err
+    names = [a["name"] for a in json.loads((tmp_path / "inventory.json").read_text())["assets"]]
+    assert "smile-\U0001f600" in names

@@ -18,6 +18,7 @@ from seawall.inventory.fargate import fargate_agent_controls
 from seawall.inventory.sources._files import (
     NUMBER_TOO_LONG,
     iter_files,
+    load_json,
     read_text,
     redact_credentials,
 )
@@ -143,7 +144,7 @@ def _read_file(path: Path) -> tuple[list[SourceObject], list[str]]:
     if path.name.endswith(".tf"):
         return read_hcl_text(text, path)
     try:
-        data = json.loads(text)
+        data = load_json(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
     except ValueError:  # an integer past Python's 4,300-digit conversion limit
@@ -183,7 +184,7 @@ def _redacted_body(o: SourceObject) -> Any:
 def _json_field(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return load_json(value)
         except (ValueError, RecursionError):
             return None
     return value
