@@ -50,3 +50,55 @@ def test_a_lone_surrogate_escape_is_skipped_and_the_sarif_report_written(tmp_pat
         f"warning: {bad}:1: not valid JSON: a lone UTF-16 surrogate escape (not text)"
     )
     assert json.loads(out.read_text())["runs"][0]["results"]
+
+
+def _policy(tmp_path: Path, expressions: dict[str, str]) -> Path:
+    lines = ["apiVersion: seawall.dev/v1", "kind: HardeningPolicy", "custom_rules:"]
+    for rule_id, expression in expressions.items():
+        lines += [
+            f"  - id: {rule_id}",
+            "    title: t",
+            "    severity: high",
+            "    match: {kinds: [Pod]}",
+            f"    expression: {json.dumps(expression)}",
+        ]
+    path = tmp_path / "policy.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_expensive_cel_rules_stop_at_the_cost_bound_and_the_run_goes_on(tmp_path: Path) -> None:
+    ten = "[" + ",".join(str(i) for i in range(10)) + "]"
+    items = "[" + ",".join(str(i) for i in range(32)) + "]"
+    policy = _policy(
+        tmp_path,
+        {
+            # 10**7 steps (minutes per object before)
+            "ORG-NESTED": f"{ten}.all(a, " * 7 + "true" + ")" * 7,
+            # a 4 GB string in 32 steps (memory exhausted before)
+            "ORG-DOUBLING": f'{items}.reduce(r, i, "a", r + r) != ""',
+            # an ordinary rule over 2,000 containers stays within the bound
+            "ORG-WIDE": "object.spec.containers.all(c, c.image.startsWith('registry.example/'))",
+        },
+    )
+    containers = ", ".join(f"{{name: c{i}, image: nginx}}" for i in range(2000))
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec: {{containers: [{containers}]}}\n"
+    )
+    out = tmp_path / "report.json"
+    done = run_seawall(
+        "harden", str(pod), "--policy", str(policy), "-f", "json", "-o", str(out), timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    warnings = done.stderr.decode().strip().splitlines()
+    for rule_id in ("ORG-NESTED", "ORG-DOUBLING"):
+        assert f"{policy}:" in warnings[0]
+        assert any(
+            f"rule {rule_id} on k8s:default/default/Pod/p: evaluation stopped after 100000 steps"
+            in w
+            for w in warnings
+        ), warnings
+    assert len(warnings) == 2
+    rules = {f["rule"] for f in json.loads(out.read_text())["findings"]}
+    assert "ORG-WIDE" in rules
