@@ -8,7 +8,6 @@ Nothing is executed; variables are substituted only from ARG/ENV values in the f
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,7 +205,9 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
         json_args: list[str] | None = None
         if args.startswith("["):
             try:
-                parsed = json.loads(args)
+                from seawall.inventory.sources._files import load_json
+
+                parsed = load_json(args)
             except ValueError:
                 parsed = None
             if isinstance(parsed, list) and all(isinstance(a, str) for a in parsed):

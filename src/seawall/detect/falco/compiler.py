@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import re2  # type: ignore[import-untyped]
+
 from seawall.detect.falco.grammar import ConditionSyntaxError, parse_condition, split_field
 from seawall.detect.falco.rules import Exception_, RuleDef, RuleProblem, RuleSet
 from seawall.detect.sources.base import MISSING, EventSource, FieldDef
@@ -300,6 +302,27 @@ def _h_pmatch(value: Any, prefixes: tuple[str, ...]) -> bool:
     return False
 
 
+def _h_regex(regex: Any, text: str) -> bool:
+    try:
+        return regex.fullmatch(text) is not None
+    except UnicodeEncodeError:  # a lone surrogate: RE2 takes UTF-8 only
+        return regex.fullmatch(text.encode("utf-8", "replace").decode("utf-8")) is not None
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would log a syntax error to stderr itself
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
+def _re2_reason(exc: Exception) -> str:
+    reason = exc.args[0] if exc.args else exc
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+
+
 def _h_bytes(value: Any) -> bytes | None:
     if isinstance(value, bytes):
         return value
@@ -329,6 +352,7 @@ def _h_intersects(value: Any, members: frozenset[Any]) -> bool:
 _HELPERS: dict[str, Any] = {
     "M": MISSING,
     "_pmatch": _h_pmatch,
+    "_regex": _h_regex,
     "_bytes": _h_bytes,
     "_nets": _h_nets,
     "_subset": _h_subset,
@@ -545,11 +569,13 @@ class _Compiler:
             pattern = re.compile(fnmatch.translate(str(raw)), flags | re.DOTALL)
             return f"({x} is not M and {self.const(pattern)}.match({sx}) is not None)"
         if op == "regex":
+            # RE2, as Falco: matching is linear in the field's length (an event field can
+            # be anything; a backtracking engine took minutes on 40 characters)
             try:
-                regex = re.compile(str(raw))
-            except re.error as exc:
-                raise CompileError(f"invalid regex {raw!r}: {exc}") from None
-            return f"({x} is not M and {self.const(regex)}.fullmatch({sx}) is not None)"
+                regex = re2.compile(str(raw), _RE2_OPTIONS)
+            except (re2.error, UnicodeEncodeError) as exc:
+                raise CompileError(f"invalid regex {raw!r}: {_re2_reason(exc)}") from None
+            return f"({x} is not M and _regex({self.const(regex)}, {sx}))"
         raise CompileError(f"unknown operator {op}")
 
     # ---- exceptions, index ---------------------------------------------------

@@ -6,6 +6,7 @@ Bad input never stops the stream: an undecodable line becomes a BadLine with its
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
@@ -16,6 +17,9 @@ from seawall.detect.sources.base import BadLine
 MAX_LINE = 4 * 1024 * 1024
 MAX_DOCUMENT = 256 * 1024 * 1024
 _decode = msgspec.json.decode
+# json (unlike msgspec) accepts a lone UTF-16 surrogate escape ("\ud800") and returns a str
+# that cannot be encoded as UTF-8: any alert quoting it crashed every output
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _decode_line(raw: bytes) -> Any:
@@ -82,10 +86,18 @@ def _documents(data: bytes) -> Iterator[tuple[int, Any] | BadLine]:
         if pos >= length:
             return
         line = text.count("\n", 0, pos) + 1
+        start = pos
         try:
             value, pos = decoder.raw_decode(text, pos)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        except (ValueError, RecursionError) as exc:
+            # a plain ValueError: an integer literal past Python's 4,300-digit limit
+            reason = (
+                exc.msg
+                if isinstance(exc, json.JSONDecodeError)
+                else "nested too deeply"
+                if isinstance(exc, RecursionError)
+                else "a number longer than 4300 digits"
+            )
             yield BadLine(line, f"not JSON ({reason})")
             # resynchronise on the next line
             nxt = text.find("\n", pos)
@@ -93,7 +105,18 @@ def _documents(data: bytes) -> Iterator[tuple[int, Any] | BadLine]:
                 return
             pos = nxt + 1
             continue
+        if _SURROGATE_ESCAPE.search(text, start, pos) and _has_lone_surrogate(value):
+            yield BadLine(line, "not JSON (a lone UTF-16 surrogate escape)")
+            continue
         yield line, value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    try:
+        msgspec.json.encode(value)
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def read_batches(

@@ -27,11 +27,11 @@ Normalised fields by target kind (service catalog key):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from seawall.hardening.engine import Target
+from seawall.inventory.sources._files import load_json
 from seawall.model import SourceObject
 
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
@@ -235,7 +235,7 @@ def _ecs_containers(definitions: Any) -> list[dict[str, Any]] | None:
         if unresolved(definitions):
             return None
         try:
-            definitions = json.loads(definitions)
+            definitions = load_json(definitions)
         except ValueError:
             return None
     if not isinstance(definitions, list):

@@ -10,7 +10,7 @@ from typing import Any
 from seawall._gc import gc_paused as gc_paused  # re-exported for the cloud sources
 from seawall.errors import InputError
 from seawall.inventory.base import InventoryPart
-from seawall.inventory.sources._files import read_text
+from seawall.inventory.sources._files import NUMBER_TOO_LONG, load_json, read_text
 from seawall.model import Asset, Relation
 
 MAX_EXPORT_BYTES = 256 * 1024 * 1024  # one provider export file
@@ -25,9 +25,13 @@ def read_export(path: Path, limit: int = MAX_EXPORT_BYTES) -> str:
 def parse_json(text: str, where: str) -> Any:
     """json.loads with a one-line InputError naming the file and position."""
     try:
-        return json.loads(text)
+        return load_json(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}") from None
+        raise InputError(
+            f"{where}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})"
+        ) from None
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        raise InputError(f"{where}: invalid JSON: {NUMBER_TOO_LONG}") from None
     except RecursionError:
         raise InputError(f"{where}: JSON nested too deeply") from None
 
@@ -39,8 +43,8 @@ def parse_json_lines(text: str, where: str) -> list[Any]:
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
-        except (json.JSONDecodeError, RecursionError):
+            records.append(load_json(line))
+        except (ValueError, RecursionError):
             raise InputError(f"{where}:{number}: invalid JSON line") from None
     return records
 

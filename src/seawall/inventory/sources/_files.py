@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,56 @@ MAX_FILES = 20_000  # files taken from one directory tree
 MAX_YAML_ALIASES = 200  # anchors/aliases expand on encoding: bound them (billion laughs)
 MAX_YAML_EXPANSION = 100  # expanded nodes per 16 bytes of YAML text, at most
 MAX_YAML_DEPTH = 200  # nesting levels the fast (C) loader is trusted with
+# json.loads raises a plain ValueError (not JSONDecodeError) for an integer literal longer than
+# Python's int conversion limit; this names it in a warning or error.
+NUMBER_TOO_LONG = "a number longer than 4300 digits"
+LONE_SURROGATE = "a lone UTF-16 surrogate escape (not text)"
+# "\ud800" without its pair is valid JSON syntax (and YAML's Python loader takes it) but
+# decodes to a str no output can encode as UTF-8: every report writer crashed on it.
+_SURROGATE_ESCAPE = re.compile(r"\\[uU](?:0000)?[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether any str inside `value` (keys included) holds a UTF-16 surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
+def load_json(text: str) -> Any:
+    """json.loads, also refusing a lone surrogate escape (JSONDecodeError at its position).
+
+    A number too long to convert still raises a plain ValueError (NUMBER_TOO_LONG)."""
+    value = json.loads(text)
+    if _SURROGATE_ESCAPE.search(text) and has_lone_surrogate(value):
+        raise json.JSONDecodeError(LONE_SURROGATE, text, _lone_escape_at(text))
+    return value
+
+
+def _lone_escape_at(text: str) -> int:
+    """Where the first unpaired surrogate escape is (0 when an escaped backslash hides it)."""
+    paired_low = -1
+    for match in _SURROGATE_ESCAPE.finditer(text):
+        start = match.start()
+        if start == paired_low:
+            continue
+        code = int(match.group()[-4:], 16)
+        after = _SURROGATE_ESCAPE.match(text, match.end())
+        if code < 0xDC00 and after and int(after.group()[-4:], 16) >= 0xDC00:
+            paired_low = after.start()
+            continue
+        return start
+    return 0
 
 
 def read_text(path: Path, limit: int | None = None) -> str:
@@ -151,8 +202,12 @@ def _construct_scalar(node: yaml.Node, loader: Any) -> Any:
         return loader.construct_object(node, deep=True)
     except (ValueError, OverflowError) as exc:  # datetime/int/float refuse the value
         tag = str(node.tag).rsplit(":", 1)[-1]
+        value = str(node.value)
+        # the warning is one line: a 10,000-digit scalar is named by its start and length
+        shown = repr(value) if len(value) <= 60 else f"{value[:40]!r}... ({len(value)} characters)"
+        reason = NUMBER_TOO_LONG if "integer string conversion" in str(exc) else str(exc)
         raise _BadScalar(
-            None, None, f"cannot read {node.value!r} as {tag}: {exc}", node.start_mark
+            None, None, f"cannot read {shown} as {tag}: {reason}", node.start_mark
         ) from None
 
 
@@ -262,7 +317,10 @@ def _load_yaml_python(text: str) -> Any:
         limit = MAX_YAML_EXPANSION * (len(text) // 16 + 1)
         if _expanded_size(node, limit) > limit:
             raise yaml.YAMLError("YAML aliases expand the document too much (alias bomb)")
-        return loader.construct_document(node)  # type: ignore[no-untyped-call]
+        data = loader.construct_document(node)  # type: ignore[no-untyped-call]
+        if ("\\u" in text or "\\U" in text) and has_lone_surrogate(data):
+            raise yaml.YAMLError(LONE_SURROGATE)  # (libyaml refuses it itself)
+        return data
     finally:
         loader.dispose()  # type: ignore[no-untyped-call]
 

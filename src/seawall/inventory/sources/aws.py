@@ -10,7 +10,6 @@ items say `ServiceName` (see `_cloud.pick`).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from seawall.inventory.sources._cloud import (
     text,
     unique,
 )
-from seawall.inventory.sources._files import redacted_record
+from seawall.inventory.sources._files import load_json, redacted_record
 from seawall.model import Asset
 from seawall.progress import progress_bar
 
@@ -75,8 +74,8 @@ def read_config_records(document: Any, where: str) -> tuple[list[AwsRecord], lis
         for number, row in enumerate(document["Results"], 1):
             if isinstance(row, str):  # select-resource-config returns each row as a JSON string
                 try:
-                    items.append(json.loads(row))
-                except (json.JSONDecodeError, RecursionError):
+                    items.append(load_json(row))
+                except (ValueError, RecursionError):
                     warnings.append(f"{where}: Results[{number}] is not valid JSON; skipped")
             else:
                 items.append(row)
@@ -94,8 +93,8 @@ def read_config_records(document: Any, where: str) -> tuple[list[AwsRecord], lis
         configuration = item.get("configuration")
         if isinstance(configuration, str):  # history output carries it as a JSON string
             try:
-                configuration = json.loads(configuration)
-            except (json.JSONDecodeError, RecursionError):
+                configuration = load_json(configuration)
+            except (ValueError, RecursionError):
                 warnings.append(f"{where}: {item.get('resourceId')}: configuration not JSON")
                 continue
         body = as_dict(configuration)

@@ -101,7 +101,7 @@ def read_records(content: str, where: str) -> list[dict[str, Any]]:
         try:
             json.loads(first)
             lines = bool(rest.strip())
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
             lines = False
         records = parse_json_lines(content, where) if lines else [parse_json(content, where)]
         if len(records) == 1 and isinstance(records[0], dict) and "assets" in records[0]:

@@ -16,7 +16,13 @@ import yaml
 
 from seawall.errors import InputError, SeawallError, ServiceError
 from seawall.inventory.base import InventoryPart
-from seawall.inventory.sources._files import iter_files, load_yaml, read_text
+from seawall.inventory.sources._files import (
+    NUMBER_TOO_LONG,
+    iter_files,
+    load_json,
+    load_yaml,
+    read_text,
+)
 from seawall.model import Asset, Location, Relation, SourceObject
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -113,9 +119,11 @@ def read_text_objects(text: str, path: Path) -> tuple[list[SourceObject], list[s
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            data = json.loads(text)
+            data = load_json(text)
         except json.JSONDecodeError as exc:
             return [], [f"{path}:{exc.lineno}: not valid JSON: {exc.msg}"]
+        except ValueError:  # an integer past Python's 4,300-digit conversion limit
+            return [], [f"{path}:1: not valid JSON: {NUMBER_TOO_LONG}, file skipped"]
         except RecursionError:
             return [], [f"{path}:1: JSON nested too deeply, file skipped"]
         for item in data if isinstance(data, list) else [data]:

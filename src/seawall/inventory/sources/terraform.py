@@ -15,7 +15,13 @@ from typing import Any
 from seawall.errors import InputError
 from seawall.inventory.base import ControlState, InventoryPart
 from seawall.inventory.fargate import fargate_agent_controls
-from seawall.inventory.sources._files import iter_files, read_text, redact_credentials
+from seawall.inventory.sources._files import (
+    NUMBER_TOO_LONG,
+    iter_files,
+    load_json,
+    read_text,
+    redact_credentials,
+)
 from seawall.inventory.sources.terraform_hcl import hcl_error_warning as hcl_error_warning
 from seawall.inventory.sources.terraform_hcl import read_hcl_text as read_hcl_text
 from seawall.model import Asset, Location, Relation, SourceObject
@@ -138,9 +144,11 @@ def _read_file(path: Path) -> tuple[list[SourceObject], list[str]]:
     if path.name.endswith(".tf"):
         return read_hcl_text(text, path)
     try:
-        data = json.loads(text)
+        data = load_json(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        raise InputError(f"{path}: not valid JSON: {NUMBER_TOO_LONG}") from None
     except RecursionError:
         raise InputError(f"{path}: JSON nested too deeply") from None
     return read_json_resources(data, path), []
@@ -176,8 +184,8 @@ def _redacted_body(o: SourceObject) -> Any:
 def _json_field(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return json.loads(value)
-        except (json.JSONDecodeError, RecursionError):
+            return load_json(value)
+        except (ValueError, RecursionError):
             return None
     return value
 

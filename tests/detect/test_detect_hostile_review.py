@@ -1,0 +1,93 @@
+"""Hostile events against ordinary rules: backtracking regexes, huge numbers, bad patterns."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from seawall_testlib import DATA, run_seawall
+
+EVENT = DATA / "detect" / "events" / "k8s_audit" / "create_kube_system_secret.json"
+
+
+def _rule(tmp_path: Path, condition: str) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "- rule: Odd user\n"
+        "  desc: d\n"
+        f"  condition: {condition}\n"
+        "  output: odd user %ka.user.name\n"
+        "  priority: WARNING\n"
+        "  source: k8s_audit\n"
+    )
+    return path
+
+
+def _event(tmp_path: Path, user: str) -> Path:
+    event = json.loads(EVENT.read_text())
+    event["user"]["username"] = user
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(event) + "\n")
+    return path
+
+
+def test_regex_with_nested_repeats_is_linear_on_a_crafted_field(tmp_path: Path) -> None:
+    # Python's backtracking re took ~20 s on 40 characters (doubling per character): one
+    # crafted user name, label or object name stalled `detect` and `detect serve`.
+    rules = _rule(tmp_path, 'ka.user.name regex "(a|aa)+"')
+    start = time.monotonic()
+    done = run_seawall(
+        "detect", "-s", "k8saudit", "-r", str(rules), str(_event(tmp_path, "a" * 5000 + "!"))
+    )
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - start < 10
+    assert b"1 events, 0 alerts" in done.stdout
+    hit = run_seawall("detect", "-s", "k8saudit", "-r", str(rules), str(_event(tmp_path, "a" * 41)))
+    assert b"odd user " + b"a" * 41 in hit.stdout  # still a full match, as Falco's RE2
+
+
+def test_a_regex_re2_cannot_take_disables_its_rule_in_one_line(tmp_path: Path) -> None:
+    rules = _rule(tmp_path, 'ka.user.name regex "(?=a)x"')
+    done = run_seawall("detect", "-s", "k8saudit", "-r", str(rules), str(EVENT))
+    assert done.returncode == 0
+    err = done.stderr.decode().strip().splitlines()
+    assert err[0].startswith(f"warning: {rules}:1: Odd user: invalid regex '(?=a)x'")
+    assert "(rule disabled)" in err[0]
+    assert not any("re2.cc" in line for line in err)  # RE2's own log stays quiet
+
+
+def test_a_lone_surrogate_escape_is_a_bad_line_and_later_events_still_alert(
+    tmp_path: Path,
+) -> None:
+    # "\ud800" is valid JSON syntax but no text: the alert quoting it crashed the output
+    # (UnicodeEncodeError traceback, nothing written) for every alert of the run.
+    rules = _rule(tmp_path, 'ka.user.name regex "a.*b"')
+    event = json.loads(EVENT.read_text())
+    docs = []
+    for user in ("a\ud800b", "a-b"):
+        event["user"]["username"] = user
+        docs.append(json.dumps(event, indent=1))  # pretty-printed: read as documents
+    events = tmp_path / "events.json"
+    events.write_text("\n".join(docs) + "\n")
+    out = tmp_path / "alerts.json"
+    done = run_seawall(
+        "detect", "-s", "k8saudit", "-r", str(rules), str(events), "-f", "json", "-o", str(out)
+    )
+    assert b"Traceback" not in done.stderr
+    report = json.loads(out.read_text())
+    assert [f["evidence"] for f in report["findings"]] == ["odd user a-b"]
+    assert report["bad_lines"][0]["reason"] == "not JSON (a lone UTF-16 surrogate escape)"
+
+
+def test_an_integer_longer_than_4300_digits_is_a_bad_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    events = tmp_path / "events.json"
+    events.write_text('{"kind": "Event", "verb": ' + "9" * 5000 + "}\n")
+    done = run_seawall("detect", "-s", "k8saudit", str(events))
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == (
+        f"seawall: error: {events}:1: not a k8saudit event stream "
+        "(not JSON (a number longer than 4300 digits))"
+    )
