@@ -8,6 +8,7 @@ place (load order of rules is kept); `append: true` / `override:` extend or repl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,15 @@ class RuleDef:
 
 
 @dataclass
+class PluginRequirement:
+    """One `required_plugin_versions` entry: a plugin and version, or one of its alternatives."""
+
+    file: str
+    line: int
+    alternatives: list[tuple[str, str]]  # (plugin name, minimum version); the first is the main
+
+
+@dataclass
 class RuleSet:
     """Everything a set of rules files defines, after append/override, in load order."""
 
@@ -123,18 +133,33 @@ class RuleSet:
     rules: dict[str, RuleDef] = field(default_factory=dict)
     problems: list[RuleProblem] = field(default_factory=list)
     required_plugins: dict[str, str] = field(default_factory=dict)
+    plugin_requirements: list[PluginRequirement] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
 
-def _parse_version(value: Any) -> tuple[int, ...]:
-    text = str(value).strip()
-    if text.isdigit():
-        return (0, int(text), 0)
-    parts = text.split(".")
-    try:
-        return tuple(int(p) for p in parts)
-    except ValueError:
-        raise ValueError(f"invalid version {text!r}") from None
+_SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+
+
+def semver(text: str) -> tuple[int, int, int] | None:
+    """`x.y.z` (anything after the third number ignored, as Falco's sinsp_version), or None."""
+    found = _SEMVER.match(text)
+    if found is None:
+        return None
+    return (int(found[1]), int(found[2]), int(found[3]))
+
+
+def semver_compatible(have: tuple[int, int, int], need: tuple[int, int, int]) -> bool:
+    """Falco's rule: the same major version, and at least the needed minor.patch."""
+    return have[0] == need[0] and have[1:] >= need[1:]
+
+
+def _engine_version(value: Any) -> tuple[int, int, int] | None:
+    """A required_engine_version: an integer N means 0.N.0, a string must be x.y.z."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (0, value, 0) if value >= 0 else None
+    if isinstance(value, str):
+        return semver(value.strip())
+    return None
 
 
 def _item_lines(text: str, name: str) -> list[int]:
@@ -271,17 +296,10 @@ def _override_modes(item: dict[str, Any]) -> dict[str, str]:
 
 def _load_item(rs: RuleSet, item: dict[str, Any], file: str, line: int) -> None:
     if "required_engine_version" in item:
-        wanted = _parse_version(item["required_engine_version"])
-        if wanted > ENGINE_VERSION:
-            raise ValueError(
-                f"requires engine version {item['required_engine_version']}, "
-                f"seawall implements {'.'.join(map(str, ENGINE_VERSION))}"
-            )
+        _check_engine_version(item["required_engine_version"], file, line)
         return
     if "required_plugin_versions" in item:
-        for plugin in item["required_plugin_versions"] or []:
-            if isinstance(plugin, dict) and "name" in plugin:
-                rs.required_plugins[str(plugin["name"])] = str(plugin.get("version", ""))
+        _load_plugin_requirements(rs, item["required_plugin_versions"], file, line)
         return
     append = bool(item.get("append", False))
     modes = _override_modes(item)
@@ -295,6 +313,55 @@ def _load_item(rs: RuleSet, item: dict[str, Any], file: str, line: int) -> None:
         _load_rule(rs, item, file, line, append, modes)
     else:
         raise ValueError("unknown item (expected rule, macro, list, required_*_version)")
+
+
+def _check_engine_version(value: Any, file: str, line: int) -> None:
+    """Falco refuses a rules file that needs a newer engine: so does seawall (exit 2)."""
+    wanted = _engine_version(value)
+    if wanted is None:
+        raise InputError(
+            f"{file}:{line}: cannot read required_engine_version {value!r} "
+            "(an integer, or a version string x.y.z)"
+        )
+    if not semver_compatible(ENGINE_VERSION, wanted):
+        raise InputError(
+            f"{file}:{line}: rules require engine version {'.'.join(map(str, wanted))}, "
+            f"but seawall implements engine version {'.'.join(map(str, ENGINE_VERSION))}"
+        )
+
+
+def _load_plugin_requirements(rs: RuleSet, value: Any, file: str, line: int) -> None:
+    """Record `required_plugin_versions` (checked against the event source by the engine)."""
+    where = f"{file}:{line}: required_plugin_versions"
+    if not isinstance(value, list):
+        raise InputError(f"{where} must be a list of {{name, version}} mappings")
+    for entry in value:
+        alternatives = [_plugin_version(entry, where)]
+        extra = entry.get("alternatives")
+        if extra is not None:
+            if not isinstance(extra, list):
+                raise InputError(f"{where}: alternatives of {alternatives[0][0]} must be a list")
+            alternatives += [_plugin_version(alt, where) for alt in extra]
+        names = [name for name, _ in alternatives]
+        for name in names:
+            if names.count(name) > 1:
+                raise InputError(f"{where}: plugin {name} is named twice in one requirement")
+        rs.plugin_requirements.append(PluginRequirement(file, line, alternatives))
+        rs.required_plugins[alternatives[0][0]] = alternatives[0][1]
+
+
+def _plugin_version(entry: Any, where: str) -> tuple[str, str]:
+    if not isinstance(entry, dict):
+        raise InputError(f"{where}: each entry must be a mapping with name and version")
+    name, version = entry.get("name"), entry.get("version")
+    if not isinstance(name, str) or not name:
+        raise InputError(f"{where}: an entry has no plugin name")
+    if not isinstance(version, str) or semver(version.strip()) is None:
+        raise InputError(
+            f"{where}: invalid required version {version!r} for plugin {name} "
+            "(a version string x.y.z)"
+        )
+    return name, version.strip()
 
 
 def _load_list(
