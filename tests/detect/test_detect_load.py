@@ -12,6 +12,7 @@ from seawall_testlib import DATA, run_seawall
 from seawall.detect.engine import Engine
 from seawall.detect.falco.rules import RuleSet, load_rules_files, load_rules_text
 from seawall.detect.sources import get_source
+from seawall.detect.sources.base import MISSING, EventSource, FieldDef
 from seawall.errors import InputError
 
 RULES = DATA / "detect" / "rules"
@@ -231,3 +232,193 @@ def test_cli_refuses_rules_for_a_newer_engine(tmp_path: Path) -> None:
         "json",
     )
     assert ok.returncode == 0 and json.loads(ok.stdout)["summary"]["alerts"] >= 1
+
+
+# ---- rule items: booleans, append, override, exceptions, redefinition ------------------
+
+T_SOURCE = EventSource(
+    name="t",
+    falco_source="t",
+    fields={
+        name: FieldDef(name, lambda ev, arg, key=name[2:]: ev.get(key, MISSING))
+        for name in ("t.s", "t.u", "t.n")
+    },
+    read=lambda stream, name: iter(()),
+)
+BASE = """\
+- rule: Shell
+  desc: a shell ran
+  condition: t.s = bash
+  output: shell %t.s
+  priority: WARNING
+  source: t
+  tags: [a, b]
+"""
+
+
+def _t_engine(text: str) -> Engine:
+    return Engine(_ruleset(BASE + textwrap.dedent(text)), T_SOURCE, rule_matching="all")
+
+
+def _fired(engine: Engine, event: dict[str, str]) -> list[str]:
+    return [alert.rule for alert in engine.evaluate(event)]
+
+
+def _problems(text: str) -> list[str]:
+    return [f"{p.line}: {p.name}: {p.message}" for p in _t_engine(text).problems]
+
+
+@pytest.mark.parametrize(("value", "fires"), [("'false'", False), ("no", False), ("'yes'", True)])
+def test_enabled_accepts_falcos_boolean_spellings(value: str, fires: bool) -> None:
+    engine = _t_engine(f"- rule: Shell\n  enabled: {value}\n")
+    assert _fired(engine, {"s": "bash"}) == (["Shell"] if fires else [])
+    redefined = Engine(_ruleset(BASE.replace("tags:", f"enabled: {value}\n  tags:")), T_SOURCE)
+    assert bool(_fired(redefined, {"s": "bash"})) is fires
+
+
+def test_enabled_that_is_not_a_boolean_is_a_rule_error() -> None:
+    assert _problems("- rule: Shell\n  enabled: 0\n") == [
+        "8: Shell: enabled must be true or false, not 0"
+    ]
+
+
+def test_enabled_only_item_switches_a_rule_even_with_other_keys() -> None:
+    engine = _t_engine("- rule: Shell\n  enabled: false\n  tags: [c]\n")
+    assert _fired(engine, {"s": "bash"}) == []
+    assert "no rule by that name" in _problems("- rule: Nope\n  enabled: false\n")[0]
+
+
+def test_legacy_append_extends_condition_only_not_output_or_priority() -> None:
+    engine = _t_engine(
+        """\
+        - rule: Shell
+          append: true
+          condition: and t.u != root
+          output: (appended)
+          priority: DEBUG
+        """
+    )
+    [alert] = engine.evaluate({"s": "bash", "u": "alice"})
+    assert (alert.output, alert.priority) == ("shell bash", "WARNING")
+    assert engine.evaluate({"s": "bash", "u": "root"}) == []
+    assert _problems("- rule: Shell\n  append: true\n  output: x\n") == [
+        "8: Shell: appended rule must have a condition or exceptions"
+    ]
+
+
+def test_override_must_name_every_overridable_key_it_sets() -> None:
+    text = """\
+    - rule: Shell
+      condition: and t.u != root
+      enabled: false
+      override:
+        condition: append
+    """
+    assert _problems(text) == [
+        "8: Shell: enabled is set but override does not say append or replace for it"
+    ]
+    assert (
+        "priority cannot be appended to, use replace instead"
+        in _problems("- rule: Shell\n  priority: DEBUG\n  override:\n    priority: append\n")[0]
+    )
+    assert (
+        "override of 'items' is not supported"
+        in _problems("- rule: Shell\n  items: [x]\n  override:\n    items: append\n")[0]
+    )
+
+
+def test_override_replace_of_skip_if_unknown_filter_takes_effect() -> None:
+    text = """\
+    - rule: Shell
+      condition: t.nosuchfield = 1
+      skip-if-unknown-filter: true
+      override:
+        condition: replace
+        skip-if-unknown-filter: replace
+    """
+    engine = _t_engine(text)
+    assert engine.problems == [] and engine.rule_count == 0  # skipped silently, as asked
+
+
+def test_override_append_of_tags_adds_each_tag_once() -> None:
+    engine = _t_engine("- rule: Shell\n  tags: [b, c]\n  override:\n    tags: append\n")
+    [alert] = engine.evaluate({"s": "bash"})
+    assert alert.tags == ("a", "b", "c")
+
+
+@pytest.mark.parametrize(
+    ("exceptions", "message"),
+    [
+        ("- name: e\n  values: [[x]]", "exception e has no fields"),
+        (
+            "- name: e\n  fields: [t.u]\n  values: [[x]]\n- name: e\n  fields: [t.u]",
+            "exception e is defined twice in one rule",
+        ),
+        (
+            "- name: e\n  fields: t.u\n  comps: '='\n  values: [x]",
+            "exception e: when fields is a single field, comps must be one of in, pmatch, "
+            "intersects",
+        ),
+        (
+            "- name: e\n  fields: [t.u, t.n]\n  comps: '='\n  values: [[x, y]]",
+            "exception e: fields and comps lists must have equal length",
+        ),
+    ],
+)
+def test_malformed_exceptions_are_rule_errors(exceptions: str, message: str) -> None:
+    body = BASE.replace("tags: [a, b]", "exceptions:\n" + textwrap.indent(exceptions, "    "))
+    engine = Engine(_ruleset(body), T_SOURCE)
+    assert [p.message for p in engine.problems] == [message]
+    assert engine.rule_count == 0
+
+
+def test_appending_to_an_existing_exception_adds_values_only() -> None:
+    base = BASE.replace(
+        "tags: [a, b]",
+        "exceptions:\n    - name: users\n      fields: [t.u]\n      values: [[root]]",
+    )
+    ok = base + "- rule: Shell\n  exceptions:\n    - name: users\n      values: [[alice]]\n"
+    engine = Engine(_ruleset(ok + "  override:\n    exceptions: append\n"), T_SOURCE)
+    assert _fired(engine, {"s": "bash", "u": "alice"}) == []
+    assert _fired(engine, {"s": "bash", "u": "bob"}) == ["Shell"]
+    with_fields = ok.replace(
+        "- name: users\n      values", "- name: users\n      fields: [t.s]\n      values"
+    )
+    engine = Engine(_ruleset(with_fields + "  append: true\n"), T_SOURCE)
+    assert [p.message for p in engine.problems] == [
+        "exception users: can only append values to an existing exception, not fields"
+    ]
+    new_without_values = base + (
+        "- rule: Shell\n  exceptions:\n    - name: hosts\n      fields: [t.n]\n"
+        "  override:\n    exceptions: append\n"
+    )
+    assert [p.message for p in Engine(_ruleset(new_without_values), T_SOURCE).problems] == [
+        "exception hosts has no values"
+    ]
+
+
+def test_redefining_a_rule_for_another_source_is_an_error() -> None:
+    problems = _problems(BASE.replace("source: t", "source: syscall"))
+    assert problems == [
+        "8: Shell: rule is redefined with source syscall, but r.yaml:1 defines it for source t"
+    ]
+
+
+def test_unknown_top_level_item_is_a_warning_and_loading_goes_on(tmp_path: Path) -> None:
+    ruleset = _ruleset(BASE + "- future_item: x\n")
+    assert [str(w) for w in ruleset.warnings] == ["r.yaml:8: future_item: unknown item, ignored"]
+    assert ruleset.problems == []
+    Engine(ruleset, T_SOURCE, strict=True)  # not a rule error, even with --strict
+    rules = tmp_path / "rules.yaml"
+    rules.write_text((RULES / "k8s_audit_rules.yaml").read_text() + "\n- future_item: x\n")
+    proc = run_seawall(
+        "detect", "--rules", str(rules), "--source", "k8saudit", "--strict", str(K8S_EVENT)
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "future_item: unknown item, ignored" in proc.stderr.decode()
+
+
+def test_real_gke_overlay_appends_an_exception_to_an_upstream_rule() -> None:
+    ruleset = load_rules_files([RULES / "k8s_audit_rules.yaml", RULES / "k8s_audit_rules_gke.yaml"])
+    names = [e.name for e in ruleset.rules["Disallowed K8s User"].exceptions]
+    assert names[-1] == "google-container-engine-robot"

@@ -109,6 +109,8 @@ def build_engine(
         raise InputError(f"--cluster names the cluster of k8saudit events, not of {source} events")
     ruleset = load_rules_files(rules)
     check_plugin_requirements(ruleset, get_source(source))  # one line, before any warning
+    for warning in ruleset.warnings:
+        warn(str(warning))
     falco_source = get_source(source).falco_source
     others = sorted({r.source for r in ruleset.rules.values() if r.source != falco_source})
     if others:

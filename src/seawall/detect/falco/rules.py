@@ -45,21 +45,22 @@ PRIORITY_ORDER = [
     "INFORMATIONAL",
     "DEBUG",
 ]
-OVERRIDABLE = {
-    "condition",
-    "output",
-    "desc",
+# What `override:` may append to or replace, per kind (Falco's rule loader).
+RULE_APPENDABLE = frozenset({"condition", "output", "desc", "tags", "exceptions"})
+RULE_REPLACEABLE = RULE_APPENDABLE | {
     "priority",
-    "tags",
     "enabled",
-    "exceptions",
-    "items",
-    "capture",
-    "capture_duration",
     "warn_evttypes",
     "skip-if-unknown-filter",
+    "capture",
+    "capture_duration",
 }
-APPEND_ONLY_NOT = {"priority", "enabled"}  # these can only be replaced
+LIST_OVERRIDABLE = frozenset({"items"})
+MACRO_OVERRIDABLE = frozenset({"condition"})
+SINGLE_FIELD_COMPS = ("in", "pmatch", "intersects")
+# yaml-cpp's spellings of a boolean scalar (what Falco accepts for enabled, append, ...)
+_TRUE = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"}
+_FALSE = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"}
 
 
 @dataclass
@@ -132,6 +133,7 @@ class RuleSet:
     macros: dict[str, MacroDef] = field(default_factory=dict)
     rules: dict[str, RuleDef] = field(default_factory=dict)
     problems: list[RuleProblem] = field(default_factory=list)
+    warnings: list[RuleProblem] = field(default_factory=list)  # Falco warns, loading goes on
     required_plugins: dict[str, str] = field(default_factory=dict)
     plugin_requirements: list[PluginRequirement] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -184,39 +186,94 @@ def _strlist(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _exceptions(value: Any) -> list[Exception_]:
+def _bool(item: dict[str, Any], key: str, default: bool) -> bool:
+    """A boolean key as Falco reads it: `enabled: "false"` is false, `enabled: 0` an error."""
+    value = item.get(key, default)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in _TRUE | _FALSE:
+        return value in _TRUE
+    raise ValueError(f"{key} must be true or false, not {value!r}")
+
+
+def _exceptions(value: Any, *, update: bool = False) -> list[Exception_]:
+    """The `exceptions` of a rule; `update` (append/override) lets an entry omit `fields`."""
     if value is None:
         return []
     if not isinstance(value, list):
         raise ValueError("exceptions must be a list")
-    out = []
+    out: list[Exception_] = []
     for entry in value:
-        if not isinstance(entry, dict) or "name" not in entry:
+        if not isinstance(entry, dict) or entry.get("name") in (None, ""):
             raise ValueError("each exception needs a name")
+        name = str(entry["name"])
+        if any(e.name == name for e in out):
+            raise ValueError(f"exception {name} is defined twice in one rule")
         fields = entry.get("fields")
-        if fields is None:
-            fields = []
-        values = entry.get("values") or []
+        values = entry.get("values")
+        if values is None:
+            values = []
         if not isinstance(values, list):
-            raise ValueError(f"exception {entry['name']}: values must be a list")
-        out.append(
-            Exception_(
-                name=str(entry["name"]),
-                fields=fields if isinstance(fields, str) else [str(f) for f in fields],
-                comps=entry.get("comps"),
-                values=values,
-            )
-        )
+            raise ValueError(f"exception {name}: values must be a list")
+        if fields is None:
+            if not update:
+                raise ValueError(f"exception {name} has no fields")
+            fields = []
+        elif isinstance(fields, list):
+            if any(isinstance(f, (list, dict)) for f in fields):
+                raise ValueError(f"exception {name}: fields must be field names")
+            fields = [str(f) for f in fields]
+        elif isinstance(fields, dict):
+            raise ValueError(f"exception {name}: fields must be a field name or a list of them")
+        else:
+            fields = str(fields)
+        exc = Exception_(name=name, fields=fields, comps=entry.get("comps"), values=values)
+        if "fields" in entry:
+            _check_comps(exc)
+        out.append(exc)
     return out
 
 
-def _merge_exceptions(old: list[Exception_], new: list[Exception_]) -> list[Exception_]:
+def _check_comps(exc: Exception_) -> None:
+    """Falco's shape rules for fields/comps (validate_exception_info)."""
+    if isinstance(exc.fields, str):
+        if exc.comps is None:
+            return
+        if not isinstance(exc.comps, str):
+            raise ValueError(f"exception {exc.name}: fields and comps must both be strings")
+        if exc.comps not in SINGLE_FIELD_COMPS:
+            raise ValueError(
+                f"exception {exc.name}: when fields is a single field, comps must be one of "
+                f"{', '.join(SINGLE_FIELD_COMPS)}"
+            )
+    elif exc.comps is not None and (
+        not isinstance(exc.comps, list) or len(exc.comps) != len(exc.fields)
+    ):
+        raise ValueError(f"exception {exc.name}: fields and comps lists must have equal length")
+
+
+def _merge_exceptions(
+    old: list[Exception_], new: list[Exception_], item: dict[str, Any]
+) -> list[Exception_]:
+    """Append: values of a known exception are added; a new exception must be complete."""
+    entries = {str(e.get("name")): e for e in item.get("exceptions") or [] if isinstance(e, dict)}
     byname = {e.name: e for e in old}
     result = list(old)
     for exc in new:
+        entry = entries.get(exc.name, {})
         if exc.name in byname:
+            for key in ("fields", "comps"):
+                if key in entry:
+                    raise ValueError(
+                        f"exception {exc.name}: can only append values to an existing "
+                        f"exception, not {key}"
+                    )
             byname[exc.name].values = list(byname[exc.name].values) + list(exc.values)
         else:
+            if "fields" not in entry:
+                raise ValueError(f"exception {exc.name} has no fields")
+            if not exc.values:
+                raise ValueError(f"exception {exc.name} has no values")
             result.append(exc)
             byname[exc.name] = exc
     return result
@@ -247,6 +304,9 @@ def _check_expanded_size(docs: list[Any], name: str) -> None:
             pending.extend(value.values())
 
 
+_ITEM_KEYS = ("required_engine_version", "required_plugin_versions", "list", "macro", "rule")
+
+
 def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
     """Add one rules file's content to `ruleset` (InputError if it is not a YAML list)."""
     try:
@@ -267,6 +327,11 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
         if not isinstance(item, dict):
             ruleset.problems.append(RuleProblem(name, line, "?", "item is not a mapping"))
             continue
+        if not any(key in item for key in _ITEM_KEYS):
+            # Falco warns about an unknown top-level item and goes on loading
+            label = str(next(iter(item), "?"))
+            ruleset.warnings.append(RuleProblem(name, line, label, "unknown item, ignored"))
+            continue
         try:
             _load_item(ruleset, item, name, line)
         except ValueError as exc:
@@ -274,7 +339,9 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
             ruleset.problems.append(RuleProblem(name, line, label, str(exc)))
 
 
-def _override_modes(item: dict[str, Any]) -> dict[str, str]:
+def _override_modes(
+    item: dict[str, Any], appendable: frozenset[str], replaceable: frozenset[str]
+) -> dict[str, str]:
     override = item.get("override")
     if override is None:
         return {}
@@ -282,15 +349,20 @@ def _override_modes(item: dict[str, Any]) -> dict[str, str]:
         raise ValueError("override must be a mapping of field: append|replace")
     modes = {}
     for key, mode in override.items():
-        if key not in OVERRIDABLE:
+        if mode == "append" and key not in appendable:
+            if key in replaceable:
+                raise ValueError(f"{key} cannot be appended to, use replace instead")
+            raise ValueError(f"override of {key!r} is not supported")
+        if mode == "replace" and key not in replaceable:
             raise ValueError(f"override of {key!r} is not supported")
         if mode not in ("append", "replace"):
             raise ValueError(f"override mode for {key!r} must be append or replace")
-        if mode == "append" and key in APPEND_ONLY_NOT:
-            raise ValueError(f"{key} can only be replaced, not appended")
         if key not in item:
             raise ValueError(f"override names {key!r} but the item does not set it")
         modes[str(key)] = str(mode)
+    for key in item:
+        if key in replaceable and key not in modes:
+            raise ValueError(f"{key} is set but override does not say append or replace for it")
     return modes
 
 
@@ -301,18 +373,21 @@ def _load_item(rs: RuleSet, item: dict[str, Any], file: str, line: int) -> None:
     if "required_plugin_versions" in item:
         _load_plugin_requirements(rs, item["required_plugin_versions"], file, line)
         return
-    append = bool(item.get("append", False))
-    modes = _override_modes(item)
+    append = _bool(item, "append", False)
+    if "list" in item:
+        modes = _override_modes(item, LIST_OVERRIDABLE, LIST_OVERRIDABLE)
+    elif "macro" in item:
+        modes = _override_modes(item, MACRO_OVERRIDABLE, MACRO_OVERRIDABLE)
+    else:
+        modes = _override_modes(item, RULE_APPENDABLE, RULE_REPLACEABLE)
     if append and modes:
         raise ValueError("append and override cannot be used together")
     if "list" in item:
         _load_list(rs, item, file, line, append, modes)
     elif "macro" in item:
         _load_macro(rs, item, file, line, append, modes)
-    elif "rule" in item:
-        _load_rule(rs, item, file, line, append, modes)
     else:
-        raise ValueError("unknown item (expected rule, macro, list, required_*_version)")
+        _load_rule(rs, item, file, line, append, modes)
 
 
 def _check_engine_version(value: Any, file: str, line: int) -> None:
@@ -411,32 +486,45 @@ def _load_rule(
         if old is None:
             raise ValueError("rule has append/override but no rule by that name exists")
         if append:
-            modes = {k: "append" for k in ("condition", "output", "desc", "tags", "exceptions")}
-            modes.update({k: "replace" for k in ("priority", "enabled")})
-            modes = {k: v for k, v in modes.items() if k in item}
+            # legacy `append: true` extends only the condition and the exceptions (Falco)
+            modes = {k: "append" for k in ("condition", "exceptions") if k in item}
+            if not modes:
+                raise ValueError("appended rule must have a condition or exceptions")
         _apply_rule_override(old, item, modes)
         return
-    keys = set(item) - {"rule"}
-    if keys == {"enabled"} and old is not None:
-        old.enabled = bool(item["enabled"])  # legacy: re-enable / disable an existing rule
+    if not any(k in item for k in ("condition", "output", "desc", "priority")):
+        # legacy: only `enabled` (and nothing to define a rule) switches an existing rule
+        if "enabled" not in item:
+            raise ValueError("rule is missing condition, output, desc, priority")
+        enabled = _bool(item, "enabled", True)
+        if old is None:
+            raise ValueError("rule has enabled but no rule by that name exists")
+        old.enabled = enabled
         return
     missing = [k for k in ("condition", "output", "desc", "priority") if k not in item]
     if missing:
         raise ValueError(f"rule is missing {', '.join(missing)}")
+    source = str(item.get("source", "syscall"))
+    if old is not None and old.source != source:
+        raise ValueError(
+            f"rule is redefined with source {source}, but {old.file}:{old.line} defines it "
+            f"for source {old.source}"
+        )
     definition = RuleDef(
         name=name,
         condition=str(item["condition"] or ""),
         output=str(item["output"] or "").strip(),
         desc=str(item["desc"] or "").strip(),
         priority=_priority(item["priority"]),
-        source=str(item.get("source", "syscall")),
+        source=source,
         tags=_strlist(item.get("tags")),
-        enabled=bool(item.get("enabled", True)),
+        enabled=_bool(item, "enabled", True),
         exceptions=_exceptions(item.get("exceptions")),
         file=file,
         line=line,
-        skip_if_unknown_filter=bool(item.get("skip-if-unknown-filter", False)),
+        skip_if_unknown_filter=_bool(item, "skip-if-unknown-filter", False),
     )
+    _bool(item, "warn_evttypes", True)  # validated; the warning it controls is Falco's own
     rs.rules[name] = definition  # a redefinition keeps the original load-order slot
 
 
@@ -450,14 +538,24 @@ def _apply_rule_override(old: RuleDef, item: dict[str, Any], modes: dict[str, st
         elif key == "desc":
             old.desc = f"{old.desc} {value}" if mode == "append" else str(value)
         elif key == "tags":
-            old.tags = old.tags + _strlist(value) if mode == "append" else _strlist(value)
+            new_tags = _strlist(value)
+            if mode == "append":  # Falco's tags are a set: appending a tag twice adds it once
+                new_tags = old.tags + [t for t in new_tags if t not in old.tags]
+            old.tags = new_tags
         elif key == "priority":
             old.priority = _priority(value)
         elif key == "enabled":
-            old.enabled = bool(value)
+            old.enabled = _bool(item, key, True)
+        elif key == "skip-if-unknown-filter":
+            old.skip_if_unknown_filter = _bool(item, key, False)
+        elif key == "warn_evttypes":
+            _bool(item, key, True)
         elif key == "exceptions":
-            new = _exceptions(value)
-            old.exceptions = _merge_exceptions(old.exceptions, new) if mode == "append" else new
+            new = _exceptions(value, update=True)
+            if mode == "append":
+                old.exceptions = _merge_exceptions(old.exceptions, new, item)
+            else:
+                old.exceptions = _exceptions(value)
 
 
 def load_rules_files(paths: list[Path]) -> RuleSet:
