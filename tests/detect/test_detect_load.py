@@ -422,3 +422,54 @@ def test_real_gke_overlay_appends_an_exception_to_an_upstream_rule() -> None:
     ruleset = load_rules_files([RULES / "k8s_audit_rules.yaml", RULES / "k8s_audit_rules_gke.yaml"])
     names = [e.name for e in ruleset.rules["Disallowed K8s User"].exceptions]
     assert names[-1] == "google-container-engine-robot"
+
+
+# ---- macros no rule uses: Falco compiles them all ---------------------------------------
+
+
+def test_unused_macro_naming_an_undefined_macro_is_reported() -> None:
+    text = """\
+    - macro: is_root
+      condition: t.u = root and not in_allowlist
+    - macro: broken
+      condition: t.u = (
+    - macro: fine
+      condition: is_root or t.n = 1
+    """
+    engine = _t_engine(text)
+    assert [(str(p), p.kind) for p in engine.problems] == [
+        ("r.yaml:8: macro is_root: undefined macro in_allowlist", "macro"),
+        (f"r.yaml:10: macro broken: {engine.problems[1].message}", "macro"),
+    ]
+    assert engine.problems[1].message.startswith("condition syntax error")
+    assert _fired(engine, {"s": "bash"}) == ["Shell"]  # the rules still run
+    with pytest.raises(InputError, match="macro is_root: undefined macro in_allowlist"):
+        Engine(_ruleset(BASE + textwrap.dedent(text)), T_SOURCE, strict=True)
+
+
+def test_used_macro_naming_an_undefined_macro_is_one_rule_error() -> None:
+    text = """\
+    - macro: is_root
+      condition: t.u = root and not in_allowlist
+    - rule: Root Shell
+      desc: root shell
+      condition: t.s = bash and is_root
+      output: root shell
+      priority: ERROR
+      source: t
+    """
+    assert _problems(text) == ["10: Root Shell: undefined macro in_allowlist"]
+
+
+def test_cli_reports_an_unused_broken_macro_and_runs_the_rules(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    overlay = "\n- macro: my_tuning\n  condition: k8s_audit_never_true and not my_typo\n"
+    rules.write_text((RULES / "k8s_audit_rules.yaml").read_text() + overlay)
+    proc = run_seawall(
+        "detect", "--rules", str(rules), "--source", "k8saudit", str(K8S_EVENT), "--format", "json"
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "macro my_tuning: undefined macro my_typo (unused)" in proc.stderr.decode()
+    doc = json.loads(proc.stdout)
+    assert doc["rule_errors"][0]["rule"] == "macro my_tuning"
+    assert doc["summary"]["alerts"] >= 1

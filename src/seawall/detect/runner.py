@@ -129,7 +129,7 @@ def build_engine(
         event_source,
         rule_matching=rule_matching,
         strict=strict,
-        on_problem=lambda p: warn(f"{p} (rule disabled)"),
+        on_problem=lambda p: warn(f"{p} ({'rule disabled' if p.kind == 'rule' else 'unused'})"),
         asset_of=asset_of,
     )
     return engine, ruleset

@@ -71,6 +71,7 @@ class RuleProblem:
     line: int
     name: str
     message: str
+    kind: str = "rule"  # rule, or macro (a macro no rule uses that Falco would refuse)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.name}: {self.message}"
