@@ -473,3 +473,40 @@ def test_cli_reports_an_unused_broken_macro_and_runs_the_rules(tmp_path: Path) -
     doc = json.loads(proc.stdout)
     assert doc["rule_errors"][0]["rule"] == "macro my_tuning"
     assert doc["summary"]["alerts"] >= 1
+
+
+# ---- keys Falco's schema does not know ---------------------------------------------------
+
+
+def test_a_misspelt_key_is_a_warning_naming_it() -> None:
+    text = """\
+    - rule: Shell
+      enabeld: false
+    - rule: Other
+      desc: other
+      condition: t.s = zsh
+      output: other
+      priority: INFO
+      source: t
+      exceptions:
+        - name: e
+          fields: [t.u]
+          value: [[root]]
+    """
+    ruleset = _ruleset(BASE + textwrap.dedent(text))
+    assert [str(w) for w in ruleset.warnings] == [
+        "r.yaml:8: Shell: unknown key enabeld ignored",
+        "r.yaml:10: Other: unknown key value (exception e) ignored",
+    ]
+    # as in Falco, the misspelt key does nothing: an `enabled`-less item switches nothing
+    assert ruleset.problems[0].message == "rule is missing condition, output, desc, priority"
+
+
+def test_empty_entries_are_skipped_as_in_falco() -> None:
+    ruleset = _ruleset("-\n" + BASE + "-\n")
+    assert ruleset.problems == [] and list(ruleset.rules) == ["Shell"]
+
+
+def test_upstream_files_load_without_warnings() -> None:
+    ruleset = load_rules_files(sorted(RULES.glob("*.yaml")))
+    assert ruleset.warnings == []

@@ -306,6 +306,29 @@ def _check_expanded_size(docs: list[Any], name: str) -> None:
 
 
 _ITEM_KEYS = ("required_engine_version", "required_plugin_versions", "list", "macro", "rule")
+# Every key Falco's rules file schema (rule_json_schema.h) allows; others make Falco's schema
+# validation fail and are otherwise ignored, so a typo such as `enabeld: false` is silent.
+_SCHEMA_KEYS = frozenset(
+    {
+        *_ITEM_KEYS,
+        *RULE_REPLACEABLE,
+        "items",
+        "append",
+        "source",
+        "override",
+    }
+)
+_EXCEPTION_KEYS = frozenset({"name", "fields", "comps", "values"})
+
+
+def _unknown_keys(item: dict[str, Any]) -> list[str]:
+    unknown = [str(k) for k in item if k not in _SCHEMA_KEYS]
+    exceptions = item.get("exceptions")
+    for entry in exceptions if isinstance(exceptions, list) else []:
+        if isinstance(entry, dict):
+            name = entry.get("name", "?")
+            unknown += [f"{k} (exception {name})" for k in entry if k not in _EXCEPTION_KEYS]
+    return unknown
 
 
 def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
@@ -325,6 +348,8 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
     ruleset.files.append(name)
     for index, item in enumerate(docs):
         line = lines[index] if index < len(lines) else 0
+        if item is None:
+            continue  # an empty `-` entry: Falco skips it
         if not isinstance(item, dict):
             ruleset.problems.append(RuleProblem(name, line, "?", "item is not a mapping"))
             continue
@@ -333,10 +358,12 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
             label = str(next(iter(item), "?"))
             ruleset.warnings.append(RuleProblem(name, line, label, "unknown item, ignored"))
             continue
+        label = str(item.get("rule") or item.get("macro") or item.get("list") or "?")
+        for key in _unknown_keys(item):
+            ruleset.warnings.append(RuleProblem(name, line, label, f"unknown key {key} ignored"))
         try:
             _load_item(ruleset, item, name, line)
         except ValueError as exc:
-            label = str(item.get("rule") or item.get("macro") or item.get("list") or "?")
             ruleset.problems.append(RuleProblem(name, line, label, str(exc)))
 
 
