@@ -510,3 +510,12 @@ def test_empty_entries_are_skipped_as_in_falco() -> None:
 def test_upstream_files_load_without_warnings() -> None:
     ruleset = load_rules_files(sorted(RULES.glob("*.yaml")))
     assert ruleset.warnings == []
+
+
+def test_a_key_given_twice_in_one_item_is_a_warning_with_both_lines() -> None:
+    text = BASE.replace("  tags: [a, b]\n", "  tags: [a, b]\n  condition: t.s = zsh\n")
+    ruleset = _ruleset(text)
+    assert [str(w) for w in ruleset.warnings] == [
+        "r.yaml:1: Shell: key condition is given twice (lines 3 and 8); the last one is used"
+    ]
+    assert ruleset.rules["Shell"].condition == "t.s = zsh"

@@ -165,14 +165,36 @@ def _engine_version(value: Any) -> tuple[int, int, int] | None:
     return None
 
 
-def _item_lines(text: str, name: str) -> list[int]:
+@dataclass
+class _Repeated:
+    """A key given twice in one item (PyYAML keeps the last value)."""
+
+    key: str
+    lines: tuple[int, int]
+
+
+def _item_lines(text: str, name: str) -> tuple[list[int], dict[int, list[_Repeated]]]:
+    """The line of each top-level item, and the keys repeated within an item (by index)."""
     try:
         node = yaml.compose(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError:
-        return []
+        return [], {}
     if not isinstance(node, yaml.SequenceNode):
-        return []
-    return [child.start_mark.line + 1 for child in node.value]
+        return [], {}
+    repeated: dict[int, list[_Repeated]] = {}
+    for index, child in enumerate(node.value):
+        if not isinstance(child, yaml.MappingNode):
+            continue
+        seen: dict[Any, Any] = {}
+        for key, _ in child.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            if key.value in seen:
+                lines = (seen[key.value].start_mark.line + 1, key.start_mark.line + 1)
+                repeated.setdefault(index, []).append(_Repeated(key.value, lines))
+            else:
+                seen[key.value] = key
+    return [child.start_mark.line + 1 for child in node.value], repeated
 
 
 def _strlist(value: Any) -> list[str]:
@@ -344,7 +366,7 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
     if not isinstance(docs, list):
         raise InputError(f"{name}: rules file must be a YAML list of rule/macro/list items")
     _check_expanded_size(docs, name)
-    lines = _item_lines(text, name)
+    lines, repeated = _item_lines(text, name)
     ruleset.files.append(name)
     for index, item in enumerate(docs):
         line = lines[index] if index < len(lines) else 0
@@ -359,6 +381,11 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
             ruleset.warnings.append(RuleProblem(name, line, label, "unknown item, ignored"))
             continue
         label = str(item.get("rule") or item.get("macro") or item.get("list") or "?")
+        for entry in repeated.get(index, []):
+            # YAML says keys are unique; parsers differ on which value wins, so say so
+            where = f"lines {entry.lines[0]} and {entry.lines[1]}"
+            message = f"key {entry.key} is given twice ({where}); the last one is used"
+            ruleset.warnings.append(RuleProblem(name, line, label, message))
         for key in _unknown_keys(item):
             ruleset.warnings.append(RuleProblem(name, line, label, f"unknown key {key} ignored"))
         try:
