@@ -80,7 +80,7 @@ def test_upstream_plugin_requirements_are_met_by_their_source(
 
 def test_rules_for_a_plugin_seawall_has_no_source_for_get_one_line() -> None:
     message = _engine_error(GITHUB_RULES, "k8saudit")
-    assert message.startswith("r.yaml:3: rules require plugin github >= 0.7.0")
+    assert message.startswith("r.yaml:4: rules require plugin github >= 0.7.0")
     assert "seawall has no event source for it" in message
     assert "unknown field" not in message
 
@@ -93,7 +93,7 @@ def test_cli_names_the_missing_plugin_on_one_line_and_exits_2(tmp_path: Path) ->
     assert proc.stdout == b""
     lines = proc.stderr.decode().strip().splitlines()
     assert len(lines) == 1, lines  # no warnings or unknown-field errors before it
-    assert f"{rules}:3: rules require plugin github >= 0.7.0" in lines[0]
+    assert f"{rules}:4: rules require plugin github >= 0.7.0" in lines[0]
 
 
 def test_rules_of_another_source_name_the_source_that_implements_the_plugin() -> None:
@@ -101,9 +101,9 @@ def test_rules_of_another_source_name_the_source_that_implements_the_plugin() ->
     with pytest.raises(InputError) as info:
         Engine(ruleset, get_source("k8saudit"))
     message = str(info.value)
-    assert "aws_cloudtrail_rules.yaml:22: rules require plugin cloudtrail >= 0.10.0" in message
+    assert "aws_cloudtrail_rules.yaml:23: rules require plugin cloudtrail >= 0.10.0" in message
     assert message.endswith("use --source cloudtrail")
-    with pytest.raises(InputError, match=r"falco_rules\.yaml:30: .*plugin container >= 0\.4\.0"):
+    with pytest.raises(InputError, match=r"falco_rules\.yaml:31: .*plugin container >= 0\.4\.0"):
         Engine(load_rules_files([RULES / "falco_rules.yaml"]), get_source("k8saudit"))
 
 
@@ -111,7 +111,7 @@ def test_incompatible_plugin_version_names_plugin_and_both_versions() -> None:
     newer_minor = _requires("- name: k8saudit\n  version: 0.99.0\n")
     message = _engine_error(newer_minor, "k8saudit")
     assert message == (
-        "r.yaml:1: rules require plugin k8saudit version 0.99.0, but --source k8saudit "
+        "r.yaml:2: rules require plugin k8saudit version 0.99.0, but --source k8saudit "
         "implements k8saudit 0.18.0, which is not compatible "
         "(same major version and at least 0.99.0 needed)"
     )
@@ -167,9 +167,10 @@ def test_first_provided_alternative_decides_as_in_falco() -> None:
     ],
 )
 def test_malformed_plugin_requirements_are_refused(body: str, message: str) -> None:
+    line = 2 if "\n  " in body else 1  # the entry's own line when there is one
     with pytest.raises(InputError, match=message) as info:
         _ruleset(body)
-    assert str(info.value).startswith("r.yaml:1: required_plugin_versions")
+    assert str(info.value).startswith(f"r.yaml:{line}: required_plugin_versions")
 
 
 def test_every_source_declares_the_plugins_it_implements() -> None:
@@ -519,3 +520,17 @@ def test_a_key_given_twice_in_one_item_is_a_warning_with_both_lines() -> None:
         "r.yaml:1: Shell: key condition is given twice (lines 3 and 8); the last one is used"
     ]
     assert ruleset.rules["Shell"].condition == "t.s = zsh"
+
+
+def test_each_requirement_is_reported_at_its_own_line() -> None:
+    text = """\
+    # tuning
+    - required_plugin_versions:
+        - name: k8saudit
+          version: 0.1.0
+        - name: json
+          version: 1.0.0
+    """
+    message = _engine_error(text, "k8saudit")
+    assert message.startswith("r.yaml:5: rules require plugin json version 1.0.0")
+    assert "implements json 0.7.0" in message

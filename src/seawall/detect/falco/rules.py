@@ -173,28 +173,41 @@ class _Repeated:
     lines: tuple[int, int]
 
 
-def _item_lines(text: str, name: str) -> tuple[list[int], dict[int, list[_Repeated]]]:
-    """The line of each top-level item, and the keys repeated within an item (by index)."""
+@dataclass
+class _ItemInfo:
+    """Where things are in a rules file (from the composed YAML nodes)."""
+
+    lines: list[int] = field(default_factory=list)  # each top-level item's line
+    repeated: dict[int, list[_Repeated]] = field(default_factory=dict)  # by item index
+    entry_lines: dict[int, list[int]] = field(default_factory=dict)  # required_plugin_versions
+
+
+def _item_lines(text: str, name: str) -> _ItemInfo:
+    """The line of each top-level item, the keys repeated within an item, and the line of
+    each required_plugin_versions entry."""
+    info = _ItemInfo()
     try:
         node = yaml.compose(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError:
-        return [], {}
+        return info
     if not isinstance(node, yaml.SequenceNode):
-        return [], {}
-    repeated: dict[int, list[_Repeated]] = {}
+        return info
     for index, child in enumerate(node.value):
+        info.lines.append(child.start_mark.line + 1)
         if not isinstance(child, yaml.MappingNode):
             continue
         seen: dict[Any, Any] = {}
-        for key, _ in child.value:
+        for key, value in child.value:
             if not isinstance(key, yaml.ScalarNode):
                 continue
             if key.value in seen:
                 lines = (seen[key.value].start_mark.line + 1, key.start_mark.line + 1)
-                repeated.setdefault(index, []).append(_Repeated(key.value, lines))
+                info.repeated.setdefault(index, []).append(_Repeated(key.value, lines))
             else:
                 seen[key.value] = key
-    return [child.start_mark.line + 1 for child in node.value], repeated
+            if key.value == "required_plugin_versions" and isinstance(value, yaml.SequenceNode):
+                info.entry_lines[index] = [entry.start_mark.line + 1 for entry in value.value]
+    return info
 
 
 def _strlist(value: Any) -> list[str]:
@@ -366,7 +379,8 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
     if not isinstance(docs, list):
         raise InputError(f"{name}: rules file must be a YAML list of rule/macro/list items")
     _check_expanded_size(docs, name)
-    lines, repeated = _item_lines(text, name)
+    info = _item_lines(text, name)
+    lines, repeated = info.lines, info.repeated
     ruleset.files.append(name)
     for index, item in enumerate(docs):
         line = lines[index] if index < len(lines) else 0
@@ -389,7 +403,7 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
         for key in _unknown_keys(item):
             ruleset.warnings.append(RuleProblem(name, line, label, f"unknown key {key} ignored"))
         try:
-            _load_item(ruleset, item, name, line)
+            _load_item(ruleset, item, name, line, info.entry_lines.get(index))
         except ValueError as exc:
             ruleset.problems.append(RuleProblem(name, line, label, str(exc)))
 
@@ -421,12 +435,14 @@ def _override_modes(
     return modes
 
 
-def _load_item(rs: RuleSet, item: dict[str, Any], file: str, line: int) -> None:
+def _load_item(
+    rs: RuleSet, item: dict[str, Any], file: str, line: int, entry_lines: list[int] | None = None
+) -> None:
     if "required_engine_version" in item:
         _check_engine_version(item["required_engine_version"], file, line)
         return
     if "required_plugin_versions" in item:
-        _load_plugin_requirements(rs, item["required_plugin_versions"], file, line)
+        _load_plugin_requirements(rs, item["required_plugin_versions"], file, line, entry_lines)
         return
     append = _bool(item, "append", False)
     if "list" in item:
@@ -460,12 +476,18 @@ def _check_engine_version(value: Any, file: str, line: int) -> None:
         )
 
 
-def _load_plugin_requirements(rs: RuleSet, value: Any, file: str, line: int) -> None:
+def _load_plugin_requirements(
+    rs: RuleSet, value: Any, file: str, line: int, entry_lines: list[int] | None
+) -> None:
     """Record `required_plugin_versions` (checked against the event source by the engine)."""
-    where = f"{file}:{line}: required_plugin_versions"
     if not isinstance(value, list):
-        raise InputError(f"{where} must be a list of {{name, version}} mappings")
-    for entry in value:
+        raise InputError(
+            f"{file}:{line}: required_plugin_versions must be a list of {{name, version}} mappings"
+        )
+    for index, entry in enumerate(value):
+        if entry_lines is not None and index < len(entry_lines):
+            line = entry_lines[index]
+        where = f"{file}:{line}: required_plugin_versions"
         alternatives = [_plugin_version(entry, where)]
         extra = entry.get("alternatives")
         if extra is not None:
