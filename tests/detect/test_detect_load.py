@@ -534,3 +534,38 @@ def test_each_requirement_is_reported_at_its_own_line() -> None:
     message = _engine_error(text, "k8saudit")
     assert message.startswith("r.yaml:5: rules require plugin json version 1.0.0")
     assert "implements json 0.7.0" in message
+
+
+@pytest.mark.parametrize("condition", ["", "''", "' '"])
+def test_an_empty_macro_is_an_error_not_an_always_true_macro(condition: str) -> None:
+    text = f"""\
+    - macro: user_known_shell
+      condition: {condition}
+    - rule: Shell
+      condition: and not user_known_shell
+      override:
+        condition: append
+    """
+    engine = _t_engine(text)
+    assert [(p.line, p.name, p.message, p.kind) for p in engine.problems] == [
+        (8, "user_known_shell", "macro condition is empty", "item"),
+        (1, "Shell", "undefined macro user_known_shell", "rule"),
+    ]
+
+
+def test_cli_says_what_each_problem_means_for_the_run(tmp_path: Path) -> None:
+    overlay = """
+- macro: user_known_thing
+  condition:
+- rule: No Such Rule
+  condition: and not user_known_thing
+  override:
+    condition: append
+"""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text((RULES / "k8s_audit_rules.yaml").read_text() + overlay)
+    proc = run_seawall("detect", "--rules", str(rules), "--source", "k8saudit", str(K8S_EVENT))
+    assert proc.returncode == 0, proc.stderr.decode()
+    err = proc.stderr.decode()
+    assert "user_known_thing: macro condition is empty (ignored)" in err
+    assert "No Such Rule: rule has append/override but no rule by that name exists (ignored)" in err

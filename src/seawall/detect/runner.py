@@ -94,6 +94,10 @@ class DetectReport:
         }
 
 
+# what a rule problem means for the run, by RuleProblem.kind
+_CONSEQUENCE = {"rule": "rule disabled", "macro": "unused", "item": "ignored"}
+
+
 def check_source(name: str) -> None:
     if name not in SOURCE_MODULES:
         raise InputError(
@@ -129,7 +133,7 @@ def build_engine(
         event_source,
         rule_matching=rule_matching,
         strict=strict,
-        on_problem=lambda p: warn(f"{p} ({'rule disabled' if p.kind == 'rule' else 'unused'})"),
+        on_problem=lambda p: warn(f"{p} ({_CONSEQUENCE.get(p.kind, 'ignored')})"),
         asset_of=asset_of,
     )
     return engine, ruleset

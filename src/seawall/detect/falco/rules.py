@@ -71,7 +71,9 @@ class RuleProblem:
     line: int
     name: str
     message: str
-    kind: str = "rule"  # rule, or macro (a macro no rule uses that Falco would refuse)
+    # rule: a rule left out; item: a macro, list, append or override that could not be
+    # loaded (ignored); macro: a macro no rule uses that Falco would refuse
+    kind: str = "rule"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.name}: {self.message}"
@@ -387,7 +389,8 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
         if item is None:
             continue  # an empty `-` entry: Falco skips it
         if not isinstance(item, dict):
-            ruleset.problems.append(RuleProblem(name, line, "?", "item is not a mapping"))
+            problem = RuleProblem(name, line, "?", "item is not a mapping", kind="item")
+            ruleset.problems.append(problem)
             continue
         if not any(key in item for key in _ITEM_KEYS):
             # Falco warns about an unknown top-level item and goes on loading
@@ -405,7 +408,10 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
         try:
             _load_item(ruleset, item, name, line, info.entry_lines.get(index))
         except ValueError as exc:
-            ruleset.problems.append(RuleProblem(name, line, label, str(exc)))
+            # a rule that failed to load is not there (disabled); any other item is ignored
+            defines_rule = "rule" in item and "override" not in item and "append" not in item
+            kind = "rule" if defines_rule else "item"
+            ruleset.problems.append(RuleProblem(name, line, label, str(exc), kind=kind))
 
 
 def _override_modes(
@@ -541,7 +547,10 @@ def _load_macro(
     name = str(item["macro"])
     if "condition" not in item:
         raise ValueError("macro has no condition")
-    condition = str(item["condition"] or "")
+    condition = "" if item["condition"] is None else str(item["condition"])
+    if not condition.strip():
+        # Falco refuses it; treating it as true would silently turn `and not m` into false
+        raise ValueError("macro condition is empty")
     old = rs.macros.get(name)
     mode = "append" if append else modes.get("condition")
     if mode is not None and old is None:
