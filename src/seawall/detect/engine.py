@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from seawall.detect.falco.compiler import Program, compile_rules
 from seawall.detect.falco.rules import RuleProblem, RuleSet
+from seawall.detect.plugins import check_plugin_requirements
 from seawall.detect.sources import SOURCE_MODULES
 from seawall.detect.sources.base import BadLine, EventSource
 from seawall.errors import InputError
@@ -65,6 +66,7 @@ class Engine:
             raise InputError(f"--rule-matching must be first or all, not {rule_matching!r}")
         self.source = source
         self.first = rule_matching == "first"
+        check_plugin_requirements(ruleset, source)  # as Falco, before any rule is compiled
         self.program: Program = compile_rules(ruleset, source)
         self.problems = self.program.problems
         if self.problems and strict:

@@ -25,6 +25,7 @@ from seawall.detect.anomaly import Enforcer, Learner, Profiles, parse_duration
 from seawall.detect.drift import DriftDetector, load_image_files
 from seawall.detect.engine import Alert, Engine, StreamResult
 from seawall.detect.falco.rules import RuleProblem, RuleSet, load_rules_files
+from seawall.detect.plugins import check_plugin_requirements
 from seawall.detect.sources import SOURCE_MODULES, get_source, k8saudit
 from seawall.errors import InputError
 from seawall.model import Finding
@@ -93,6 +94,10 @@ class DetectReport:
         }
 
 
+# what a rule problem means for the run, by RuleProblem.kind
+_CONSEQUENCE = {"rule": "rule disabled", "macro": "unused", "item": "ignored"}
+
+
 def check_source(name: str) -> None:
     if name not in SOURCE_MODULES:
         raise InputError(
@@ -107,6 +112,9 @@ def build_engine(
     if cluster is not None and source != "k8saudit":
         raise InputError(f"--cluster names the cluster of k8saudit events, not of {source} events")
     ruleset = load_rules_files(rules)
+    check_plugin_requirements(ruleset, get_source(source))  # one line, before any warning
+    for warning in ruleset.warnings:
+        warn(str(warning))
     falco_source = get_source(source).falco_source
     others = sorted({r.source for r in ruleset.rules.values() if r.source != falco_source})
     if others:
@@ -125,7 +133,7 @@ def build_engine(
         event_source,
         rule_matching=rule_matching,
         strict=strict,
-        on_problem=lambda p: warn(f"{p} (rule disabled)"),
+        on_problem=lambda p: warn(f"{p} ({_CONSEQUENCE.get(p.kind, 'ignored')})"),
         asset_of=asset_of,
     )
     return engine, ruleset

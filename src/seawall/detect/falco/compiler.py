@@ -375,6 +375,7 @@ class _Compiler:
         self._list_cache: dict[str, tuple[str, ...]] = {}
         self.terms = 0  # nodes expanded for the current rule (reset per rule)
         self._macro_cache: dict[str, Any] = {}
+        self.used_macros: set[str] = set()  # macros some compiled rule expanded
         self.local: dict[int, str] = {}  # slots held in local variables by generated code
 
     # ---- names -------------------------------------------------------------
@@ -444,6 +445,7 @@ class _Compiler:
         macro = self.ruleset.macros.get(name)
         if macro is None:
             raise CompileError(f"undefined macro {name}")
+        self.used_macros.add(name)
         if not macro.condition.strip():
             return ("true",)
         try:
@@ -761,6 +763,7 @@ def compile_rules(
         if rule.enabled:
             bodies.append((rule, code, cons, fmt))
             trees.append(tree)
+    problems.extend(_unused_macro_problems(ruleset, comp.used_macros))
     namespace: dict[str, Any] = dict(_HELPERS)
     namespace.update(comp.consts)
     lines = []
@@ -807,6 +810,36 @@ def compile_rules(
         compiler=comp,
         namespace=namespace,
     )
+
+
+def _unused_macro_problems(ruleset: RuleSet, used: set[str]) -> list[RuleProblem]:
+    """Macros no rule uses that Falco would still refuse: a syntax error, an undefined macro.
+
+    (Falco compiles every macro; seawall only those its rules use, so report the others.)
+    """
+    problems = []
+    for macro in ruleset.macros.values():
+        if macro.name in used or not macro.condition.strip():
+            continue
+        label = f"macro {macro.name}"
+        try:
+            tree = parse_condition(macro.condition)
+        except ConditionSyntaxError as exc:
+            problems.append(RuleProblem(macro.file, macro.line, label, str(exc), kind="macro"))
+            continue
+        pending, undefined = [tree], []
+        while pending:
+            node = pending.pop()
+            if node[0] in ("and", "or"):
+                pending.extend(node[1])
+            elif node[0] == "not":
+                pending.append(node[1])
+            elif node[0] == "macro" and node[1] not in ruleset.macros:
+                undefined.append(node[1])
+        if undefined:
+            message = f"undefined macro {sorted(undefined)[0]}"
+            problems.append(RuleProblem(macro.file, macro.line, label, message, kind="macro"))
+    return problems
 
 
 def _json_path(comp: _Compiler, slot: int) -> tuple[str, ...] | None:

@@ -78,3 +78,6 @@ class EventSource:
     fields: dict[str, FieldDef]
     read: Callable[[IO[bytes], str], Iterator[tuple[int, dict[str, Any]] | BadLine]]
     time_of: Callable[[dict[str, Any]], str | None] = field(default=lambda event: None)
+    # The Falco plugins (name, version) whose field set this source implements: what a
+    # rules file's `required_plugin_versions` is checked against (docs/detect.md).
+    plugins: tuple[tuple[str, str], ...] = ()

@@ -232,4 +232,6 @@ SOURCE = EventSource(
     fields={f.name: f for f in [*FIELDS, *common_fields(_time, "cloudtrail")]},
     read=read,
     time_of=_time,
+    # every field of the 0.13.0 release (iam.role/iam.policy came after it); json.*
+    plugins=(("cloudtrail", "0.13.0"), ("json", "0.7.0")),
 )

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from seawall.detect.sources.base import MISSING, BadLine, EventSource
 from seawall.detect.sources.jsonstream import read_json_values
-from seawall.detect.sources.syscall import Extract, syscall_fields
+from seawall.detect.sources.syscall import CONTAINER_PLUGIN, Extract, syscall_fields
 from seawall.detect.sources.syscall_fields import SYSCALL_FIELDS
 
 Event = dict[str, Any]
@@ -66,4 +66,5 @@ SOURCE = EventSource(
     fields=syscall_fields({name: _extractor(name) for name in SYSCALL_FIELDS}),
     read=read,
     time_of=_time,
+    plugins=(CONTAINER_PLUGIN,),
 )

@@ -77,4 +77,6 @@ SOURCE = EventSource(
     fields={f.name: f for f in [*FIELDS, *common_fields(_time, "gcpaudit")]},
     read=read,
     time_of=_time,
+    # gcp.* up to gcp.resourceLabels (0.5.0; 0.6.0 and 0.7.0 added no field); json.*
+    plugins=(("gcpaudit", "0.7.0"), ("json", "0.7.0")),
 )

@@ -463,6 +463,20 @@ for _prefix in ("jevt", "json"):
     _add(f"{_prefix}.rawtime", _rawtime)
 
 
+# The plugins whose fields this source implements: every field of the k8saudit README table
+# at falcosecurity/plugins 0b3cbd8d, where the plugin's own rules require k8saudit 0.18.0;
+# the managed-cluster variants at the versions those rules accept as alternatives (same ka.*
+# field set; the cluster name comes from --cluster, as from their configuration); json.
+K8SAUDIT_PLUGINS = (
+    ("k8saudit", "0.18.0"),
+    ("k8saudit-aks", "0.6.0"),
+    ("k8saudit-eks", "0.12.0"),
+    ("k8saudit-gke", "0.9.0"),
+    ("k8saudit-ovh", "0.6.0"),
+    ("json", "0.7.0"),
+)
+
+
 def plugin_common_fields(time_of: Callable[[Event], str | None], plugin: str) -> list[FieldDef]:
     """Fields every plugin event has in Falco (evt.*), for rules' outputs."""
     return [
@@ -507,6 +521,7 @@ SOURCE = EventSource(
     fields={f.name: f for f in [*FIELDS, *plugin_common_fields(_time_of, "k8saudit")]},
     read=read,
     time_of=_time_of,
+    plugins=K8SAUDIT_PLUGINS,
 )
 
 

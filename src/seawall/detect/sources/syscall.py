@@ -15,6 +15,11 @@ from seawall.detect.sources.syscall_fields import SYSCALL_FIELDS
 
 Extract = Callable[[dict[str, Any], str | None], Any]
 
+# The container plugin that the syscall rules need since Falco 0.41 (container.*, k8s.*
+# from container labels): upstream falco_rules.yaml requires 0.4.0, and the field table
+# these sources follow (falco-website supported-fields) is of that generation.
+CONTAINER_PLUGIN = ("container", "0.4.0")
+
 _TYPES = {
     "charbuf": "string",
     "bytebuf": "string",

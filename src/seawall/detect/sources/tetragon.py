@@ -10,7 +10,7 @@ from typing import IO, Any
 
 from seawall.detect.sources.base import MISSING, BadLine, EventSource
 from seawall.detect.sources.jsonstream import read_json_values
-from seawall.detect.sources.syscall import Extract, syscall_fields
+from seawall.detect.sources.syscall import CONTAINER_PLUGIN, Extract, syscall_fields
 
 Event = dict[str, Any]
 
@@ -489,4 +489,5 @@ SOURCE = EventSource(
     fields=syscall_fields(EXTRACTORS),
     read=read,
     time_of=_time,
+    plugins=(CONTAINER_PLUGIN,),
 )
