@@ -81,7 +81,7 @@ def test_upstream_plugin_requirements_are_met_by_their_source(
 def test_rules_for_a_plugin_seawall_has_no_source_for_get_one_line() -> None:
     message = _engine_error(GITHUB_RULES, "k8saudit")
     assert message.startswith("r.yaml:4: rules require plugin github >= 0.7.0")
-    assert "seawall has no event source for it" in message
+    assert "no seawall event source implements it" in message
     assert "unknown field" not in message
 
 

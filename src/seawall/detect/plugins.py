@@ -69,7 +69,7 @@ def check_plugin_requirements(ruleset: RuleSet, source: EventSource) -> None:
         if providers:
             hint = f"use --source {' or '.join(providers)}"
         else:
-            hint = "seawall has no event source for it"
+            hint = "no seawall event source implements it"
         raise InputError(
             f"{where}: rules require {_wanted(requirement)}, which --source {source.name} "
             f"does not implement (it implements {implements}); {hint}"

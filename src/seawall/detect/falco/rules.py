@@ -409,7 +409,7 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
             _load_item(ruleset, item, name, line, info.entry_lines.get(index))
         except ValueError as exc:
             # a rule that failed to load is not there (disabled); any other item is ignored
-            defines_rule = "rule" in item and "override" not in item and "append" not in item
+            defines_rule = "rule" in item and "override" not in item and not item.get("append")
             kind = "rule" if defines_rule else "item"
             ruleset.problems.append(RuleProblem(name, line, label, str(exc), kind=kind))
 
