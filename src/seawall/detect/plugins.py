@@ -48,8 +48,19 @@ def _unmet(requirement: PluginRequirement, provided: dict[str, str]) -> tuple[st
     return "", ""
 
 
-def check_plugin_requirements(ruleset: RuleSet, source: EventSource) -> None:
-    """Refuse (InputError) rules whose required plugins `source` does not implement."""
+SERVE = "seawall detect serve (k8saudit audit events)"
+
+
+def check_plugin_requirements(
+    ruleset: RuleSet, source: EventSource, selected: str | None = None, *, serve: bool = False
+) -> None:
+    """Refuse (InputError) rules whose required plugins `source` does not implement.
+
+    `selected` is the --source name the user gave (an alias such as sysdig names the same
+    source as falco); `serve` words the error for `seawall detect serve`, which has no
+    --source option.
+    """
+    chosen = SERVE if serve else f"--source {selected or source.name}"
     provided = dict(source.plugins)
     for requirement in ruleset.plugin_requirements:
         unmet = _unmet(requirement, provided)
@@ -60,17 +71,19 @@ def check_plugin_requirements(ruleset: RuleSet, source: EventSource) -> None:
         if have:
             need = dict(requirement.alternatives)[name]
             raise InputError(
-                f"{where}: rules require plugin {name} version {need}, but --source "
-                f"{source.name} implements {name} {have}, which is not compatible "
+                f"{where}: rules require plugin {name} version {need}, but {chosen} "
+                f"implements {name} {have}, which is not compatible "
                 f"(same major version and at least {need} needed)"
             )
         implements = ", ".join(f"{n} {v}" for n, v in source.plugins) or "no plugin"
         providers = [p for p in _providers(requirement) if p != source.name]
-        if providers:
+        if providers and serve:
+            hint = f"run them with seawall detect --source {' or '.join(providers)}"
+        elif providers:
             hint = f"use --source {' or '.join(providers)}"
         else:
             hint = "no seawall event source implements it"
         raise InputError(
-            f"{where}: rules require {_wanted(requirement)}, which --source {source.name} "
+            f"{where}: rules require {_wanted(requirement)}, which {chosen} "
             f"does not implement (it implements {implements}); {hint}"
         )

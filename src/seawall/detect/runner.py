@@ -106,22 +106,32 @@ def check_source(name: str) -> None:
 
 
 def build_engine(
-    source: str, rules: list[Path], rule_matching: str, strict: bool, cluster: str | None = None
+    source: str,
+    rules: list[Path],
+    rule_matching: str,
+    strict: bool,
+    cluster: str | None = None,
+    *,
+    serve: bool = False,
 ) -> tuple[Engine, RuleSet]:
+    """The engine for `--source source` (`serve`: for `seawall detect serve`, which has no
+    --source option; messages say so)."""
     check_source(source)
     if cluster is not None and source != "k8saudit":
         raise InputError(f"--cluster names the cluster of k8saudit events, not of {source} events")
     ruleset = load_rules_files(rules)
-    check_plugin_requirements(ruleset, get_source(source))  # one line, before any warning
+    # one line, before any warning
+    check_plugin_requirements(ruleset, get_source(source), source, serve=serve)
     for warning in ruleset.warnings:
         warn(str(warning))
     falco_source = get_source(source).falco_source
     others = sorted({r.source for r in ruleset.rules.values() if r.source != falco_source})
     if others:
         count = sum(1 for r in ruleset.rules.values() if r.source != falco_source)
+        chosen = "seawall detect serve reads k8saudit events" if serve else f"--source {source}"
         warn(
             f"{count} rule(s) are for source {', '.join(others)}, not {falco_source} "
-            f"(--source {source}); they are not used"
+            f"({chosen}); they are not used"
         )
     event_source = get_source(source)
     asset_of = None

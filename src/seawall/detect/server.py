@@ -311,7 +311,7 @@ def serve(
         raise InputError(f"--max-connections {max_connections}: must be at least 1")
     if not read_timeout > 0:
         raise InputError(f"--read-timeout {read_timeout}: must be more than 0 seconds")
-    engine, _ = build_engine("k8saudit", rules, rule_matching, strict, cluster)
+    engine, _ = build_engine("k8saudit", rules, rule_matching, strict, cluster, serve=True)
     try:
         window = parse_duration(dedupe) if dedupe else 0.0
     except ValueError as exc:

@@ -18,7 +18,19 @@ import yaml
 from seawall.errors import InputError
 
 # libyaml's safe loader when available (same safe semantics, ~10x faster)
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _RulesLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, reading a plain `=` as the string "=" (as yaml-cpp, so Falco, does).
+
+    YAML 1.1 resolves a plain `=` to the "value" tag, which PyYAML cannot construct; Falco's
+    own documentation writes exceptions as `comps: [=, contains]`.
+    """
+
+
+_RulesLoader.add_constructor("tag:yaml.org,2002:value", _BASE_LOADER.construct_yaml_str)
+_SAFE_LOADER: Any = _RulesLoader
 
 MAX_RULES_FILE = 16 * 1024 * 1024
 MAX_YAML_NODES = 2_000_000  # upstream's largest file has ~20,000
@@ -159,11 +171,18 @@ def semver_compatible(have: tuple[int, int, int], need: tuple[int, int, int]) ->
 
 
 def _engine_version(value: Any) -> tuple[int, int, int] | None:
-    """A required_engine_version: an integer N means 0.N.0, a string must be x.y.z."""
+    """A required_engine_version: an integer N means 0.N.0, a string must be x.y.z.
+
+    Falco first reads the value as an unsigned integer whether or not it is quoted, so
+    `"15"` is 0.15.0 as `15` is.
+    """
     if isinstance(value, int) and not isinstance(value, bool):
         return (0, value, 0) if value >= 0 else None
     if isinstance(value, str):
-        return semver(value.strip())
+        text = value.strip()
+        if text.isascii() and text.isdigit():
+            return (0, int(text), 0)
+        return semver(text)
     return None
 
 
@@ -409,17 +428,25 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
             _load_item(ruleset, item, name, line, info.entry_lines.get(index))
         except ValueError as exc:
             # a rule that failed to load is not there (disabled); any other item is ignored
-            defines_rule = "rule" in item and "override" not in item and not item.get("append")
+            defines_rule = "rule" in item and not item.get("override") and not _is_true(item)
             kind = "rule" if defines_rule else "item"
             ruleset.problems.append(RuleProblem(name, line, label, str(exc), kind=kind))
+
+
+def _is_true(item: dict[str, Any], key: str = "append") -> bool:
+    """`key` is set to a true spelling (an unreadable value counts as not set)."""
+    try:
+        return _bool(item, key, False)
+    except ValueError:
+        return False
 
 
 def _override_modes(
     item: dict[str, Any], appendable: frozenset[str], replaceable: frozenset[str]
 ) -> dict[str, str]:
     override = item.get("override")
-    if override is None:
-        return {}
+    if not override:
+        return {}  # Falco: an empty `override:` overrides nothing; the item is a definition
     if not isinstance(override, dict):
         raise ValueError("override must be a mapping of field: append|replace")
     modes = {}
@@ -531,7 +558,8 @@ def _load_list(
         raise ValueError("list has no items")
     old = rs.lists.get(name)
     mode = "append" if append else modes.get("items")
-    if mode is not None and old is None:
+    if mode == "append" and old is None:
+        # `override: {items: replace}` is a plain definition in Falco: no earlier list needed
         raise ValueError("list has append/override but no list by that name exists")
     if mode == "append" and old is not None:
         old.items = old.items + items
@@ -553,7 +581,8 @@ def _load_macro(
         raise ValueError("macro condition is empty")
     old = rs.macros.get(name)
     mode = "append" if append else modes.get("condition")
-    if mode is not None and old is None:
+    if mode == "append" and old is None:
+        # `override: {condition: replace}` is a plain definition in Falco (as for lists)
         raise ValueError("macro has append/override but no macro by that name exists")
     if mode == "append" and old is not None:
         old.condition = f"{old.condition} {condition}"

@@ -1,0 +1,249 @@
+"""Review of the Falco rules-file loading: forms Falco loads that seawall refused or misread,
+and error lines that named an option the user never gave."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from seawall_testlib import DATA, run_seawall
+
+from seawall.detect.engine import Engine
+from seawall.detect.falco.rules import RuleSet, load_rules_files, load_rules_text
+from seawall.detect.runner import build_engine
+from seawall.detect.sources.base import MISSING, EventSource, FieldDef
+from seawall.errors import InputError
+
+RULES = DATA / "detect" / "rules"
+TETRAGON_EVENTS = DATA / "detect" / "events" / "tetragon" / "testdata_events.jsonl"
+
+T_SOURCE = EventSource(
+    name="t",
+    falco_source="t",
+    fields={
+        name: FieldDef(name, lambda ev, arg, key=name[2:]: ev.get(key, MISSING))
+        for name in ("t.s", "t.u", "t.p")
+    },
+    read=lambda stream, name: iter(()),
+)
+BASE = """\
+- rule: Shell
+  desc: a shell ran
+  condition: t.s = bash
+  output: shell %t.s
+  priority: WARNING
+  source: t
+"""
+
+
+def _ruleset(text: str, name: str = "r.yaml") -> RuleSet:
+    ruleset = RuleSet()
+    load_rules_text(ruleset, textwrap.dedent(text), name)
+    return ruleset
+
+
+def _fired(engine: Engine, event: dict[str, str]) -> list[str]:
+    return [alert.rule for alert in engine.evaluate(event)]
+
+
+def test_exception_comps_written_as_plain_equals_load_as_in_falcos_docs() -> None:
+    # Falco's documentation writes `comps: [=, contains]`; YAML 1.1 gives a plain `=` the
+    # "value" tag, which the whole file used to be refused for ("not valid YAML", exit 2).
+    engine = Engine(
+        _ruleset(
+            BASE
+            + """\
+  exceptions:
+    - name: known
+      fields: [t.u, t.p]
+      comps: [=, contains]
+      values:
+        - [root, /opt/]
+"""
+        ),
+        T_SOURCE,
+        strict=True,
+    )
+    assert _fired(engine, {"s": "bash", "u": "root", "p": "/opt/tool"}) == []
+    assert _fired(engine, {"s": "bash", "u": "root", "p": "/tmp/x"}) == ["Shell"]
+
+
+def test_plain_equals_in_a_block_list_and_as_a_value_is_the_string() -> None:
+    ruleset = _ruleset("- list: ops\n  items:\n    - =\n    - '!='\n")
+    assert ruleset.lists["ops"].items == ["=", "!="]
+
+
+@pytest.mark.parametrize(("version", "ok"), [("'15'", True), ('"57"', True), ("'58'", False)])
+def test_quoted_integer_engine_version_is_read_as_falco_does(version: str, ok: bool) -> None:
+    # Falco reads required_engine_version as an unsigned integer first, quoted or not.
+    if ok:
+        _ruleset(f"- required_engine_version: {version}\n")
+        return
+    with pytest.raises(InputError) as info:
+        _ruleset(f"- required_engine_version: {version}\n")
+    assert str(info.value) == (
+        "r.yaml:1: rules require engine version 0.58.0, but seawall implements engine "
+        "version 0.57.0"
+    )
+
+
+def test_override_replace_of_a_list_or_macro_not_defined_before_defines_it() -> None:
+    # In Falco only `append` needs an earlier definition; `replace` is a plain definition.
+    ruleset = _ruleset(
+        """\
+        - list: shells
+          items: [bash, zsh]
+          override:
+            items: replace
+        - macro: is_shell
+          condition: t.s in (shells)
+          override:
+            condition: replace
+        - rule: Shell
+          desc: a shell ran
+          condition: is_shell
+          output: shell %t.s
+          priority: WARNING
+          source: t
+        """
+    )
+    assert not ruleset.problems
+    engine = Engine(ruleset, T_SOURCE, strict=True)
+    assert _fired(engine, {"s": "zsh"}) == ["Shell"]
+    # appending still needs something to append to
+    appended = _ruleset("- list: shells\n  items: [sh]\n  override:\n    items: append\n")
+    assert [p.message for p in appended.problems] == [
+        "list has append/override but no list by that name exists"
+    ]
+
+
+def test_an_empty_override_mapping_leaves_a_plain_rule_definition() -> None:
+    engine = Engine(_ruleset(BASE + "  override: {}\n"), T_SOURCE, strict=True)
+    assert _fired(engine, {"s": "bash"}) == ["Shell"]
+
+
+def test_a_rule_with_quoted_append_false_that_fails_is_reported_as_disabled() -> None:
+    ruleset = _ruleset(BASE.replace("WARNING", "LOUD") + "  append: 'false'\n")
+    assert [(p.kind, p.message) for p in ruleset.problems] == [("rule", "invalid priority 'LOUD'")]
+
+
+USER_OVERLAY = """\
+- list: shell_binaries
+  items: [fish]
+  override:
+    items: append
+- list: user_known_shell_spawn_binaries
+  append: true
+  items: [my-tool]
+- macro: user_known_read_sensitive_files_activities
+  condition: (proc.name = myscanner)
+  override:
+    condition: replace
+- rule: Terminal shell in container
+  enabled: false
+- rule: System user interactive
+  enabled: "false"
+  override:
+    enabled: replace
+- rule: Run shell untrusted
+  append: true
+  condition: and not proc.pname = myparent
+- rule: Read sensitive file untrusted
+  condition: and not proc.name = x
+  tags: [mytag]
+  priority: ERROR
+  override:
+    condition: append
+    tags: append
+    priority: replace
+- rule: Find AWS Credentials
+  exceptions:
+    - name: my_backup
+      fields: [proc.name, fd.name]
+      comps: [=, startswith]
+      values:
+        - [aws, /home/backup/]
+  override:
+    exceptions: append
+"""
+
+
+def test_a_typical_user_overlay_on_upstream_rules_loads_with_its_effects(tmp_path: Path) -> None:
+    overlay = tmp_path / "falco_rules.local.yaml"
+    overlay.write_text(USER_OVERLAY)
+    ruleset = load_rules_files([RULES / "falco_rules.yaml", overlay])
+    assert not ruleset.problems and not ruleset.warnings
+    rules = ruleset.rules
+    assert not rules["Terminal shell in container"].enabled
+    assert not rules["System user interactive"].enabled
+    assert rules["Read sensitive file untrusted"].priority == "ERROR"
+    assert rules["Find AWS Credentials"].exceptions[-1].comps == ["=", "startswith"]
+    assert ruleset.lists["shell_binaries"].items[-1] == "fish"
+    proc = run_seawall(
+        "detect",
+        "--rules",
+        str(RULES / "falco_rules.yaml"),
+        "--rules",
+        str(overlay),
+        "--source",
+        "tetragon",
+        str(TETRAGON_EVENTS),
+        "--strict",
+        "--format",
+        "json",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"warning" not in proc.stderr
+
+
+def test_the_sysdig_source_is_named_as_the_user_gave_it() -> None:
+    proc = run_seawall(
+        "detect",
+        "--rules",
+        str(RULES / "k8s_audit_rules.yaml"),
+        "--source",
+        "sysdig",
+        str(TETRAGON_EVENTS),
+    )
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "which --source sysdig does not implement" in err
+    assert "--source falco" not in err
+
+
+def test_serve_errors_do_not_name_a_source_option_serve_does_not_have() -> None:
+    proc = run_seawall(
+        "detect",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--rules",
+        str(RULES / "falco_rules.yaml"),
+        "--sink",
+        "stdout",
+    )
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"{RULES / 'falco_rules.yaml'}:31: rules require plugin container >= 0.4.0" in err
+    assert "which seawall detect serve (k8saudit audit events) does not implement" in err
+    assert "run them with seawall detect --source tetragon or falco or sysdig" in err
+    assert "--source k8saudit" not in err
+
+
+def test_serve_warning_about_rules_of_another_source_names_serve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "mixed.yaml"
+    rules.write_text(
+        "- rule: Shell\n  desc: d\n  condition: proc.name = bash\n  output: o\n"
+        "  priority: WARNING\n  source: syscall\n"
+    )
+    build_engine("k8saudit", [rules], "first", False, serve=True)
+    err = capsys.readouterr().err
+    assert "(seawall detect serve reads k8saudit events); they are not used" in err
+    assert "--source" not in err
+    build_engine("k8saudit", [rules], "first", False)
+    assert "(--source k8saudit); they are not used" in capsys.readouterr().err
