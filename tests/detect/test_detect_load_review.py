@@ -74,6 +74,30 @@ def test_plain_equals_in_a_block_list_and_as_a_value_is_the_string() -> None:
     assert ruleset.lists["ops"].items == ["=", "!="]
 
 
+def test_list_items_and_exception_values_are_the_text_written() -> None:
+    # yaml-cpp keeps `yes` and `0644` as written; PyYAML's typing made them "True" and "420",
+    # so a list of process names never matched `yes` and an exception never applied.
+    text = """\
+- list: odd_names
+  items: [yes, 0644, 1.10]
+- rule: Odd
+  desc: an odd name ran
+  condition: t.s in (odd_names)
+  output: odd %t.s
+  priority: WARNING
+  source: t
+  exceptions:
+    - name: users
+      fields: t.u
+      values: [on]
+"""
+    engine = Engine(_ruleset(text), T_SOURCE, strict=True)
+    for name in ("yes", "0644", "1.10"):
+        assert _fired(engine, {"s": name, "u": "root"}) == ["Odd"], name
+    assert _fired(engine, {"s": "True", "u": "root"}) == []
+    assert _fired(engine, {"s": "yes", "u": "on"}) == []
+
+
 @pytest.mark.parametrize(("version", "ok"), [("'15'", True), ('"57"', True), ("'58'", False)])
 def test_quoted_integer_engine_version_is_read_as_falco_does(version: str, ok: bool) -> None:
     # Falco reads required_engine_version as an unsigned integer first, quoted or not.

@@ -22,14 +22,21 @@ _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _RulesLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
-    """The safe loader, reading a plain `=` as the string "=" (as yaml-cpp, so Falco, does).
+    """The safe loader, reading plain scalars as Falco (yaml-cpp) does: as the text written.
 
-    YAML 1.1 resolves a plain `=` to the "value" tag, which PyYAML cannot construct; Falco's
-    own documentation writes exceptions as `comps: [=, contains]`.
+    yaml-cpp types no scalar: a value is converted when read, so `yes` in a list is the
+    process name "yes", `0644` is "0644" and `=` is "=". PyYAML's YAML 1.1 typing made them
+    True, 420, and (for `comps: [=, contains]`, the form of Falco's exceptions docs) a "value"
+    tag it cannot construct, refusing the whole file. Only null (`~`, `null`, empty) and merge
+    keys (`<<`) keep their meaning; booleans and integers are read where a key needs them.
     """
 
 
-_RulesLoader.add_constructor("tag:yaml.org,2002:value", _BASE_LOADER.construct_yaml_str)
+_KEEP_TAGS = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"}
+_RulesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag in _KEEP_TAGS]
+    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+}
 _SAFE_LOADER: Any = _RulesLoader
 
 MAX_RULES_FILE = 16 * 1024 * 1024
@@ -250,7 +257,8 @@ def _bool(item: dict[str, Any], key: str, default: bool) -> bool:
         return value
     if isinstance(value, str) and value in _TRUE | _FALSE:
         return value in _TRUE
-    raise ValueError(f"{key} must be true or false, not {value!r}")
+    shown = value if isinstance(value, str) and value.strip() else repr(value)
+    raise ValueError(f"{key} must be true or false, not {shown}")
 
 
 def _exceptions(value: Any, *, update: bool = False) -> list[Exception_]:
