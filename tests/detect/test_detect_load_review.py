@@ -150,6 +150,10 @@ def test_an_empty_override_mapping_leaves_a_plain_rule_definition() -> None:
 def test_a_rule_with_quoted_append_false_that_fails_is_reported_as_disabled() -> None:
     ruleset = _ruleset(BASE.replace("WARNING", "LOUD") + "  append: 'false'\n")
     assert [(p.kind, p.message) for p in ruleset.problems] == [("rule", "invalid priority 'LOUD'")]
+    # an unreadable append is an item that could not be applied: the rule itself stays
+    unreadable = _ruleset(BASE + "- rule: Shell\n  append: [true]\n  condition: and t.u = x\n")
+    assert [p.kind for p in unreadable.problems] == ["item"]
+    assert unreadable.rules["Shell"].enabled
 
 
 USER_OVERLAY = """\
@@ -271,3 +275,26 @@ def test_serve_warning_about_rules_of_another_source_names_serve(
     assert "--source" not in err
     build_engine("k8saudit", [rules], "first", False)
     assert "(--source k8saudit); they are not used" in capsys.readouterr().err
+
+
+def test_a_toggle_of_a_rule_no_file_defines_is_ignored_not_a_disabled_rule(
+    tmp_path: Path,
+) -> None:
+    # e.g. a local file that switches off a sandbox rule while only falco_rules.yaml is loaded
+    toggles = tmp_path / "toggles.yaml"
+    toggles.write_text("- rule: Some Sandbox Rule\n  enabled: false\n")
+    proc = run_seawall(
+        "detect",
+        "--rules",
+        str(RULES / "falco_rules.yaml"),
+        "--rules",
+        str(toggles),
+        "--source",
+        "tetragon",
+        str(TETRAGON_EVENTS),
+    )
+    assert proc.returncode == 0
+    assert proc.stderr.decode().splitlines() == [
+        f"warning: {toggles}:1: Some Sandbox Rule: rule has enabled but no rule by that name "
+        "exists (ignored)"
+    ]

@@ -435,16 +435,22 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
         try:
             _load_item(ruleset, item, name, line, info.entry_lines.get(index))
         except ValueError as exc:
-            # a rule that failed to load is not there (disabled); any other item is ignored
-            defines_rule = "rule" in item and not item.get("override") and not _is_true(item)
+            # a rule that failed to load is not there (disabled); any other item (also an
+            # `enabled` toggle of a rule no file defines) is ignored
+            defines_rule = (
+                "rule" in item
+                and not item.get("override")
+                and _is_false(item)
+                and any(k in item for k in ("condition", "output", "desc", "priority"))
+            )
             kind = "rule" if defines_rule else "item"
             ruleset.problems.append(RuleProblem(name, line, label, str(exc), kind=kind))
 
 
-def _is_true(item: dict[str, Any], key: str = "append") -> bool:
-    """`key` is set to a true spelling (an unreadable value counts as not set)."""
+def _is_false(item: dict[str, Any], key: str = "append") -> bool:
+    """`key` is absent or a false spelling (`append: "false"`); an unreadable value is not."""
     try:
-        return _bool(item, key, False)
+        return not _bool(item, key, False)
     except ValueError:
         return False
 
