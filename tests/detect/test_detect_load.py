@@ -517,9 +517,9 @@ def test_a_key_given_twice_in_one_item_is_a_warning_with_both_lines() -> None:
     text = BASE.replace("  tags: [a, b]\n", "  tags: [a, b]\n  condition: t.s = zsh\n")
     ruleset = _ruleset(text)
     assert [str(w) for w in ruleset.warnings] == [
-        "r.yaml:1: Shell: key condition is given twice (lines 3 and 8); the last one is used"
+        "r.yaml:1: Shell: key condition is given twice (lines 3 and 8); the first one is used"
     ]
-    assert ruleset.rules["Shell"].condition == "t.s = zsh"
+    assert ruleset.rules["Shell"].condition == "t.s = bash"  # as Falco (yaml-cpp) reads it
 
 
 def test_each_requirement_is_reported_at_its_own_line() -> None:

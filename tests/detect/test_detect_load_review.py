@@ -298,3 +298,15 @@ def test_a_toggle_of_a_rule_no_file_defines_is_ignored_not_a_disabled_rule(
         f"warning: {toggles}:1: Some Sandbox Rule: rule has enabled but no rule by that name "
         "exists (ignored)"
     ]
+
+
+def test_a_key_given_twice_keeps_its_first_value_as_falco_does() -> None:
+    # yaml-cpp (Falco) returns the first of two equal keys; PyYAML kept the last, so the
+    # same file switched a rule off in seawall and left it on in Falco.
+    ruleset = _ruleset(BASE + "  enabled: true\n  enabled: false\n")
+    assert ruleset.rules["Shell"].enabled
+    assert [w.message for w in ruleset.warnings] == [
+        "key enabled is given twice (lines 7 and 8); the first one is used"
+    ]
+    merged = _ruleset("- list: l\n  items: &i [a]\n- {list: k, <<: {items: *i}}\n")
+    assert merged.lists["k"].items == ["a"]

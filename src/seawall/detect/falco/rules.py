@@ -29,7 +29,28 @@ class _RulesLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
     True, 420, and (for `comps: [=, contains]`, the form of Falco's exceptions docs) a "value"
     tag it cannot construct, refusing the whole file. Only null (`~`, `null`, empty) and merge
     keys (`<<`) keep their meaning; booleans and integers are read where a key needs them.
+    A key given twice keeps its first value: yaml-cpp's lookup returns the first match.
     """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        if any(key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value):
+            merged: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+            return merged
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "found unhashable key",
+                    key_node.start_mark,
+                ) from None
+            if key not in mapping:
+                mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
 
 
 _KEEP_TAGS = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"}
@@ -426,9 +447,10 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
             continue
         label = str(item.get("rule") or item.get("macro") or item.get("list") or "?")
         for entry in repeated.get(index, []):
-            # YAML says keys are unique; parsers differ on which value wins, so say so
+            # YAML says keys are unique; parsers differ on which value wins (Falco's yaml-cpp
+            # and so seawall: the first), so say so
             where = f"lines {entry.lines[0]} and {entry.lines[1]}"
-            message = f"key {entry.key} is given twice ({where}); the last one is used"
+            message = f"key {entry.key} is given twice ({where}); the first one is used"
             ruleset.warnings.append(RuleProblem(name, line, label, message))
         for key in _unknown_keys(item):
             ruleset.warnings.append(RuleProblem(name, line, label, f"unknown key {key} ignored"))
