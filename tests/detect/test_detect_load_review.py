@@ -310,3 +310,20 @@ def test_a_key_given_twice_keeps_its_first_value_as_falco_does() -> None:
     ]
     merged = _ruleset("- list: l\n  items: &i [a]\n- {list: k, <<: {items: *i}}\n")
     assert merged.lists["k"].items == ["a"]
+
+
+def test_a_rules_file_of_several_yaml_documents_loads_in_order(tmp_path: Path) -> None:
+    # Falco reads every document of a rules file (YAML::LoadAll); this was "not valid YAML"
+    rules = tmp_path / "local.yaml"
+    rules.write_text(
+        "# first part\n---\n"
+        + BASE
+        + "---\n---\n# toggles\n- rule: Shell\n  enabled: false\n  enabeld: x\n"
+    )
+    ruleset = load_rules_files([rules])
+    assert not ruleset.problems
+    assert not ruleset.rules["Shell"].enabled
+    # file:line still points into the right document
+    assert [str(w) for w in ruleset.warnings] == [f"{rules}:12: Shell: unknown key enabeld ignored"]
+    with pytest.raises(InputError, match="must be a YAML list"):
+        _ruleset(BASE + "---\na: 1\n")

@@ -236,12 +236,12 @@ def _item_lines(text: str, name: str) -> _ItemInfo:
     each required_plugin_versions entry."""
     info = _ItemInfo()
     try:
-        node = yaml.compose(text, Loader=_SAFE_LOADER)
+        nodes = list(yaml.compose_all(text, Loader=_SAFE_LOADER))
     except yaml.YAMLError:
         return info
-    if not isinstance(node, yaml.SequenceNode):
-        return info
-    for index, child in enumerate(node.value):
+    # the items of every document (`---`), in order, as load_rules_text reads them
+    children = [c for n in nodes if isinstance(n, yaml.SequenceNode) for c in n.value]
+    for index, child in enumerate(children):
         info.lines.append(child.start_mark.line + 1)
         if not isinstance(child, yaml.MappingNode):
             continue
@@ -419,16 +419,21 @@ def _unknown_keys(item: dict[str, Any]) -> list[str]:
 def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
     """Add one rules file's content to `ruleset` (InputError if it is not a YAML list)."""
     try:
-        docs = yaml.load(text, Loader=_SAFE_LOADER)  # safe_load semantics (CSafeLoader)
+        # safe_load semantics (CSafeLoader); several documents (`---`) are read in order, as
+        # Falco's YAML::LoadAll does
+        documents = list(yaml.load_all(text, Loader=_SAFE_LOADER))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise InputError(f"{name}{where}: rules file is not valid YAML") from None
-    if docs is None:
-        docs = []
-    if not isinstance(docs, list):
-        raise InputError(f"{name}: rules file must be a YAML list of rule/macro/list items")
-    _check_expanded_size(docs, name)
+    docs: list[Any] = []
+    for document in documents:
+        if document is None:
+            continue  # an empty document
+        if not isinstance(document, list):
+            raise InputError(f"{name}: rules file must be a YAML list of rule/macro/list items")
+        docs.extend(document)
+    _check_expanded_size(documents, name)
     info = _item_lines(text, name)
     lines, repeated = info.lines, info.repeated
     ruleset.files.append(name)
