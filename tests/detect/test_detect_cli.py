@@ -694,3 +694,37 @@ def test_unreadable_files_in_a_batch_are_reported_and_the_rest_still_evaluated(
     assert proc.returncode == 2
     assert len(proc.stderr.decode().strip().splitlines()) == 2
     assert not out.exists()
+
+
+def test_a_rules_directory_loads_its_files_in_name_order_as_falco_does(tmp_path: Path) -> None:
+    """`-r DIR` (Falco's rules.d): the files directly in it, sorted by name, links followed
+    (rules.d links into rules.available), subdirectories not read; the same alerts as naming
+    the files in that order."""
+    rules_d = tmp_path / "rules.d"
+    (rules_d / "nested").mkdir(parents=True)
+    (rules_d / "nested" / "broken.yaml").write_text("- rule: [not, valid\n")
+    (rules_d / "00-k8s_audit_rules.yaml").symlink_to(RULES / "k8s_audit_rules.yaml")
+    # a later file turns a rule off: name order decides
+    (rules_d / "50-local.yaml").write_text("- rule: Create Privileged Pod\n  enabled: false\n")
+    events = [str(K8S / "create_nginx_pod_privileged.json"), str(K8S / "attach_pod.json")]
+    by_dir = _json("--rules", str(rules_d), "--source", "k8saudit", *events)
+    by_files = _json(
+        "--rules",
+        str(rules_d / "00-k8s_audit_rules.yaml"),
+        "--rules",
+        str(rules_d / "50-local.yaml"),
+        "--source",
+        "k8saudit",
+        *events,
+    )
+    assert by_dir["findings"] == by_files["findings"]
+    rules = {f["rule"] for f in by_dir["findings"]}  # type: ignore[attr-defined]
+    assert "Create Privileged Pod" not in rules and "Attach/Exec Pod" in rules
+    assert by_dir["rule_errors"] == []
+    empty = tmp_path / "empty.d"
+    empty.mkdir()
+    proc = run_seawall("detect", "--rules", str(empty), "--source", "k8saudit", events[0])
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.decode().strip() == f"seawall: error: {empty}: rules directory holds no files"
+    )

@@ -67,7 +67,11 @@ ClusterOpt = Annotated[
 ]
 RulesOpt = Annotated[
     list[Path] | None,
-    typer.Option("--rules", "-r", help="Falco rules file (repeatable, loaded in order)."),
+    typer.Option(
+        "--rules",
+        "-r",
+        help="Falco rules file, or directory of them read in name order (repeatable).",
+    ),
 ]
 
 

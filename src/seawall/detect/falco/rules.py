@@ -8,6 +8,7 @@ place (load order of rules is kept); `append: true` / `override:` extend or repl
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -714,10 +715,36 @@ def _apply_rule_override(old: RuleDef, item: dict[str, Any], modes: dict[str, st
                 old.exceptions = _exceptions(value)
 
 
-def load_rules_files(paths: list[Path]) -> RuleSet:
-    """Load rules files in order (InputError if one is unreadable or not YAML)."""
-    ruleset = RuleSet()
+MAX_RULES_FILES = 1000  # files one run loads, directories expanded
+
+
+def expand_rules_paths(paths: list[Path]) -> list[Path]:
+    """The rules files to load, in order: a directory stands for the files directly in it,
+    sorted by name, as Falco reads `-r DIR` and `rules_files` entries (links are followed:
+    Falco's rules.d holds links into rules.available; subdirectories are not read)."""
+    out: list[Path] = []
     for path in paths:
+        if path.is_dir():
+            try:
+                entries = sorted(os.scandir(path), key=lambda entry: entry.name)
+            except OSError as exc:
+                raise InputError(f"{path}: cannot list rules directory ({exc.strerror})") from None
+            found = [Path(e.path) for e in entries if e.is_file()]
+            if not found:
+                raise InputError(f"{path}: rules directory holds no files")
+            out.extend(found)
+        else:
+            out.append(path)
+        if len(out) > MAX_RULES_FILES:
+            raise InputError(f"{path}: more than {MAX_RULES_FILES} rules files in one run")
+    return out
+
+
+def load_rules_files(paths: list[Path]) -> RuleSet:
+    """Load rules files in order, a directory as its files sorted by name (InputError if one
+    is unreadable or not YAML)."""
+    ruleset = RuleSet()
+    for path in expand_rules_paths(paths):
         try:
             if path.stat().st_size > MAX_RULES_FILE:
                 raise InputError(f"{path}: rules file larger than {MAX_RULES_FILE} bytes")
