@@ -108,3 +108,30 @@ def test_sbom_table_and_warnings_show_bracketed_names_verbatim(tmp_path: Path) -
     out, err = proc.stdout.decode(), proc.stderr.decode()
     assert "[bold]demo" in out and "1.0[/x]" in out
     assert "site-packages/[/z]bad.dist-info/METADATA" in err
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "cyclonedx", "table"])
+def test_credentials_in_sbom_purls_and_names_never_reach_reports(tmp_path: Path, fmt: str) -> None:
+    osv = _osv(tmp_path / "a.json", "PyPI", ["demo"])
+    purl = (
+        "pkg:pypi/demo@1.0?download_url=https://alice:s3cret-pw@pypi.example.com/demo.tgz"
+        "&repository_url=https%3A%2F%2Fghp_t0ken%40repo.example.com%2Fsimple"
+    )
+    sbom = _cyclonedx(tmp_path / "bom.json", [purl])
+    doc = json.loads(sbom.read_text())
+    doc["metadata"] = {"component": {"name": "https://bob:hunter2@registry.example.com/app"}}
+    sbom.write_text(json.dumps(doc))
+    db = _db(tmp_path, osv)
+    proc = run_seawall("image", "--db", str(db), "--sbom", str(sbom), "--format", fmt)
+    assert proc.returncode == 0, proc.stderr
+    text = (proc.stdout + proc.stderr).decode()
+    # before: JSON, SARIF and CycloneDX carried the purl (and JSON the name) verbatim
+    assert "demo" in text and "GHSA-hhhh-0000-0001" in text
+    for secret in ("s3cret-pw", "ghp_t0ken", "hunter2"):
+        assert secret not in text
+    if fmt == "json":
+        (finding,) = json.loads(proc.stdout)["findings"]
+        assert finding["details"]["package"]["purl"] == (
+            "pkg:pypi/demo@1.0?download_url=https://pypi.example.com/demo.tgz"
+            "&repository_url=https://repo.example.com/simple"
+        )

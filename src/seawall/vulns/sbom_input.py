@@ -22,6 +22,8 @@ from seawall.model import Package
 MAX_SBOM_BYTES = 256 * 1024 * 1024
 MAX_COMPONENTS = 1_000_000
 MAX_FIELD = 4096  # longest property / sourceInfo text taken over into a package
+# scheme://user:password@ (or a token@) inside free text such as the described image's name
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]+@")
 # `seawall sbom --format spdx` writes "...; source package sope 5.8.0-1+deb12u1"
 _SPDX_SOURCE = re.compile(r"(?:^|; )source package ([A-Za-z0-9][A-Za-z0-9.+_~:-]*)(?: ([^\s;]+))?")
 
@@ -83,6 +85,21 @@ def distro_ecosystem(distro: str) -> str | None:
     return f"{base}:{version}"
 
 
+def redact_userinfo(text: str) -> str:
+    """`text` with the user:password@ part of every URL in it removed."""
+    return _USERINFO.sub(r"\1", text) if "@" in text else text
+
+
+def _purl_without_credentials(purl: PackageURL, text: str) -> str:
+    """The purl text, rebuilt without credentials when a qualifier URL carries any
+    (download_url=https://user:token@host/...): purls are copied into every report."""
+    qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+    clean = {key: redact_userinfo(value) for key, value in qualifiers.items()}
+    if clean == qualifiers:
+        return text
+    return str(purl._replace(qualifiers=clean).to_string())
+
+
 def package_from_purl(text: str, *, default_distro: str | None = None) -> Package | None:
     """A Package for a purl, or None when the purl has no version or is not a package."""
     try:
@@ -126,7 +143,7 @@ def package_from_purl(text: str, *, default_distro: str | None = None) -> Packag
         name=name,
         version=version,
         type=ptype,
-        purl=text,
+        purl=_purl_without_credentials(purl, text),
         ecosystem=ecosystem,
         source_name=source_name,
         source_version=source_version,
@@ -206,7 +223,7 @@ def _properties(comp: dict[str, Any]) -> dict[str, Any]:
 def _cyclonedx(doc: dict[str, Any], path: Path) -> SbomContents:
     meta = doc.get("metadata") or {}
     subject = meta.get("component") or {}
-    name = str(subject.get("name") or path.name)
+    name = redact_userinfo(str(subject.get("name") or path.name))
     flat: list[dict[str, Any]] = []
     stack = [doc.get("components") or []]
     while stack:
@@ -252,7 +269,7 @@ def _spdx(doc: dict[str, Any], path: Path) -> SbomContents:
         raise InputError(f"{path}: 'packages' must be a list")
     if len(packages) > MAX_COMPONENTS:
         raise InputError(f"{path}: more than {MAX_COMPONENTS} packages")
-    contents = SbomContents(name=str(doc.get("name") or path.name), format="spdx")
+    contents = SbomContents(name=redact_userinfo(str(doc.get("name") or path.name)), format="spdx")
     purls: list[tuple[str | None, Any]] = []
     for pkg in packages:
         if not isinstance(pkg, dict):
