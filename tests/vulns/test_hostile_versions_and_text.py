@@ -135,3 +135,31 @@ def test_credentials_in_sbom_purls_and_names_never_reach_reports(tmp_path: Path,
             "pkg:pypi/demo@1.0?download_url=https://pypi.example.com/demo.tgz"
             "&repository_url=https://repo.example.com/simple"
         )
+
+
+def test_emoji_codes_in_names_stay_text_and_output_to_a_directory_is_one_line(
+    tmp_path: Path,
+) -> None:
+    osv = _osv(tmp_path / "a.json", "PyPI", ["demo"], summary=":fire: x")
+    sbom = _cyclonedx(tmp_path / "bom.json", ["pkg:pypi/demo@1.0"])
+    db = _db(tmp_path, osv)
+    proc = run_seawall("image", "--db", str(db), "--sbom", str(sbom))
+    # before: rich turned ":fire:" into an emoji in the table (and in error lines)
+    assert proc.returncode == 0 and ":fire: x" in proc.stdout.decode()
+    missing = tmp_path / "a:fire:b.json"
+    proc = run_seawall("image", "--db", str(db), "--sbom", str(missing))
+    assert proc.stderr.decode().strip() == f"seawall: error: {missing}: no such file"
+    # before: IsADirectoryError traceback from the atomic rename
+    out_dir = tmp_path / "reports"
+    out_dir.mkdir()
+    proc = run_seawall("image", "--db", str(db), "--sbom", str(sbom), "-o", str(out_dir))
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.decode().strip() == f"seawall: error: cannot write {out_dir}: it is a directory"
+    )
+    assert list(out_dir.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.json",
+        "advisories.db",
+        "bom.json",
+        "reports",
+    ]
