@@ -105,3 +105,43 @@ def test_hostile_members_of_an_archive_are_skipped_and_the_rest_imported(tmp_pat
     for name in HOSTILE:
         assert f"{archive}:{name}" in err and MESSAGES[name] in err
     assert f"{lines}:1: malformed OSV record skipped: invalid JSON (nested too deeply)" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "summary"),
+    [
+        (
+            "secdb-bomb.yaml",  # before: str() of the aliased line hung
+            _laughs()
+            + "distroversion: v3.19\npackages:\n- pkg:\n    name: zlib\n"
+            + "    secfixes:\n      1.0-r0: [*l9, CVE-2024-11]\n",
+            "alpine-secdb: 1 advisories, 1 affected packages (skipped: 1 secfix lines",
+        ),
+        (
+            "secdb-url-bomb.yaml",  # before: str() of an aliased urlprefix hung
+            _laughs() + "urlprefix: *l9\npackages:\n- pkg:\n    name: zlib\n"
+            "    secfixes:\n      1.0-r0: [CVE-2024-11]\n",
+            "alpine-secdb: 1 advisories, 1 affected packages",
+        ),
+        (
+            "secdb-int.json",  # before: TypeError traceback ('int' object is not iterable)
+            '{"distroversion": "v3.19", "packages": [{"pkg": {"name": "zlib", "secfixes": '
+            '{"1.0-r0": 5, "1.1-r0": ["CVE-2024-12"]}}}]}',
+            "alpine-secdb: 1 advisories, 1 affected packages (skipped: 1 malformed secdb",
+        ),
+        (
+            "kev-bomb.yaml",  # before: the aliased product expanded when stored (a hang)
+            _laughs() + "catalogVersion: '1'\nvulnerabilities:\n"
+            "- {cveID: CVE-2024-13, product: *l9, vendorProject: acme}\n",
+            "kev: 1 known exploited vulnerabilities",
+        ),
+    ],
+)
+def test_hostile_secdb_and_kev_values_are_skipped_not_expanded(
+    tmp_path: Path, name: str, text: str, summary: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    code, out, err, _db = _import(tmp_path, path)
+    assert code == 0, err
+    assert summary in out
