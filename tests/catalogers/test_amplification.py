@@ -125,3 +125,42 @@ def test_a_long_crafted_jar_file_name_does_not_backtrack() -> None:
     assert time.perf_counter() - start < 0.5
     assert result.packages == []
     assert result.warnings[0].endswith("not identified")
+
+
+def test_metadata_of_millions_of_continuation_lines_is_read_in_linear_time() -> None:
+    from seawall.packages.catalogers.python import PythonCataloger
+
+    body = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nSummary: s\n" + b" x\n" * 2_000_000
+    start = time.perf_counter()
+    result = PythonCataloger().catalog(
+        entry("/usr/lib/python3/site-packages/demo-1.0.dist-info/METADATA", body)
+    )
+    # before: one string copy per continuation line (quadratic: minutes for 6 MB)
+    assert time.perf_counter() - start < 2.0
+    ((pkg,),) = [result.packages]
+    assert (pkg.name, pkg.version) == ("demo", "1.0")
+    assert pkg.metadata["summary"] == "s" + "\nx" * 2_000_000
+
+
+def test_a_dpkg_record_with_a_5000_digit_epoch_is_one_warning_not_the_whole_file() -> None:
+    from seawall.packages.catalogers.dpkg import DpkgCataloger
+
+    status = (
+        "Package: ok\nStatus: install ok installed\nVersion: 1:2.0-1\n\n"
+        f"Package: evil\nStatus: install ok installed\nVersion: {'9' * 5000}:1\n\n"
+        "Package: also-ok\nStatus: install ok installed\nVersion: 3\n"
+    )
+    result = DpkgCataloger().catalog(entry("/var/lib/dpkg/status", status.encode()))
+    # before: int() of the epoch raised and the cataloger lost every package of the file
+    assert [(p.name, p.epoch) for p in result.packages] == [("ok", 1), ("also-ok", None)]
+    assert result.warnings == ["/var/lib/dpkg/status:5: malformed record evil (epoch too large)"]
+
+
+def test_an_ubuntu_release_with_a_5000_digit_year_is_still_an_os() -> None:
+    from seawall.packages.catalogers.osrelease import OSReleaseCataloger
+
+    year = "2" * 5000
+    text = f'ID=ubuntu\nVERSION_ID="{year}.04"\n'.encode()
+    result = OSReleaseCataloger().catalog(entry("/etc/os-release", text))
+    # before: int() of the year raised and the image had no OS (no distro matching)
+    assert result.os is not None and result.os.ecosystem == f"Ubuntu:{year}.04:LTS"
