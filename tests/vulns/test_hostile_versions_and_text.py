@@ -163,3 +163,41 @@ def test_emoji_codes_in_names_stay_text_and_output_to_a_directory_is_one_line(
         "bom.json",
         "reports",
     ]
+
+
+@pytest.mark.parametrize(
+    ("doc", "expect"),
+    [
+        ({"bomFormat": "CycloneDX", "metadata": 5, "components": []}, "bom.json"),
+        ({"bomFormat": "CycloneDX", "metadata": {"component": "x"}}, "bom.json"),
+        (
+            {
+                "bomFormat": "CycloneDX",
+                "components": [{"purl": "pkg:rpm/redhat/bash@5.1-1?epoch=" + "9" * 5000}],
+            },
+            ("bash", None),
+        ),
+        (
+            {"spdxVersion": "SPDX-2.3", "packages": [{"name": "a", "externalRefs": 5}]},
+            "a package's 'externalRefs' must be a list",
+        ),
+    ],
+)
+def test_sbom_fields_of_the_wrong_type_are_one_line_or_ignored(
+    tmp_path: Path, doc: dict[str, object], expect: object
+) -> None:
+    from seawall.errors import InputError
+    from seawall.vulns.sbom_input import read_sbom
+
+    path = tmp_path / "bom.json"
+    path.write_text(json.dumps(doc))
+    # before: AttributeError / TypeError / ValueError tracebacks
+    if isinstance(expect, str) and expect.startswith("a package"):
+        with pytest.raises(InputError, match=expect):
+            read_sbom(path)
+        return
+    contents = read_sbom(path)
+    if isinstance(expect, tuple):
+        assert [(p.name, p.epoch) for p in contents.packages] == [expect]
+    else:
+        assert contents.name == expect

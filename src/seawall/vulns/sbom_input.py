@@ -127,8 +127,10 @@ def package_from_purl(text: str, *, default_distro: str | None = None) -> Packag
             source_version = up_version or None
             if ptype == "rpm" and source_name.endswith(".src.rpm"):
                 source_name = None  # rpm source file names carry no clean package name
-        if qualifiers.get("epoch", "").isdigit():
-            epoch = int(qualifiers["epoch"])
+        epoch_text = qualifiers.get("epoch", "")
+        # rpm epochs are 32-bit: thousands of digits are no epoch (and int() refuses them)
+        if epoch_text.isascii() and epoch_text.isdigit() and len(epoch_text) <= 10:
+            epoch = int(epoch_text)
     elif ptype in _LANGUAGE_ECOSYSTEMS:
         ecosystem = _LANGUAGE_ECOSYSTEMS[ptype]
         if ptype == "maven" and purl.namespace:
@@ -221,9 +223,10 @@ def _properties(comp: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cyclonedx(doc: dict[str, Any], path: Path) -> SbomContents:
-    meta = doc.get("metadata") or {}
-    subject = meta.get("component") or {}
-    name = redact_userinfo(str(subject.get("name") or path.name))
+    meta = doc.get("metadata")
+    subject = meta.get("component") if isinstance(meta, dict) else None
+    subject_name = subject.get("name") if isinstance(subject, dict) else None
+    name = redact_userinfo(str(subject_name or path.name))
     flat: list[dict[str, Any]] = []
     stack = [doc.get("components") or []]
     while stack:
@@ -275,7 +278,10 @@ def _spdx(doc: dict[str, Any], path: Path) -> SbomContents:
         if not isinstance(pkg, dict):
             raise InputError(f"{path}: a package is not an object")
         found = None
-        for ref in pkg.get("externalRefs") or []:
+        refs = pkg.get("externalRefs") or []
+        if not isinstance(refs, list):
+            raise InputError(f"{path}: a package's 'externalRefs' must be a list")
+        for ref in refs:
             if isinstance(ref, dict) and ref.get("referenceType") == "purl":
                 found = ref.get("referenceLocator")
                 break
