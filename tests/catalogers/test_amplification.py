@@ -164,3 +164,33 @@ def test_an_ubuntu_release_with_a_5000_digit_year_is_still_an_os() -> None:
     result = OSReleaseCataloger().catalog(entry("/etc/os-release", text))
     # before: int() of the year raised and the image had no OS (no distro matching)
     assert result.os is not None and result.os.ecosystem == f"Ubuntu:{year}.04:LTS"
+
+
+def test_one_module_without_a_package_url_does_not_lose_the_binary_or_lock_file() -> None:
+    import json
+
+    from seawall.packages.catalogers.base import CatalogResult
+    from seawall.packages.catalogers.npm import NpmCataloger
+
+    result = CatalogResult()
+    modinfo = "path\tapp\nmod\tapp\t(devel)\ndep\tgolang.org/x/text\tv0.3.7\ndep\tbad/\tv1.0.0\n"
+    GoCataloger()._packages(entry("/usr/bin/app", b"", 0o100755), " ", modinfo, result)
+    # before: PackageURL's ValueError (and an IndexError for a blank Go version) failed the
+    # cataloger as a whole: none of the binary's modules were reported
+    assert [p.name for p in result.packages] == ["app", "golang.org/x/text"]
+    assert result.warnings == [
+        "/usr/bin/app: Go module 'bad/': Invalid purl: name is a required argument.: skipped"
+    ]
+    lock = {
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "app", "version": "1.0.0"},
+            "node_modules/lodash": {"version": "4.17.21"},
+            "node_modules/@scope/": {"version": "1.0.0"},
+        },
+    }
+    result = NpmCataloger().catalog(entry("/app/package-lock.json", json.dumps(lock).encode()))
+    assert [p.name for p in result.packages] == ["lodash"]
+    assert result.warnings == [
+        "/app/package-lock.json: record 'node_modules/@scope/': bad name: skipped"
+    ]

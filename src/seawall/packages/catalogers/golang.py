@@ -278,21 +278,22 @@ class GoCataloger(Cataloger):
                 key, _, value = fields[1].partition("=")
                 if key in ("GOOS", "GOARCH", "vcs", "vcs.revision", "vcs.time", "-ldflags"):
                     settings[key] = value
+
+        def add(name: str, version: str, **meta: object) -> None:
+            try:
+                result.packages.append(self._pkg(entry, name, version, **meta))
+            except ValueError as exc:  # no package URL for it ("bad/" has no name part)
+                result.warnings.append(f"{entry.path}: Go module {name!r}: {exc}: skipped")
+
         if main is not None:
-            result.packages.append(
-                self._pkg(
-                    entry, main[0], main[1], main=True, main_package=main_path, build=settings
-                )
-            )
+            add(main[0], main[1], main=True, main_package=main_path, build=settings)
         for path, version, repl_path, repl_version in deps:
             if repl_path and repl_version and not repl_path.startswith((".", "/")):
                 # A module replacement: what is linked in is the replacement module.
-                result.packages.append(
-                    self._pkg(entry, repl_path, repl_version, replaces=f"{path}@{version}")
-                )
+                add(repl_path, repl_version, replaces=f"{path}@{version}")
             else:
                 # A local directory replacement keeps the required module's identity.
-                result.packages.append(self._pkg(entry, path, version, replaced_by=repl_path))
-        if go_version:
+                add(path, version, replaced_by=repl_path)
+        if go_version.split():  # a blank version string: no stdlib entry (was an IndexError)
             std = go_version.split()[0].removeprefix("go")
-            result.packages.append(self._pkg(entry, "stdlib", std, go_version=go_version))
+            add("stdlib", std, go_version=go_version)
