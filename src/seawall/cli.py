@@ -99,6 +99,7 @@ def main() -> None:
             f"[red]seawall: error:[/red] {escape(str(exc))}",
             highlight=False,
             markup=True,
+            emoji=False,  # ":abc:" in a path or digest is text, not an emoji code
             soft_wrap=True,
         )
         sys.exit(2)

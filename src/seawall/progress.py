@@ -23,7 +23,8 @@ def stderr_console() -> Console:
     if _console is None:
         from rich.console import Console
 
-        _console = Console(stderr=True)
+        # messages name files, packages and URLs: ":abc:" in them is text, not an emoji
+        _console = Console(stderr=True, emoji=False)
     return _console
 
 
@@ -95,5 +96,8 @@ def warn(message: str) -> None:
     from rich.markup import escape
 
     stderr_console().print(
-        f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True
+        f"[yellow]warning:[/yellow] {escape(message)}",
+        highlight=False,
+        emoji=False,
+        soft_wrap=True,
     )

@@ -108,3 +108,96 @@ def test_sbom_table_and_warnings_show_bracketed_names_verbatim(tmp_path: Path) -
     out, err = proc.stdout.decode(), proc.stderr.decode()
     assert "[bold]demo" in out and "1.0[/x]" in out
     assert "site-packages/[/z]bad.dist-info/METADATA" in err
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "cyclonedx", "table"])
+def test_credentials_in_sbom_purls_and_names_never_reach_reports(tmp_path: Path, fmt: str) -> None:
+    osv = _osv(tmp_path / "a.json", "PyPI", ["demo"])
+    purl = (
+        "pkg:pypi/demo@1.0?download_url=https://alice:s3cret-pw@pypi.example.com/demo.tgz"
+        "&repository_url=https%3A%2F%2Fghp_t0ken%40repo.example.com%2Fsimple"
+    )
+    sbom = _cyclonedx(tmp_path / "bom.json", [purl])
+    doc = json.loads(sbom.read_text())
+    doc["metadata"] = {"component": {"name": "https://bob:hunter2@registry.example.com/app"}}
+    sbom.write_text(json.dumps(doc))
+    db = _db(tmp_path, osv)
+    proc = run_seawall("image", "--db", str(db), "--sbom", str(sbom), "--format", fmt)
+    assert proc.returncode == 0, proc.stderr
+    text = (proc.stdout + proc.stderr).decode()
+    # before: JSON, SARIF and CycloneDX carried the purl (and JSON the name) verbatim
+    assert "demo" in text and "GHSA-hhhh-0000-0001" in text
+    for secret in ("s3cret-pw", "ghp_t0ken", "hunter2"):
+        assert secret not in text
+    if fmt == "json":
+        (finding,) = json.loads(proc.stdout)["findings"]
+        assert finding["details"]["package"]["purl"] == (
+            "pkg:pypi/demo@1.0?download_url=https://pypi.example.com/demo.tgz"
+            "&repository_url=https://repo.example.com/simple"
+        )
+
+
+def test_emoji_codes_in_names_stay_text_and_output_to_a_directory_is_one_line(
+    tmp_path: Path,
+) -> None:
+    osv = _osv(tmp_path / "a.json", "PyPI", ["demo"], summary=":fire: x")
+    sbom = _cyclonedx(tmp_path / "bom.json", ["pkg:pypi/demo@1.0"])
+    db = _db(tmp_path, osv)
+    proc = run_seawall("image", "--db", str(db), "--sbom", str(sbom))
+    # before: rich turned ":fire:" into an emoji in the table (and in error lines)
+    assert proc.returncode == 0 and ":fire: x" in proc.stdout.decode()
+    missing = tmp_path / "a:fire:b.json"
+    proc = run_seawall("image", "--db", str(db), "--sbom", str(missing))
+    assert proc.stderr.decode().strip() == f"seawall: error: {missing}: no such file"
+    # before: IsADirectoryError traceback from the atomic rename
+    out_dir = tmp_path / "reports"
+    out_dir.mkdir()
+    proc = run_seawall("image", "--db", str(db), "--sbom", str(sbom), "-o", str(out_dir))
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.decode().strip() == f"seawall: error: cannot write {out_dir}: it is a directory"
+    )
+    assert list(out_dir.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.json",
+        "advisories.db",
+        "bom.json",
+        "reports",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("doc", "expect"),
+    [
+        ({"bomFormat": "CycloneDX", "metadata": 5, "components": []}, "bom.json"),
+        ({"bomFormat": "CycloneDX", "metadata": {"component": "x"}}, "bom.json"),
+        (
+            {
+                "bomFormat": "CycloneDX",
+                "components": [{"purl": "pkg:rpm/redhat/bash@5.1-1?epoch=" + "9" * 5000}],
+            },
+            ("bash", None),
+        ),
+        (
+            {"spdxVersion": "SPDX-2.3", "packages": [{"name": "a", "externalRefs": 5}]},
+            "a package's 'externalRefs' must be a list",
+        ),
+    ],
+)
+def test_sbom_fields_of_the_wrong_type_are_one_line_or_ignored(
+    tmp_path: Path, doc: dict[str, object], expect: object
+) -> None:
+    from seawall.errors import InputError
+    from seawall.vulns.sbom_input import read_sbom
+
+    path = tmp_path / "bom.json"
+    path.write_text(json.dumps(doc))
+    # before: AttributeError / TypeError / ValueError tracebacks
+    if isinstance(expect, str) and expect.startswith("a package"):
+        with pytest.raises(InputError, match=expect):
+            read_sbom(path)
+        return
+    contents = read_sbom(path)
+    if isinstance(expect, tuple):
+        assert [(p.name, p.epoch) for p in contents.packages] == [expect]
+    else:
+        assert contents.name == expect

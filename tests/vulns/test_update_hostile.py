@@ -4,6 +4,7 @@ feed base, malformed checksum and length headers, bad feed-base URLs and ecosyst
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import threading
 import zipfile
@@ -155,3 +156,38 @@ def test_bad_feed_base_or_ecosystem_is_one_line(
         err.startswith(f"seawall: error: {message}") and len(err.strip().splitlines()) == 1
     )
     assert not (tmp_path / "escape-all.zip").exists()
+
+
+class _Endless(http.server.BaseHTTPRequestHandler):
+    """No Content-Length, then bytes until the client goes away (a disk-filling mirror)."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            while True:
+                self.wfile.write(b"x" * 65536)
+
+
+def test_a_feed_larger_than_the_limit_is_discarded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seawall.errors import ServiceError
+    from seawall.vulns import update
+
+    monkeypatch.setattr(update, "MAX_DOWNLOAD", 1 << 20)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Endless)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        feed = update.Feed(f"http://127.0.0.1:{server.server_port}/osv/PyPI/all.zip", "f.zip")
+        # before: the download went on until the disk was full
+        with pytest.raises(ServiceError, match=r"more than 1048576 bytes: download discarded"):
+            update.download(feed, tmp_path)
+        assert list(tmp_path.iterdir()) == [tmp_path / "f.zip.meta.json"]
+    finally:
+        server.shutdown()
+        server.server_close()

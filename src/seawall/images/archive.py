@@ -280,27 +280,33 @@ def _find_digest(
     return None
 
 
+def _ref_name(desc: dict[str, Any]) -> object:
+    """The org.opencontainers.image.ref.name annotation of a descriptor (None if absent)."""
+    annotations = desc.get("annotations")
+    if not isinstance(annotations, dict):
+        return None
+    return annotations.get("org.opencontainers.image.ref.name")
+
+
 def _pick_manifest(
     store: Store, index: dict[str, Any], ref: ImageRef, platform: str | None, label: str, depth: int
 ) -> tuple[dict[str, Any], str]:
     """Follow an index down to one image manifest; returns (descriptor, platform)."""
     if depth > 4:
         raise InputError(f"{label}: indexes nested too deeply")
-    manifests = index.get("manifests")
-    if not isinstance(manifests, list) or not manifests:
-        raise InputError(f"{label}: index lists no manifests")
+    manifests = index.get("manifests") if isinstance(index, dict) else None
+    if not isinstance(manifests, list):
+        manifests = []
     candidates = [m for m in manifests if isinstance(m, dict)]
+    if not candidates:
+        raise InputError(f"{label}: index lists no manifests")
     if ref.digest and depth == 0:
         found = _find_digest(store, candidates, ref.digest, label, depth)
         if found is None:
             raise InputError(f"{label}: no manifest or index with digest {ref.digest}")
         candidates = [found]
     if ref.tag and depth == 0:
-        named = [
-            m
-            for m in candidates
-            if (m.get("annotations") or {}).get("org.opencontainers.image.ref.name") == ref.tag
-        ]
+        named = [m for m in candidates if _ref_name(m) == ref.tag]
         if not named:
             raise InputError(f"{label}: no manifest tagged {ref.tag!r}")
         candidates = named
@@ -410,6 +416,12 @@ def _open_oci(store: Store, ref: ImageRef, platform: str | None, label: str) -> 
     return ImageSource(ref, label, digest, config, layers, plat)
 
 
+def _repo_tags(item: object) -> list[str]:
+    """The RepoTags of a manifest.json entry (anything but a list of strings: none)."""
+    tags = item.get("RepoTags") if isinstance(item, dict) else None
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
 def _open_docker_archive(ref: ImageRef, label: str) -> ImageSource:
     import hashlib
 
@@ -420,13 +432,11 @@ def _open_docker_archive(ref: ImageRef, label: str) -> ImageSource:
     if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
         raise InputError(f"{label}: manifest.json lists no images")
     entry = manifest[0]
-    tags = [
-        str(t) for item in manifest if isinstance(item, dict) for t in item.get("RepoTags") or []
-    ]
+    tags = [t for item in manifest for t in _repo_tags(item)]
     if ref.tag:
         for item in manifest:
             if isinstance(item, dict) and any(
-                str(t).endswith(":" + ref.tag) or t == ref.tag for t in item.get("RepoTags") or []
+                t.endswith(":" + ref.tag) or t == ref.tag for t in _repo_tags(item)
             ):
                 entry = item
                 break

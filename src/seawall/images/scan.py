@@ -8,6 +8,7 @@ layer that introduced it.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import os
@@ -288,8 +289,33 @@ def _stored_sha256(layer: LayerBlob, what: str, on_bytes: Callable[[int], None] 
     return "sha256:" + digest.hexdigest()
 
 
-def _under(path: str, directory: str) -> bool:
-    return directory == "/" or path.startswith(directory + "/")
+def drop_hidden(view: dict[str, Any], opaque: Iterable[str], whiteouts: Iterable[str]) -> None:
+    """Remove from `view` (path -> anything) what a layer's opaque directories (their
+    contents) and whiteouts (the path and everything under it) hide.
+
+    By ranges of the sorted paths, not by testing every path against every whiteout: a
+    layer of 100,000 whiteouts over an image of 10,000 catalogued files was 10**9 tests."""
+    roots = [(d, False) for d in opaque] + [(w, True) for w in whiteouts]
+    if not roots or not view:
+        return
+    if any(d == "/" for d, _exact in roots):
+        view.clear()  # the root directory made opaque (or whited out): nothing is left
+        return
+    keys = sorted(view)
+    # Sorted by prefix, the roots under a directory follow it as one block: once its
+    # range is removed, they have nothing left to remove.
+    covered = ""
+    for root, exact in sorted(roots, key=lambda r: r[0] + "/"):
+        if exact:
+            view.pop(root, None)
+        prefix = root + "/"
+        if covered and prefix.startswith(covered):
+            continue
+        covered = prefix
+        index = bisect.bisect_left(keys, prefix)
+        while index < len(keys) and keys[index].startswith(prefix):
+            view.pop(keys[index], None)
+            index += 1
 
 
 def _package_key(p: Package) -> tuple[str, str, str, str | None]:
@@ -304,12 +330,7 @@ def _assemble(
     warnings: list[str] = []
     for diff_id, result in layers:
         warnings.extend(result.warnings)
-        for directory in result.opaque:
-            for path in [p for p in current if _under(p, directory)]:
-                del current[path]
-        for gone in result.whiteouts:
-            for path in [p for p in current if p == gone or _under(p, gone)]:
-                del current[path]
+        drop_hidden(current, result.opaque, result.whiteouts)
         for path in result.replaced:
             current.pop(path, None)
         for path, results in result.files.items():
@@ -520,12 +541,7 @@ def collect_files(
         for path, target in walk.links:
             if target in layer_files:
                 layer_files[path] = layer_files[target]
-        for directory in walk.opaque:
-            for path in [p for p in files if _under(p, directory)]:
-                del files[path]
-        for gone in walk.whiteouts:
-            for path in [p for p in files if p == gone or _under(p, gone)]:
-                del files[path]
+        drop_hidden(files, walk.opaque, walk.whiteouts)
         for path in [*walk.replaced, *walk.dropped]:
             files.pop(path, None)
         files.update(layer_files)

@@ -254,7 +254,7 @@ def to_table(catalog: ImageCatalog, *, width: int = 160) -> str:
         cells = (pkg.name, pkg.version, pkg.type, source, layer, location(pkg))
         table.add_row(*(Text(cell) for cell in cells))
     buf = io.StringIO()
-    console = Console(file=buf, width=width, no_color=True, highlight=False)
+    console = Console(file=buf, width=width, no_color=True, highlight=False, emoji=False)
     console.print(table)
     console.print(f"{len(catalog.packages)} packages in {len(catalog.layers)} layers")
     return buf.getvalue()

@@ -29,14 +29,21 @@ def write_output(data: str | bytes, output: Path | None) -> None:
     directory = output.parent if str(output.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"cannot write {output}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    if output.is_dir():
+        raise InputError(f"cannot write {output}: it is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
         os.replace(tmp, output)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # a full disk, a file replaced by a directory meanwhile
+            raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
         raise
 
 

@@ -103,6 +103,7 @@ def render_table(report: ImageReport, *, color: bool, width: int = 160) -> str:
     buffer = io.StringIO()
     console = Console(
         file=buffer,
+        emoji=False,  # suppression reasons and names are text
         width=width,
         force_terminal=color,
         color_system="standard" if color else None,

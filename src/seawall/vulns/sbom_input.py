@@ -22,6 +22,8 @@ from seawall.model import Package
 MAX_SBOM_BYTES = 256 * 1024 * 1024
 MAX_COMPONENTS = 1_000_000
 MAX_FIELD = 4096  # longest property / sourceInfo text taken over into a package
+# scheme://user:password@ (or a token@) inside free text such as the described image's name
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]+@")
 # `seawall sbom --format spdx` writes "...; source package sope 5.8.0-1+deb12u1"
 _SPDX_SOURCE = re.compile(r"(?:^|; )source package ([A-Za-z0-9][A-Za-z0-9.+_~:-]*)(?: ([^\s;]+))?")
 
@@ -83,6 +85,21 @@ def distro_ecosystem(distro: str) -> str | None:
     return f"{base}:{version}"
 
 
+def redact_userinfo(text: str) -> str:
+    """`text` with the user:password@ part of every URL in it removed."""
+    return _USERINFO.sub(r"\1", text) if "@" in text else text
+
+
+def _purl_without_credentials(purl: PackageURL, text: str) -> str:
+    """The purl text, rebuilt without credentials when a qualifier URL carries any
+    (download_url=https://user:token@host/...): purls are copied into every report."""
+    qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+    clean = {key: redact_userinfo(value) for key, value in qualifiers.items()}
+    if clean == qualifiers:
+        return text
+    return str(purl._replace(qualifiers=clean).to_string())
+
+
 def package_from_purl(text: str, *, default_distro: str | None = None) -> Package | None:
     """A Package for a purl, or None when the purl has no version or is not a package."""
     try:
@@ -110,8 +127,10 @@ def package_from_purl(text: str, *, default_distro: str | None = None) -> Packag
             source_version = up_version or None
             if ptype == "rpm" and source_name.endswith(".src.rpm"):
                 source_name = None  # rpm source file names carry no clean package name
-        if qualifiers.get("epoch", "").isdigit():
-            epoch = int(qualifiers["epoch"])
+        epoch_text = qualifiers.get("epoch", "")
+        # rpm epochs are 32-bit: thousands of digits are no epoch (and int() refuses them)
+        if epoch_text.isascii() and epoch_text.isdigit() and len(epoch_text) <= 10:
+            epoch = int(epoch_text)
     elif ptype in _LANGUAGE_ECOSYSTEMS:
         ecosystem = _LANGUAGE_ECOSYSTEMS[ptype]
         if ptype == "maven" and purl.namespace:
@@ -126,7 +145,7 @@ def package_from_purl(text: str, *, default_distro: str | None = None) -> Packag
         name=name,
         version=version,
         type=ptype,
-        purl=text,
+        purl=_purl_without_credentials(purl, text),
         ecosystem=ecosystem,
         source_name=source_name,
         source_version=source_version,
@@ -204,9 +223,10 @@ def _properties(comp: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cyclonedx(doc: dict[str, Any], path: Path) -> SbomContents:
-    meta = doc.get("metadata") or {}
-    subject = meta.get("component") or {}
-    name = str(subject.get("name") or path.name)
+    meta = doc.get("metadata")
+    subject = meta.get("component") if isinstance(meta, dict) else None
+    subject_name = subject.get("name") if isinstance(subject, dict) else None
+    name = redact_userinfo(str(subject_name or path.name))
     flat: list[dict[str, Any]] = []
     stack = [doc.get("components") or []]
     while stack:
@@ -252,13 +272,16 @@ def _spdx(doc: dict[str, Any], path: Path) -> SbomContents:
         raise InputError(f"{path}: 'packages' must be a list")
     if len(packages) > MAX_COMPONENTS:
         raise InputError(f"{path}: more than {MAX_COMPONENTS} packages")
-    contents = SbomContents(name=str(doc.get("name") or path.name), format="spdx")
+    contents = SbomContents(name=redact_userinfo(str(doc.get("name") or path.name)), format="spdx")
     purls: list[tuple[str | None, Any]] = []
     for pkg in packages:
         if not isinstance(pkg, dict):
             raise InputError(f"{path}: a package is not an object")
         found = None
-        for ref in pkg.get("externalRefs") or []:
+        refs = pkg.get("externalRefs") or []
+        if not isinstance(refs, list):
+            raise InputError(f"{path}: a package's 'externalRefs' must be a list")
+        for ref in refs:
             if isinstance(ref, dict) and ref.get("referenceType") == "purl":
                 found = ref.get("referenceLocator")
                 break

@@ -120,15 +120,24 @@ def load_ignore_file(path: Path, *, today: dt.date | None = None) -> Suppression
     import yaml
     from packageurl import PackageURL
 
+    from seawall.inventory.sources._files import load_yaml
+
     today = today or dt.datetime.now(dt.UTC).date()
+    raw = _read(path)
     try:
-        doc = yaml.safe_load(_read(path))
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid YAML (not UTF-8 at byte {exc.start})") from None
+    try:
+        # bounded alias expansion ("reason: *bomb" was a hang) and nesting
+        doc = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}{line}: not valid YAML") from None
-    except RecursionError:
-        raise InputError(f"{path}: YAML nested too deeply") from None
+        if mark is not None:
+            problem = getattr(exc, "problem", None)
+            detail = f" ({' '.join(str(problem).split())})" if problem else ""
+            raise InputError(f"{path} line {mark.line + 1}: not valid YAML{detail}") from None
+        raise InputError(f"{path}: not valid YAML ({exc})") from None
     if doc is None:
         return Suppressions()
     entries = doc.get("ignore", doc.get("vulnerabilities")) if isinstance(doc, dict) else doc
@@ -155,8 +164,10 @@ def load_ignore_file(path: Path, *, today: dt.date | None = None) -> Suppression
             raise InputError(f"{where}: 'package' must be a name or a list of names")
         purls: list[PackageURL] = []
         if entry.get("purl") is not None:
+            if not isinstance(entry["purl"], str):
+                raise InputError(f"{where}: 'purl' must be a string")
             try:
-                purls.append(PackageURL.from_string(str(entry["purl"])))
+                purls.append(PackageURL.from_string(entry["purl"]))
             except ValueError as exc:
                 raise InputError(f"{where}: bad purl: {exc}") from None
         expires: str | None = None
@@ -169,7 +180,10 @@ def load_ignore_file(path: Path, *, today: dt.date | None = None) -> Suppression
                     "it no longer applies"
                 )
                 continue
-        reason = str(entry.get("reason") or "listed in " + path.name)
+        reason = entry.get("reason") or "listed in " + path.name
+        if not isinstance(reason, str | int | float):
+            raise InputError(f"{where}: 'reason' must be text")
+        reason = str(reason)
         result.rules.append(
             Rule(
                 ids=frozenset(ids_list),
@@ -212,6 +226,20 @@ def _statement_purls(items: Iterable[Any]) -> tuple[list[PackageURL], bool]:
     return purls, other
 
 
+def _list(value: Any, where: str, what: str) -> list[Any]:
+    """A list-valued field (absent: empty), or InputError naming it."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"{where}: '{what}' must be a list")
+    return value
+
+
+def _text(value: Any) -> str:
+    """A free-text field taken into a reason; anything but a string is left out."""
+    return value if isinstance(value, str) else ""
+
+
 def _openvex_rules(doc: dict[str, Any], path: Path) -> list[Rule]:
     statements = doc.get("statements")
     if not isinstance(statements, list):
@@ -220,7 +248,10 @@ def _openvex_rules(doc: dict[str, Any], path: Path) -> list[Rule]:
     for index, st in enumerate(statements, start=1):
         if not isinstance(st, dict):
             raise InputError(f"{path} statement {index}: expected an object")
+        where = f"{path} statement {index}"
         status = st.get("status")
+        if not isinstance(status, str):
+            raise InputError(f"{where}: 'status' must be a string")
         if status not in OPENVEX_SUPPRESSING:
             continue
         vuln = st.get("vulnerability")
@@ -230,21 +261,23 @@ def _openvex_rules(doc: dict[str, Any], path: Path) -> list[Rule]:
         elif isinstance(vuln, dict):
             if isinstance(vuln.get("name"), str):
                 ids.add(vuln["name"])
-            ids.update(a for a in vuln.get("aliases", []) if isinstance(a, str))
+            ids.update(
+                a for a in _list(vuln.get("aliases"), where, "aliases") if isinstance(a, str)
+            )
         if not ids:
-            raise InputError(f"{path} statement {index}: no vulnerability name")
-        products = st.get("products") or []
+            raise InputError(f"{where}: no vulnerability name")
+        products = _list(st.get("products"), where, "products")
         subcomponents = [
             sub
             for prod in products
             if isinstance(prod, dict)
-            for sub in (prod.get("subcomponents") or [])
+            for sub in _list(prod.get("subcomponents"), where, "subcomponents")
         ]
         # subcomponents (packages in an image) narrow a statement; a product that is
         # not a package purl (the image itself) covers every package in it
         purls, _other = _statement_purls(subcomponents or products)
-        detail = st.get("justification") or st.get("status_notes") or ""
-        impact = st.get("impact_statement") or ""
+        detail = _text(st.get("justification")) or _text(st.get("status_notes"))
+        impact = _text(st.get("impact_statement"))
         reason = (
             f"{status}" + (f": {detail}" if detail else "") + (f" ({impact})" if impact else "")
         )
@@ -270,31 +303,37 @@ def _cyclonedx_rules(doc: dict[str, Any], path: Path) -> list[Rule]:
             continue
         for comp in components:
             if isinstance(comp, dict):
-                if comp.get("bom-ref") and comp.get("purl"):
-                    refs[str(comp["bom-ref"])] = str(comp["purl"])
+                if isinstance(comp.get("bom-ref"), str) and isinstance(comp.get("purl"), str):
+                    refs[comp["bom-ref"]] = comp["purl"]
                 pending.append(comp.get("components"))
     rules = []
-    for index, vuln in enumerate(doc.get("vulnerabilities") or [], start=1):
+    vulns = _list(doc.get("vulnerabilities"), str(path), "vulnerabilities")
+    for index, vuln in enumerate(vulns, start=1):
+        where = f"{path} vulnerability {index}"
         if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
-            raise InputError(f"{path} vulnerability {index}: no 'id'")
+            raise InputError(f"{where}: no 'id'")
         analysis = vuln.get("analysis") or {}
+        if not isinstance(analysis, dict):
+            raise InputError(f"{where}: 'analysis' must be an object")
         state = analysis.get("state")
-        if state not in CDX_SUPPRESSING:
+        if not isinstance(state, str) or state not in CDX_SUPPRESSING:
             continue
         ids = {vuln["id"]}
         ids.update(
-            r["id"] for r in vuln.get("references", []) if isinstance(r, dict) and r.get("id")
+            r["id"]
+            for r in _list(vuln.get("references"), where, "references")
+            if isinstance(r, dict) and isinstance(r.get("id"), str) and r["id"]
         )
         targets = []
-        for affect in vuln.get("affects") or []:
+        for affect in _list(vuln.get("affects"), where, "affects"):
             ref = affect.get("ref") if isinstance(affect, dict) else None
             if isinstance(ref, str):
                 # a BOM-Link (urn:cdx:...#ref) or a local bom-ref
                 local = ref.split("#", 1)[1] if ref.startswith("urn:cdx:") and "#" in ref else ref
                 targets.append(refs.get(local, local))
         purls, _other = _statement_purls(targets)
-        detail = analysis.get("justification") or ""
-        note = analysis.get("detail") or ""
+        detail = _text(analysis.get("justification"))
+        note = _text(analysis.get("detail"))
         reason = f"{state}" + (f": {detail}" if detail else "") + (f" ({note})" if note else "")
         rules.append(
             Rule(

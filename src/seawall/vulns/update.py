@@ -59,6 +59,9 @@ ALPINE_RELEASES = ("v3.18", "v3.19", "v3.20", "v3.21", "v3.22")
 _CHUNK = 1 << 16
 _TIMEOUT = 60.0
 _MAX_LENGTH_DIGITS = 18  # a byte count in a header; longer is a hostile or broken server
+# The largest official feed is a few hundred MB: a server streaming without end (or
+# announcing more) must not fill the disk.
+MAX_DOWNLOAD = 4 << 30
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,9 @@ def download(
             offset = 0
             total = _byte_count(length)
             mode = "wb"
+        if total is not None and total > MAX_DOWNLOAD:
+            part.unlink(missing_ok=True)
+            raise ServiceError(f"{feed.url}: {total} bytes is more than the {MAX_DOWNLOAD} limit")
         md5 = _expected_md5(response.headers, status == 200, feed.url)
         meta.update({"url": feed.url, "part_etag": etag})
         meta_path.write_text(json.dumps(meta))
@@ -244,6 +250,8 @@ def download(
                         break
                     out.write(chunk)
                     received += len(chunk)
+                    if received > MAX_DOWNLOAD:
+                        break
                     if on_progress is not None:
                         on_progress(received, total)
         except (TimeoutError, http.client.IncompleteRead, OSError) as exc:
@@ -251,6 +259,9 @@ def download(
                 f"download of {feed.url} interrupted after {received} bytes ({exc}); "
                 "run `seawall db update` again to resume"
             ) from None
+    if received > MAX_DOWNLOAD:
+        part.unlink(missing_ok=True)
+        raise ServiceError(f"{feed.url}: more than {MAX_DOWNLOAD} bytes: download discarded")
     if total is not None and received != total:
         raise ServiceError(
             f"download of {feed.url} interrupted after {received} of {total} bytes; "

@@ -42,9 +42,16 @@ def _paragraphs(text: str) -> list[tuple[int, dict[str, str]]]:
     return out
 
 
+_MAX_EPOCH = 2**31 - 1  # dpkg refuses larger ones ("epoch in version is too big")
+
+
 def _epoch(version: str) -> int | None:
+    """The epoch of a version, None without one; ValueError when dpkg would refuse it."""
     head, sep, _ = version.partition(":")
-    if sep and head.isdigit():
+    if sep and head.isascii() and head.isdigit():
+        # length first: int() of thousands of digits is itself an error (and slow)
+        if len(head) > 10 or int(head) > _MAX_EPOCH:
+            raise ValueError("epoch too large")
         return int(head)
     return None
 
@@ -80,6 +87,12 @@ def parse_dpkg_status(
             problem = "no Package" if not name else "no Version" if not version else "bad line"
             result.warnings.append(f"{path}:{lineno}: malformed record {name or '?'} ({problem})")
             continue
+        try:
+            epoch = _epoch(version)
+        except ValueError as exc:
+            # before: the ValueError failed the whole file, every other package lost with it
+            result.warnings.append(f"{path}:{lineno}: malformed record {name} ({exc})")
+            continue
         arch = fields.get("Architecture") or None
         source_name = name
         source_version = version
@@ -103,7 +116,7 @@ def parse_dpkg_status(
                 source_name=source_name,
                 source_version=source_version,
                 arch=arch,
-                epoch=_epoch(version),
+                epoch=epoch,
                 path=path,
                 cataloger=cataloger,
             )

@@ -22,6 +22,7 @@ _HEADER = 32
 _MIN_SIZE = 64 * 1024
 _NOT_BINARIES = (".sh", ".py", ".pl", ".rb", ".js", ".txt", ".conf", ".json", ".bash")
 _MAX_STRING = 16 * MiB
+_MAX_SECTION_NAME = 256
 
 
 class _Bad(Exception):
@@ -94,7 +95,9 @@ class _Elf:
         _n, str_off, str_size = raw[shstrndx]
         strtab = data[str_off : str_off + str_size]
         for name_off, s_off, s_size in raw:
-            end = strtab.find(b"\0", name_off)
+            # section names are short: a search bounded per name (4,096 unbounded searches
+            # of a string table without NULs scan gigabytes)
+            end = strtab.find(b"\0", name_off, name_off + _MAX_SECTION_NAME)
             if end < 0:
                 continue
             self.sections[strtab[name_off:end].decode("latin-1")] = (s_off, s_size)
@@ -116,7 +119,7 @@ class _Elf:
                 return off
         # Go's debug/buildinfo falls back to the writable segments (the blob is data). When
         # there are no section headers at all, search the whole file.
-        spans = self.writable if self.sections else [(0, len(self.data))]
+        spans = _merged(self.writable) if self.sections else [(0, len(self.data))]
         for start, size in spans:
             end = min(start + size, len(self.data))
             off = self.data.find(MAGIC, start, end)
@@ -125,6 +128,19 @@ class _Elf:
                     return off
                 off = self.data.find(MAGIC, off + 1, end)
         return -1
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(offset, size) spans with overlaps merged, so each byte is searched once (512
+    crafted segments may all cover the whole file)."""
+    out: list[tuple[int, int]] = []
+    for start, size in sorted(spans):
+        if out and start <= out[-1][0] + out[-1][1]:
+            last_start, last_size = out[-1]
+            out[-1] = (last_start, max(last_size, start + size - last_start))
+        else:
+            out.append((start, size))
+    return out
 
 
 def _uvarint(data: bytes, pos: int) -> tuple[int, int]:
@@ -262,21 +278,22 @@ class GoCataloger(Cataloger):
                 key, _, value = fields[1].partition("=")
                 if key in ("GOOS", "GOARCH", "vcs", "vcs.revision", "vcs.time", "-ldflags"):
                     settings[key] = value
+
+        def add(name: str, version: str, **meta: object) -> None:
+            try:
+                result.packages.append(self._pkg(entry, name, version, **meta))
+            except ValueError as exc:  # no package URL for it ("bad/" has no name part)
+                result.warnings.append(f"{entry.path}: Go module {name!r}: {exc}: skipped")
+
         if main is not None:
-            result.packages.append(
-                self._pkg(
-                    entry, main[0], main[1], main=True, main_package=main_path, build=settings
-                )
-            )
+            add(main[0], main[1], main=True, main_package=main_path, build=settings)
         for path, version, repl_path, repl_version in deps:
             if repl_path and repl_version and not repl_path.startswith((".", "/")):
                 # A module replacement: what is linked in is the replacement module.
-                result.packages.append(
-                    self._pkg(entry, repl_path, repl_version, replaces=f"{path}@{version}")
-                )
+                add(repl_path, repl_version, replaces=f"{path}@{version}")
             else:
                 # A local directory replacement keeps the required module's identity.
-                result.packages.append(self._pkg(entry, path, version, replaced_by=repl_path))
-        if go_version:
+                add(path, version, replaced_by=repl_path)
+        if go_version.split():  # a blank version string: no stdlib entry (was an IndexError)
             std = go_version.split()[0].removeprefix("go")
-            result.packages.append(self._pkg(entry, "stdlib", std, go_version=go_version))
+            add("stdlib", std, go_version=go_version)

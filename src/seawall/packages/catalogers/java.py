@@ -42,6 +42,8 @@ _READ_ERRORS = (
     zlib.error,
 )
 _FILENAME = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+?)-(?P<version>\d[\w.\-+]*)$")
+# _FILENAME backtracks quadratically on "a-1-1-...-1!"; real jar names are far shorter
+MAX_FILENAME = 255
 
 
 def maven_purl(group: str, artifact: str, version: str) -> str:
@@ -66,19 +68,19 @@ def parse_properties(text: str) -> dict[str, str]:
 
 def parse_manifest(text: str) -> dict[str, str]:
     """The main section of a MANIFEST.MF (continuation lines start with one space)."""
-    out: dict[str, str] = {}
+    parts: dict[str, list[str]] = {}  # joined once: `+=` per continuation is quadratic
     key = ""
     for line in text.splitlines():
         if not line:
             break  # end of the main section
         if line.startswith(" ") and key:
-            out[key] += line[1:]
+            parts[key].append(line[1:])
             continue
         name, sep, value = line.partition(":")
         if sep:
             key = name.strip()
-            out[key] = value.strip()
-    return out
+            parts[key] = [value.strip()]
+    return {k: "".join(v) for k, v in parts.items()}
 
 
 class _Budget:
@@ -244,6 +246,8 @@ class JavaCataloger(Cataloger):
     def _from_filename(location: str) -> _Found | None:
         base = location.rsplit("/", 1)[-1]
         stem = base.rsplit(".", 1)[0]
+        if len(stem) > MAX_FILENAME:
+            return None
         match = _FILENAME.match(stem)
         if match is None:
             return None

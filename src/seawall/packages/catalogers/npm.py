@@ -57,6 +57,10 @@ def _name_from_lock_key(key: str) -> str:
 
 
 def _valid_name(name: str) -> bool:
+    if name.startswith("@"):  # @scope/name: both parts (a package URL needs a name)
+        scope, _, bare = name.partition("/")
+        if len(scope) < 2 or not bare:
+            return False
     return bool(name) and len(name) <= 214 and not any(c in name for c in " \t\n\\")
 
 

@@ -40,7 +40,8 @@ def ecosystem_for(os_id: str, version_id: str) -> str:
         return f"Alpine:v{major_minor}"
     if os_id == "ubuntu":
         year, _, month = version_id.partition(".")
-        lts = month == "04" and year.isdigit() and int(year) % 2 == 0
+        # even year by its last digit: int() of a crafted 5,000-digit year is an error
+        lts = month == "04" and year.isascii() and year.isdigit() and year[-1] in "02468"
         return f"Ubuntu:{version_id}" + (":LTS" if lts else "")
     major = version_id.split(".")[0]
     if os_id in ("rhel", "redhat"):

@@ -48,6 +48,16 @@ class RpmError(Exception):
     """A malformed database or header (becomes a warning)."""
 
 
+class RpmOverlap(RpmError):
+    """Records that share bytes: a crafted database (each real record has its own pages
+    or blocks), which would otherwise multiply a few MB into hours of work."""
+
+
+# Every record of a real database occupies bytes of its own: what all records add up to
+# cannot exceed the file by more than this slack.
+OVERLAP_SLACK = 1 * MiB
+
+
 class RpmHeader:
     """Tag access to one rpm header blob (as stored in the rpmdb: no lead, no magic)."""
 
@@ -176,6 +186,8 @@ def bdb_blobs(data: bytes) -> Iterator[tuple[str, bytes]]:
     def page(no: int) -> bytes:
         return data[no * pagesize : (no + 1) * pagesize]
 
+    walked = [0]  # overflow pages read over all records: each page is in one chain only
+
     def overflow(pgno: int, total: int, where: str) -> bytes:
         chunks: list[bytes] = []
         got = 0
@@ -184,6 +196,9 @@ def bdb_blobs(data: bytes) -> Iterator[tuple[str, bytes]]:
             if pgno in seen or pgno >= npages:
                 raise RpmError(f"{where}: broken overflow chain")
             seen.add(pgno)
+            walked[0] += 1
+            if walked[0] > npages:
+                raise RpmOverlap("overflow chains share pages")
             pg = page(pgno)
             next_pgno, length = struct.unpack_from(e + "IH", pg, 16)[0], 0
             length = struct.unpack_from(e + "H", pg, 22)[0]
@@ -216,6 +231,8 @@ def bdb_blobs(data: bytes) -> Iterator[tuple[str, bytes]]:
                     raise RpmError(f"{where}: value too large")
                 try:
                     yield where, overflow(pgno, total, where)
+                except RpmOverlap:
+                    raise
                 except RpmError:
                     yield where, b""
             elif pg[off] == 1:  # H_KEYDATA: on the page, up to the previous item
@@ -248,8 +265,12 @@ class RpmCataloger(Cataloger):
             blobs = ndb_blobs(data)
         else:
             blobs = bdb_blobs(data)
+        budget = len(data) + OVERLAP_SLACK
         try:
             for record, blob in blobs:
+                budget -= len(blob)
+                if budget < 0:
+                    raise RpmOverlap("records share bytes")
                 try:
                     package = self._package(entry, blob)
                 except RpmError as exc:
@@ -257,6 +278,11 @@ class RpmCataloger(Cataloger):
                     continue
                 if package is not None:
                     result.packages.append(package)
+        except RpmOverlap as exc:
+            result.warnings.append(
+                f"{entry.path}: rpm database records overlap ({exc}; crafted?): "
+                f"the rest skipped after {len(result.packages)} packages"
+            )
         except (RpmError, struct.error) as exc:
             result.warnings.append(f"{entry.path}: rpm database unreadable: {exc}")
         return result

@@ -34,7 +34,8 @@ def secdb_ecosystem(document: dict[str, Any]) -> str:
     version = document.get("distroversion")
     if isinstance(version, str) and version:
         return f"Alpine:{version if version.startswith('v') else 'v' + version}"
-    if "wolfi" in str(document.get("urlprefix", "")) + str(document.get("apkurl", "")):
+    urls = [document.get(key) for key in ("urlprefix", "apkurl")]
+    if any(isinstance(url, str) and "wolfi" in url for url in urls):
         return "Wolfi"
     return "Alpine"
 
@@ -60,7 +61,16 @@ def import_alpine(document: Any, path: Path, writer: DbWriter, result: ImportRes
             continue
         for fixed, lines in secfixes.items():
             fixed_version = str(fixed)
-            for line in lines or []:
+            if isinstance(lines, str):
+                lines = [lines]
+            elif not isinstance(lines, list):
+                result.skip("malformed secdb entries")
+                continue
+            for line in lines:
+                # only text: str() of a YAML-aliased list can be exponentially long
+                if not isinstance(line, str | int):
+                    result.skip("secfix lines without an id")
+                    continue
                 ids = [m.upper() for m in _ID.findall(str(line))]
                 if not ids:
                     result.skip("secfix lines without an id")

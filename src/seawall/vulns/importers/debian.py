@@ -76,7 +76,8 @@ def import_debian(document: Any, path: Path, writer: DbWriter, result: ImportRes
             if not str(cve).startswith("CVE-"):
                 result.skip("TEMP ids")
                 continue
-            description, rows = by_cve.setdefault(cve, (str(info.get("description") or ""), []))
+            text = info.get("description")
+            description, rows = by_cve.setdefault(cve, (text if isinstance(text, str) else "", []))
             for codename, release in info["releases"].items():
                 number = CODENAMES.get(codename)
                 if number is None or not isinstance(release, dict):

@@ -34,7 +34,9 @@ def import_kev(document: Any, path: Path, writer: DbWriter, result: ImportResult
     entries = []
     for entry in document["vulnerabilities"]:
         if isinstance(entry, dict) and isinstance(entry.get("cveID"), str):
-            entries.append((entry["cveID"], {k: entry[k] for k in _KEPT if k in entry}))
+            # scalars only: a YAML-aliased structure would expand when stored
+            kept = {k: entry[k] for k in _KEPT if isinstance(entry.get(k), str | int | float)}
+            entries.append((entry["cveID"], kept))
         else:
             result.skip("malformed KEV entries")
     result.kev = writer.put_kev(entries)

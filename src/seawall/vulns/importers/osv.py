@@ -18,6 +18,7 @@ import msgspec
 import yaml
 
 from seawall.errors import InputError
+from seawall.inventory.sources._files import _may_nest_deeply
 from seawall.model import Severity
 from seawall.progress import warn
 from seawall.vulns.advisory import (
@@ -68,6 +69,11 @@ def _scalar(value: object, what: str) -> str:
     return str(value)
 
 
+def _text(value: object, what: str) -> str:
+    """`_scalar`, with a missing (null) value as ""."""
+    return "" if value is None else _scalar(value, what)
+
+
 def _str_list(value: object, what: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -84,9 +90,10 @@ def _parse_severity(record: dict[str, Any]) -> tuple[Severity, float | None, str
     if isinstance(entries, list):
         for entry in sorted(
             (e for e in entries if isinstance(e, dict)),
-            key=lambda e: ranked.get(str(e.get("type")), 9),
+            key=lambda e: ranked.get(_text(e.get("type"), "severity type"), 9),
         ):
-            kind, text = str(entry.get("type", "")), str(entry.get("score", ""))
+            kind = _text(entry.get("type"), "severity type")
+            text = _text(entry.get("score"), "severity score")
             if kind in ranked:
                 score = score_vector(kind, text)
                 if score is not None:
@@ -99,9 +106,9 @@ def _parse_severity(record: dict[str, Any]) -> tuple[Severity, float | None, str
             severity = Severity.parse(specific["severity"])
     if severity is Severity.UNKNOWN and isinstance(entries, list):
         for entry in entries:  # e.g. {"type": "Ubuntu", "score": "medium"}
-            if isinstance(entry, dict) and entry.get("type") not in ranked:
+            if isinstance(entry, dict) and _text(entry.get("type"), "type") not in ranked:
                 try:
-                    severity = Severity.parse(str(entry.get("score", "")))
+                    severity = Severity.parse(_text(entry.get("score"), "severity score"))
                     break
                 except ValueError:
                     continue
@@ -122,7 +129,7 @@ def _package_severity(entry: dict[str, Any]) -> Severity | None:
     return None
 
 
-def _time_text(value: object) -> str | None:
+def _time_text(value: object, what: str) -> str | None:
     """An OSV timestamp as RFC 3339 text (YAML turns unquoted ones into datetimes)."""
     if not value:
         return None
@@ -130,7 +137,9 @@ def _time_text(value: object) -> str | None:
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return value.isoformat().replace("+00:00", "Z")
-    return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return _scalar(value, what)
 
 
 def _is_withdrawn(record: dict[str, Any]) -> bool:
@@ -138,7 +147,9 @@ def _is_withdrawn(record: dict[str, Any]) -> bool:
     if not withdrawn:
         return False
     try:
-        when = dt.datetime.fromisoformat(str(withdrawn).replace("Z", "+00:00"))
+        when = dt.datetime.fromisoformat(
+            (_time_text(withdrawn, "withdrawn") or "").replace("Z", "+00:00")
+        )
     except ValueError:
         return True
     if when.tzinfo is None:
@@ -180,7 +191,7 @@ def convert_record(
         for raw in raw_ranges:
             if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
                 raise MalformedRecord("a range has no events")
-            kind = str(raw.get("type", "")).upper()
+            kind = _scalar(raw.get("type", ""), "range type").upper()
             if kind == "GIT":
                 result.skip("GIT ranges")
                 continue
@@ -216,12 +227,15 @@ def convert_record(
         )
         ecosystems.append(ecosystem)
     severity, score, vector = _parse_severity(record)
+    refs_in = record.get("references") or []
+    if not isinstance(refs_in, list):
+        raise MalformedRecord("references is not a list")
     references = tuple(
-        str(ref["url"])
-        for ref in record.get("references") or []
+        _scalar(ref["url"], "reference url")
+        for ref in refs_in
         if isinstance(ref, dict) and ref.get("url")
     )
-    summary = record.get("summary") or ""
+    summary = _scalar(record.get("summary") or "", "summary")
     if not summary and isinstance(record.get("details"), str):
         summary = record["details"].strip().split("\n", 1)[0][:300]
     base = ecosystems[0].split(":", 1)[0] if ecosystems else "unknown"
@@ -235,8 +249,8 @@ def convert_record(
         cvss_score=score,
         cvss_vector=vector,
         references=references,
-        published=_time_text(record.get("published")),
-        modified=_time_text(record.get("modified")),
+        published=_time_text(record.get("published"), "published"),
+        modified=_time_text(record.get("modified"), "modified"),
     )
     return advisory, rows
 
@@ -246,13 +260,28 @@ def decode_document(data: bytes, label: str) -> object:
     text_start = data.lstrip()[:1]
     if label.endswith((".yaml", ".yml")) and text_start not in (b"{", b"["):
         try:
-            return yaml.load(data, Loader=_SAFE_LOADER)
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise MalformedRecord(f"invalid YAML (not UTF-8 at byte {exc.start})") from None
+        # libyaml recurses on the C stack: a deeply nested record would crash the process,
+        # so such text takes the pure-Python loader (its RecursionError is caught). Aliases
+        # stay shared references: convert_record only ever turns scalars into text, so a
+        # "billion laughs" record costs what its text costs (and is skipped as malformed).
+        loader = yaml.SafeLoader if _may_nest_deeply(text) else _SAFE_LOADER
+        try:
+            return yaml.load(text, Loader=loader)
         except yaml.YAMLError as exc:
             raise MalformedRecord(f"invalid YAML ({str(exc).splitlines()[0]})") from None
+        except RecursionError:
+            raise MalformedRecord("invalid YAML (nested too deeply)") from None
+        except (ValueError, OverflowError) as exc:  # a timestamp such as 2024-13-45
+            raise MalformedRecord(f"invalid YAML (cannot read a value: {exc})") from None
     try:
         return msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
         raise MalformedRecord(f"invalid JSON ({exc})") from None
+    except RecursionError:
+        raise MalformedRecord("invalid JSON (nested too deeply)") from None
 
 
 def records_of(document: object) -> Iterable[object]:
@@ -273,6 +302,8 @@ def store_records(
 ) -> None:
     for record in records:
         ident = record.get("id") if isinstance(record, dict) else None
+        if not isinstance(ident, str | int):
+            ident = None  # only scalars in messages (a YAML-aliased id is huge as text)
         try:
             converted = convert_record(record, result)
         except MalformedRecord as exc:
