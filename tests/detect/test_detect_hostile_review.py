@@ -91,3 +91,47 @@ def test_an_integer_longer_than_4300_digits_is_a_bad_line_not_a_traceback(
         f"seawall: error: {events}:1: not a k8saudit event stream "
         "(not JSON (a number longer than 4300 digits))"
     )
+
+
+def test_a_client_trickling_its_body_is_dropped_after_the_read_timeout(tmp_path: Path) -> None:
+    # A byte every second kept the connection (and its slot) for ever: the socket timeout
+    # bounded each recv only. With --max-connections such clients, nobody else was served.
+    import signal
+    import socket
+
+    from detect_serve_helpers import start_server
+    from seawall_testlib import REPO
+
+    body = EVENT.read_bytes()
+    server, port = start_server(REPO, "--max-connections", "1", "--read-timeout", "1.5")
+    slow = socket.create_connection(("127.0.0.1", port), timeout=30)
+    try:
+        slow.sendall(
+            b"POST /k8s-audit HTTP/1.1\r\nHost: x\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+        )
+        started = time.monotonic()
+        dropped = None
+        for i in range(12):  # one byte every 0.5 s: each recv is well within the timeout
+            try:
+                slow.sendall(body[i : i + 1])
+            except OSError:
+                dropped = time.monotonic() - started
+                break
+            time.sleep(0.5)
+        if dropped is None:
+            slow.settimeout(5)
+            assert slow.recv(65536) == b""  # closed by the server, no response
+            dropped = time.monotonic() - started
+        assert dropped < 5.5
+        # the single slot is free again
+        other = socket.create_connection(("127.0.0.1", port), timeout=10)
+        other.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert other.recv(65536).startswith(b"HTTP/1.1 200")
+        other.close()
+    finally:
+        slow.close()
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+    assert server.returncode == 0
