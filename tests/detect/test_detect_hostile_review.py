@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from seawall_testlib import DATA, run_seawall
 
 EVENT = DATA / "detect" / "events" / "k8s_audit" / "create_kube_system_secret.json"
@@ -135,3 +136,65 @@ def test_a_client_trickling_its_body_is_dropped_after_the_read_timeout(tmp_path:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=60)
     assert server.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        # libyaml recursed on the C stack: the process died of SIGSEGV, no message at all
+        ("- rule: r\n  desc: " + "[" * 100_000 + "]" * 100_000 + "\n", "is nested too deeply"),
+        (
+            "- rule: r\n  desc: " + "{a: " * 50_000 + "1" + "}" * 50_000 + "\n",
+            "is nested too deeply",
+        ),
+        # ValueError tracebacks from building the scalar
+        (
+            "- rule: r\n  priority: " + "9" * 5000 + "\n",
+            "has a value that cannot be read (a number longer than 4300 digits)",
+        ),
+        (
+            "- rule: r\n  desc: 2024-13-45\n",
+            "has a value that cannot be read (month must be in 1..12)",
+        ),
+    ],
+    ids=["deep-lists", "deep-maps", "huge-number", "impossible-date"],
+)
+def test_a_rules_file_that_cannot_be_built_is_one_line(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text)
+    done = run_seawall("detect", "-s", "k8saudit", "-r", str(rules), str(EVENT))
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == f"seawall: error: {rules}: rules file {error}"
+
+
+@pytest.mark.parametrize(
+    ("item", "problem"),
+    [
+        ("- required_plugin_versions: 5", "required_plugin_versions must be a list"),
+        (
+            "- rule: Secret\n  exceptions: [{name: e, fields: 5, values: []}]\n  append: true",
+            "exception e: fields must be a name or a list",
+        ),
+        (
+            "- rule: Secret\n  exceptions: [{name: e, fields: [ka.verb], comps: 7}]\n"
+            "  append: true",
+            "exception e: comps must be an operator or a list",
+        ),
+    ],
+)
+def test_items_of_the_wrong_shape_disable_themselves_not_the_run(
+    tmp_path: Path, item: str, problem: str
+) -> None:
+    # each was a TypeError traceback ('int' object is not iterable)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "- rule: Secret\n  desc: d\n  condition: ka.verb=create and ka.target.resource=secrets\n"
+        "  output: secret by %ka.user.name\n  priority: WARNING\n  source: k8s_audit\n"
+        + item
+        + "\n"
+    )
+    done = run_seawall("detect", "-s", "k8saudit", "-r", str(rules), str(EVENT))
+    err = done.stderr.decode()
+    assert "Traceback" not in err and problem in err, err

@@ -116,3 +116,30 @@ def test_a_lone_surrogate_escape_names_its_file_and_a_paired_one_is_text(tmp_pat
         assert f"{root}/anchored.yaml:1: invalid YAML (a lone UTF-16 surrogate escape" in err
     names = [a["name"] for a in json.loads((tmp_path / "inventory.json").read_text())["assets"]]
     assert "smile-\U0001f600" in names
+
+
+def test_a_hostile_extra_catalog_is_one_line_with_exit_2(tmp_path: Path) -> None:
+    # yaml.safe_load/compose: RecursionError, ValueError tracebacks and an unbounded alias
+    # expansion; the catalog now goes through the same bounded loader as manifests
+    estate = Path(__file__).resolve().parents[2] / "examples" / "estate" / "az-graph.json"
+    bomb = "version: 1\nx0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)
+    )
+    cases = {
+        "deep.yaml": ("version: 1\nservices: " + "[" * 50_000 + "]" * 50_000, "nested too deeply"),
+        "bomb.yaml": (bomb, "expand the document too much"),
+        "huge.yaml": ("version: " + BIG + "\n", "a number longer than 4300 digits"),
+        "date.yaml": ("version: 2024-13-45\n", "as timestamp: month must be in 1..12"),
+    }
+    for name, (text, reason) in cases.items():
+        catalog = tmp_path / name
+        catalog.write_text(text)
+        out = tmp_path / "coverage.json"
+        done = run_seawall(
+            "coverage", str(estate), "--catalog", str(catalog), "-f", "json", "-o", str(out)
+        )
+        err = done.stderr.decode().strip()
+        assert done.returncode == 2, err
+        assert err.startswith(f"seawall: error: {catalog}") and reason in err
+        assert len(err.splitlines()) == 1 and len(err) < 300
+        assert not out.exists()

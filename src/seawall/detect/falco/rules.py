@@ -137,10 +137,19 @@ def _parse_version(value: Any) -> tuple[int, ...]:
         raise ValueError(f"invalid version {text!r}") from None
 
 
+def _loader_for(text: str) -> Any:
+    """libyaml, unless the text may nest deeply: libyaml recurses on the C stack and a
+    rules file of 200,000 `[` crashed the process (SIGSEGV); Python's loader stops at its
+    recursion limit instead (RecursionError)."""
+    from seawall.inventory.sources._files import may_nest_deeply
+
+    return yaml.SafeLoader if may_nest_deeply(text) else _SAFE_LOADER
+
+
 def _item_lines(text: str, name: str) -> list[int]:
     try:
-        node = yaml.compose(text, Loader=_SAFE_LOADER)
-    except yaml.YAMLError:
+        node = yaml.compose(text, Loader=_loader_for(text))
+    except (yaml.YAMLError, RecursionError):
         return []
     if not isinstance(node, yaml.SequenceNode):
         return []
@@ -174,6 +183,11 @@ def _exceptions(value: Any) -> list[Exception_]:
         values = entry.get("values") or []
         if not isinstance(values, list):
             raise ValueError(f"exception {entry['name']}: values must be a list")
+        if not isinstance(fields, str | list):
+            raise ValueError(f"exception {entry['name']}: fields must be a name or a list")
+        comps = entry.get("comps")
+        if comps is not None and not isinstance(comps, str | list):
+            raise ValueError(f"exception {entry['name']}: comps must be an operator or a list")
         out.append(
             Exception_(
                 name=str(entry["name"]),
@@ -225,11 +239,16 @@ def _check_expanded_size(docs: list[Any], name: str) -> None:
 def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
     """Add one rules file's content to `ruleset` (InputError if it is not a YAML list)."""
     try:
-        docs = yaml.load(text, Loader=_SAFE_LOADER)  # safe_load semantics (CSafeLoader)
+        docs = yaml.load(text, Loader=_loader_for(text))  # safe_load semantics
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise InputError(f"{name}{where}: rules file is not valid YAML") from None
+    except RecursionError:
+        raise InputError(f"{name}: rules file is nested too deeply") from None
+    except (ValueError, OverflowError) as exc:  # a scalar not built: 2024-13-45, 5,000 digits
+        reason = "a number longer than 4300 digits" if "digits" in str(exc) else str(exc)
+        raise InputError(f"{name}: rules file has a value that cannot be read ({reason})") from None
     if docs is None:
         docs = []
     if not isinstance(docs, list):
@@ -279,7 +298,10 @@ def _load_item(rs: RuleSet, item: dict[str, Any], file: str, line: int) -> None:
             )
         return
     if "required_plugin_versions" in item:
-        for plugin in item["required_plugin_versions"] or []:
+        plugins = item["required_plugin_versions"] or []
+        if not isinstance(plugins, list):
+            raise ValueError("required_plugin_versions must be a list")
+        for plugin in plugins:
             if isinstance(plugin, dict) and "name" in plugin:
                 rs.required_plugins[str(plugin["name"])] = str(plugin.get("version", ""))
         return

@@ -162,7 +162,7 @@ _DEEP_INDENT = re.compile(rf"^[ \t-]{{{MAX_YAML_DEPTH},}}\S", re.M)
 _FLOW = re.compile(r"[\[\]{}]")
 
 
-def _may_nest_deeply(text: str) -> bool:
+def may_nest_deeply(text: str) -> bool:
     """True when the text might nest deeper than MAX_YAML_DEPTH (flow brackets or block
     indentation); brackets inside strings count too, so this over-estimates."""
     if _DEEP_INDENT.search(text):
@@ -293,7 +293,7 @@ def _may_have_anchor(text: str) -> bool:
 
 def load_yaml(text: str) -> Any:
     """yaml.safe_load with a bound on alias expansion and nesting; raises yaml.YAMLError."""
-    deep = _may_nest_deeply(text)
+    deep = may_nest_deeply(text)
     try:
         if not _may_have_anchor(text) and not deep and getattr(yaml, "__with_libyaml__", False):
             # No anchor, so no alias can expand: libyaml's safe loader, about 10x faster.
