@@ -143,3 +143,180 @@ def test_a_hostile_extra_catalog_is_one_line_with_exit_2(tmp_path: Path) -> None
         assert err.startswith(f"seawall: error: {catalog}") and reason in err
         assert len(err.splitlines()) == 1 and len(err) < 300
         assert not out.exists()
+
+
+SECRETS = (
+    "S3cretEnv1", "S3cretConn1", "S3cretSas1", "AKIAIOSFODNN7EXAMPL3", "S3cretArg1",
+    "S3cretCmd1", "S3cretApplied1", "S3cretTfEnv1", "S3cretTfApp1", "S3cretTfKey1",
+    "S3cretTfConn1", "S3cretTfReg1", "S3cretAzApp1", "S3cretAzKey1", "S3cretAzConn1",
+    "S3cretAzCa1", "S3cretAzCaEnv1", "S3cretUrl1",
+)  # fmt: skip
+
+
+def _credential_estate(root: Path) -> None:
+    root.mkdir()
+    (root / "k8s.yaml").write_text(
+        """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{"env":"S3cretApplied1"}'
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: registry.example.com/web:1
+        args: ["--db-password=S3cretArg1", "--feed=https://u:S3cretUrl1@feed.example.com/"]
+        command: ["sh", "-c", "export AWS_SECRET_ACCESS_KEY=S3cretCmd1"]
+        env:
+        - {name: DB_PASSWORD, value: S3cretEnv1}
+        - {name: CONN, value: "Server=tcp:db;Password=S3cretConn1;"}
+        - {name: BLOB, value: "https://a.blob.core.windows.net/c?sv=2022&sig=S3cretSas1"}
+        - {name: AWS_ACCESS_KEY_ID, value: AKIAIOSFODNN7EXAMPL3}
+        - {name: LOG_LEVEL, value: ""}
+"""
+    )
+    (root / "plan.json").write_text(
+        json.dumps(
+            {
+                "format_version": "1.2",
+                "values": {
+                    "root_module": {
+                        "resources": [
+                            {
+                                "address": "aws_lambda_function.f",
+                                "mode": "managed",
+                                "type": "aws_lambda_function",
+                                "name": "f",
+                                "values": {
+                                    "function_name": "f",
+                                    "package_type": "Image",
+                                    "image_uri": "1.dkr.ecr.us-east-1.amazonaws.com/f:1",
+                                    "environment": [{"variables": {"DB_PASSWORD": "S3cretTfEnv1"}}],
+                                },
+                            },
+                            {
+                                "address": "azurerm_linux_web_app.w",
+                                "mode": "managed",
+                                "type": "azurerm_linux_web_app",
+                                "name": "w",
+                                "values": {
+                                    "name": "w",
+                                    "app_settings": {
+                                        "DOCKER_REGISTRY_SERVER_PASSWORD": "S3cretTfApp1",
+                                        "STORAGE": "AccountName=a;AccountKey=S3cretTfKey1",
+                                    },
+                                    "connection_string": [
+                                        {"name": "db", "type": "SQLAzure", "value": "S3cretTfConn1"}
+                                    ],
+                                    "site_config": [
+                                        {
+                                            "application_stack": [
+                                                {
+                                                    "docker_image_name": "nginx:1",
+                                                    "docker_registry_password": "S3cretTfReg1",
+                                                }
+                                            ]
+                                        }
+                                    ],
+                                },
+                            },
+                        ]
+                    }
+                },
+            }
+        )
+    )
+    site = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Web/sites/w"
+    app = "/subscriptions/s/resourceGroups/r/providers/Microsoft.App/containerApps/ca"
+    (root / "az-graph.json").write_text(
+        json.dumps(
+            {
+                "data": [
+                    {
+                        "id": site,
+                        "name": "w",
+                        "type": "microsoft.web/sites",
+                        "kind": "app,linux,container",
+                        "properties": {
+                            "siteConfig": {
+                                "linuxFxVersion": "DOCKER|nginx:1",
+                                "appSettings": [
+                                    {"name": "REGISTRY_PASSWORD", "value": "S3cretAzApp1"},
+                                    {"name": "Storage", "value": "AccountKey=S3cretAzKey1"},
+                                ],
+                                "connectionStrings": [
+                                    {"name": "db", "connectionString": "S3cretAzConn1"}
+                                ],
+                            }
+                        },
+                    },
+                    {
+                        "id": app,
+                        "name": "ca",
+                        "type": "microsoft.app/containerapps",
+                        "properties": {
+                            "configuration": {"secrets": [{"name": "s", "value": "S3cretAzCa1"}]},
+                            "template": {
+                                "containers": [
+                                    {
+                                        "name": "c",
+                                        "image": "x.azurecr.io/c:1",
+                                        "env": [{"name": "PW", "value": "S3cretAzCaEnv1"}],
+                                    }
+                                ]
+                            },
+                        },
+                    },
+                ]
+            }
+        )
+    )
+
+
+def test_credentials_in_manifests_plans_and_exports_reach_no_output(tmp_path: Path) -> None:
+    # inventory.json kept Kubernetes objects unredacted and, for Terraform and cloud
+    # records, only attributes named exactly `password`, `token`, ...: env values, app
+    # settings, connection strings, SAS signatures, access key ids were all written out.
+    root = tmp_path / "estate"
+    _credential_estate(root)
+    written = []
+    for verb, formats in (("inventory", ("table", "json")), ("coverage", ("json", "html"))):
+        for fmt in formats:
+            out = tmp_path / f"{verb}.{fmt}"
+            done = run_seawall(verb, str(root), "-f", fmt, "-o", str(out))
+            assert done.returncode == 0, done.stderr
+            written.append(out.read_text() + done.stderr.decode())
+    inventory = tmp_path / "inventory.json"
+    done = run_seawall("harden", str(inventory), "-f", "sarif")
+    written.append(done.stdout.decode() + done.stderr.decode())
+    for text in written:
+        assert not [s for s in SECRETS if s in text]
+    # what the checks and the reader need is kept: names, flags, empties, the findings
+    assets = json.loads(inventory.read_text())["assets"]
+    (web,) = [a for a in assets if a["name"] == "web"]
+    env = web["properties"]["raw"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[0] == {"name": "DB_PASSWORD", "value": "<redacted>"}
+    assert env[4] == {"name": "LOG_LEVEL", "value": ""}
+    args = web["properties"]["raw"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args == [
+        "--db-password=<redacted>",
+        "--feed=https://u:<redacted>@feed.example.com/",
+    ]
+    assert "k8s-secrets-in-env" in done.stdout.decode()
+    assert "aws-lambda-secrets-in-env" in done.stdout.decode()
+
+
+def test_redacting_crafted_strings_stays_linear() -> None:
+    import time
+
+    from seawall.inventory.sources._files import redact_credentials
+
+    crafted = ["a-" * 50_000, "a://" + "b:" * 50_000, "password" + " " * 100_000, "x=" * 50_000]
+    start = time.monotonic()
+    out = redact_credentials({"args": crafted})
+    assert time.monotonic() - start < 2  # an unbounded scheme repeat took ~30 s here
+    assert out["args"][0] == crafted[0]

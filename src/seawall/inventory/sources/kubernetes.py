@@ -22,6 +22,7 @@ from seawall.inventory.sources._files import (
     load_json,
     load_yaml,
     read_text,
+    redacted_raw,
 )
 from seawall.model import Asset, Location, Relation, SourceObject
 
@@ -300,7 +301,7 @@ def transform_objects(
                     "images": images,
                     "service_account": sa_name,
                     "host_network": bool(spec.get("hostNetwork")),
-                    "raw": o.body,
+                    "raw": redacted_raw(o.body),
                     "raw_format": "k8s",
                     "raw_type": o.kind,
                     "location": {"path": o.location.path, "line": o.location.line},
@@ -390,7 +391,7 @@ def _endpoint(
             "public": public,
             "type": endpoint_type,
             "namespace": o.namespace or "default",
-            "raw": o.body,
+            "raw": redacted_raw(o.body),
             "raw_format": "k8s",
             "raw_type": o.kind,
         },
