@@ -93,7 +93,12 @@ def main() -> None:
     except SeawallError as exc:
         from rich.console import Console
 
+        from seawall.progress import console_line
+
         Console(stderr=True, soft_wrap=True).print(
-            f"[red]seawall: error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True
+            f"[red]seawall: error:[/red] {console_line(str(exc))}",
+            highlight=False,
+            markup=True,
+            soft_wrap=True,
         )
         sys.exit(2)

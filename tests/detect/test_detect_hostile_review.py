@@ -198,3 +198,14 @@ def test_items_of_the_wrong_shape_disable_themselves_not_the_run(
     done = run_seawall("detect", "-s", "k8saudit", "-r", str(rules), str(EVENT))
     err = done.stderr.decode()
     assert "Traceback" not in err and problem in err, err
+
+
+def test_markup_in_an_event_field_is_shown_as_typed_in_the_alert_table(tmp_path: Path) -> None:
+    # the alert output quotes the event: '[/bold]' as a user name crashed the table
+    # (MarkupError traceback: every alert of the run lost)
+    rules = _rule(tmp_path, "ka.verb=create")
+    done = run_seawall(
+        "detect", "-s", "k8saudit", "-r", str(rules), str(_event(tmp_path, "[/bold]\x1b[2J"))
+    )
+    assert done.returncode == 0, done.stderr
+    assert "odd user [/bold]\\x1b[2J" in done.stdout.decode()

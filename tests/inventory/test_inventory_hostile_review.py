@@ -320,3 +320,26 @@ def test_redacting_crafted_strings_stays_linear() -> None:
     out = redact_credentials({"args": crafted})
     assert time.monotonic() - start < 2  # an unbounded scheme repeat took ~30 s here
     assert out["args"][0] == crafted[0]
+
+
+def test_markup_and_escape_sequences_in_names_are_shown_as_typed(tmp_path: Path) -> None:
+    # rich parses markup in table cells and messages: a Deployment named "[/bold]x" ended
+    # 'inventory', 'harden' and 'coverage' tables in a MarkupError traceback, and an ESC
+    # in a namespace reached the terminal (OSC 8 links, screen clears)
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\n"
+        'metadata: {name: "[/bold]x[link=http://evil.example]y", namespace: "\\e]8;;http://evil\\a"}\n'
+        'spec: {template: {spec: {containers: [{name: c, image: "nginx:1\\e[2J"}]}}}\n'
+    )
+    for verb in ("inventory", "harden", "coverage"):
+        done = run_seawall(verb, str(manifest))
+        out = done.stdout.decode()
+        assert done.returncode == 0, done.stderr
+        assert "[/bold]x[link=http://evil.example]y" in out
+        assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2J" in run_seawall("inventory", str(manifest)).stdout.decode()
+    missing = tmp_path / "[/bold].yaml"
+    done = run_seawall("inventory", str(missing))
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith(f"seawall: error: {missing}")
