@@ -209,3 +209,20 @@ def test_markup_in_an_event_field_is_shown_as_typed_in_the_alert_table(tmp_path:
     )
     assert done.returncode == 0, done.stderr
     assert "odd user [/bold]\\x1b[2J" in done.stdout.decode()
+
+
+@pytest.mark.parametrize(
+    ("option", "error"),
+    [
+        (["-r"], "rules file larger than 16777216 bytes"),
+        (["--baseline", "enforce", "--profile"], "profile larger than 67108864 bytes"),
+    ],
+)
+def test_a_device_or_fifo_given_as_a_file_is_refused_at_the_size_bound(
+    option: list[str], error: str
+) -> None:
+    # stat() says 0 bytes for /dev/zero (or a FIFO): the size check passed and the read
+    # never ended (MemoryError traceback after gigabytes)
+    done = run_seawall("detect", "-s", "k8saudit", *option, "/dev/zero", str(EVENT))
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == f"seawall: error: /dev/zero: {error}"

@@ -130,6 +130,8 @@ def test_a_hostile_extra_catalog_is_one_line_with_exit_2(tmp_path: Path) -> None
         "bomb.yaml": (bomb, "expand the document too much"),
         "huge.yaml": ("version: " + BIG + "\n", "a number longer than 4300 digits"),
         "date.yaml": ("version: 2024-13-45\n", "as timestamp: month must be in 1..12"),
+        # the reader's error spans two lines ('in "<unicode string>", position 5')
+        "control.yaml": ("version: 1\n\x01\n", "control characters are not allowed)"),
     }
     for name, (text, reason) in cases.items():
         catalog = tmp_path / name

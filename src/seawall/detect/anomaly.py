@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from seawall.detect.engine import Alert
+from seawall.detect.sources.base import read_limited
 from seawall.errors import InputError
 from seawall.report.output import to_json, write_output
 
@@ -171,9 +172,10 @@ class Profiles:
         if not path.exists():
             return cls()
         try:
-            if path.stat().st_size > MAX_PROFILE_BYTES:
+            data = read_limited(path, MAX_PROFILE_BYTES)
+            if data is None:
                 raise InputError(f"{path}: profile larger than {MAX_PROFILE_BYTES} bytes")
-            doc = msgspec.json.decode(path.read_bytes())
+            doc = msgspec.json.decode(data)
         except msgspec.DecodeError:
             raise InputError(f"{path}: profile is not JSON") from None
         except OSError as exc:

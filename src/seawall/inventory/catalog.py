@@ -243,7 +243,8 @@ def parse_catalog_text(text: str, where: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{where}{line}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
+        reason = str(getattr(exc, "problem", None) or exc).splitlines()[0]  # one line
+        raise InputError(f"{where}{line}: invalid YAML ({reason})") from None
     if root is None or not isinstance(data, dict):
         raise InputError(
             f"{where}:1: a catalog is a mapping with `version`, `services`, `controls`"

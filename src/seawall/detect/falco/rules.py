@@ -420,9 +420,12 @@ def load_rules_files(paths: list[Path]) -> RuleSet:
     ruleset = RuleSet()
     for path in paths:
         try:
-            if path.stat().st_size > MAX_RULES_FILE:
+            from seawall.detect.sources.base import read_limited
+
+            data = read_limited(path, MAX_RULES_FILE)
+            if data is None:
                 raise InputError(f"{path}: rules file larger than {MAX_RULES_FILE} bytes")
-            text = path.read_text(encoding="utf-8")
+            text = data.decode("utf-8")
         except OSError as exc:
             raise InputError(f"{path}: cannot read rules file ({exc.strerror})") from None
         except UnicodeDecodeError:
