@@ -226,3 +226,34 @@ def test_a_device_or_fifo_given_as_a_file_is_refused_at_the_size_bound(
     done = run_seawall("detect", "-s", "k8saudit", *option, "/dev/zero", str(EVENT))
     assert done.returncode == 2
     assert done.stderr.decode().strip() == f"seawall: error: /dev/zero: {error}"
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        # urlsplit's ValueError and bind()'s OverflowError were tracebacks
+        (
+            ["--webhook", "http://[::1/services/S3CRET"],
+            "--webhook: expected an http(s) URL, not http://?/...",
+        ),
+        (
+            ["--webhook", "http://127.0.0.1:99999/S3CRET"],
+            "--webhook: expected an http(s) URL, not http://127.0.0.1/...",
+        ),
+        (
+            ["serve", "--listen", "127.0.0.1:99999"],
+            "--listen '127.0.0.1:99999': expected HOST:PORT (e.g. 127.0.0.1:9765)",
+        ),
+        (
+            ["serve", "--listen", "127.0.0.1:0", "--read-timeout", "inf"],
+            "--read-timeout inf: must be more than 0 and less than 1000000 seconds",
+        ),
+    ],
+    ids=["ipv6-bracket", "webhook-port", "listen-port", "read-timeout-inf"],
+)
+def test_impossible_urls_ports_and_timeouts_are_one_line(args: list[str], error: str) -> None:
+    rest = [] if args[0] == "serve" else ["-s", "k8saudit", str(EVENT)]
+    done = run_seawall("detect", *args, *rest, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == f"seawall: error: {error}"
+    assert b"S3CRET" not in done.stderr

@@ -187,8 +187,11 @@ def to_ocsf(finding: Finding) -> dict[str, Any]:
 def webhook_display(url: str) -> str:
     """`url` as seawall prints it: scheme and host only (paths, queries and user info of
     webhook URLs often hold the secret, e.g. Slack's /services/T/B/TOKEN)."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or "?"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or "?"
+    except ValueError:  # "http://[::1": an unclosed IPv6 bracket
+        return f"{url.partition(':')[0] or '?'}://?/..."
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
@@ -198,8 +201,13 @@ def webhook_display(url: str) -> str:
 
 def check_webhook_url(url: str, what: str) -> None:
     """InputError unless `url` is an http(s) URL with a host (nothing else is ever opened)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and (parts.port is None or parts.port > 0)  # ValueError past 65535
+    except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
+        valid = False
+    if not valid:
         raise InputError(f"{what}: expected an http(s) URL, not {webhook_display(url)}")
 
 

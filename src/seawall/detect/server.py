@@ -321,7 +321,7 @@ def _handler(
 
 def _parse_listen(listen: str) -> tuple[str, int]:
     host, sep, port = listen.rpartition(":")
-    if not sep or not port.isdigit() or not host:
+    if not sep or not port.isdigit() or not host or int(port) > 65535:
         raise InputError(f"--listen {listen!r}: expected HOST:PORT (e.g. 127.0.0.1:9765)")
     return host.strip("[]"), int(port)
 
@@ -342,8 +342,10 @@ def serve(
     host, port = _parse_listen(listen)
     if max_connections < 1:
         raise InputError(f"--max-connections {max_connections}: must be at least 1")
-    if not read_timeout > 0:
-        raise InputError(f"--read-timeout {read_timeout}: must be more than 0 seconds")
+    if not 0 < read_timeout < 10**6:  # nan and inf too (a socket timeout must be finite)
+        raise InputError(
+            f"--read-timeout {read_timeout}: must be more than 0 and less than 1000000 seconds"
+        )
     engine, _ = build_engine("k8saudit", rules, rule_matching, strict, cluster)
     try:
         window = parse_duration(dedupe) if dedupe else 0.0
