@@ -257,3 +257,32 @@ def test_impossible_urls_ports_and_timeouts_are_one_line(args: list[str], error:
     assert done.returncode == 2
     assert done.stderr.decode().strip() == f"seawall: error: {error}"
     assert b"S3CRET" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("document", "error"),
+    [
+        ({"workloads": 5}, "profile 'workloads' and 'learning' must be objects"),
+        ({"workloads": [1]}, "profile 'workloads' and 'learning' must be objects"),
+        ({"version": "x", "workloads": {}}, "profile 'version' must be a number"),
+        ({"learning": {"from": 5}, "workloads": {}}, "profile 'learning' times must be strings"),
+        (
+            {"workloads": {"a": {"process": 5}}},
+            "workload 'a': item lists must be lists, counts numbers",
+        ),
+    ],
+)
+def test_a_profile_of_the_wrong_shape_is_one_line(
+    tmp_path: Path, document: dict[str, object], error: str
+) -> None:
+    # each was a traceback (AttributeError 'int' object has no attribute 'items', ...)
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps({"schema": "seawall.detect-profile/v1", **document}))
+    for args in (
+        ["merge-profiles", str(profile), "-o", str(tmp_path / "merged.json")],
+        ["-s", "k8saudit", "--baseline", "enforce", "--profile", str(profile), str(EVENT)],
+    ):
+        done = run_seawall("detect", *args)
+        assert done.returncode == 2
+        assert done.stderr.decode().strip() == f"seawall: error: {profile}: {error}"
+    assert not (tmp_path / "merged.json").exists()

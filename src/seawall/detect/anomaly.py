@@ -157,6 +157,14 @@ def _observe_k8saudit(event: dict[str, Any]) -> tuple[str, list[tuple[str, str]]
     return key, [("api", action)]
 
 
+def _str_set(items: Any) -> set[str]:
+    if items is None:
+        return set()
+    if not isinstance(items, list):
+        raise TypeError("not a list")
+    return set(map(str, items))
+
+
 @dataclass
 class Profiles:
     """Baselines per workload, as stored in a profile file."""
@@ -182,19 +190,32 @@ class Profiles:
             raise InputError(f"{path}: cannot read profile ({exc.strerror})") from None
         if not isinstance(doc, dict) or doc.get("schema") != PROFILE_SCHEMA:
             raise InputError(f"{path}: not a {PROFILE_SCHEMA} profile")
-        profiles = cls(version=int(doc.get("version", 0)))
+        workloads = doc.get("workloads") or {}
         learn = doc.get("learning") or {}
-        profiles.learned_from = learn.get("from")
-        profiles.learned_to = learn.get("to")
-        for key, body in (doc.get("workloads") or {}).items():
+        if not isinstance(workloads, dict) or not isinstance(learn, dict):
+            raise InputError(f"{path}: profile 'workloads' and 'learning' must be objects")
+        try:
+            profiles = cls(version=int(doc.get("version", 0)))
+        except (TypeError, ValueError):
+            raise InputError(f"{path}: profile 'version' must be a number") from None
+        stamps = (learn.get("from"), learn.get("to"))
+        if any(stamp is not None and not isinstance(stamp, str) for stamp in stamps):
+            raise InputError(f"{path}: profile 'learning' times must be strings")
+        profiles.learned_from, profiles.learned_to = stamps
+        for key, body in workloads.items():
             if not isinstance(body, dict):
                 raise InputError(f"{path}: workload {key!r} is not an object")
-            profiles.workloads[key] = {k: set(map(str, body.get(k, []))) for k in KINDS}
-            profiles.meta[key] = {
-                "events": int(body.get("events", 0)),
-                "stable": bool(body.get("stable", False)),
-                "since_new": int(body.get("since_new", 0)),
-            }
+            try:
+                profiles.workloads[key] = {k: _str_set(body.get(k)) for k in KINDS}
+                profiles.meta[key] = {
+                    "events": int(body.get("events", 0)),
+                    "stable": bool(body.get("stable", False)),
+                    "since_new": int(body.get("since_new", 0)),
+                }
+            except (TypeError, ValueError):  # was a traceback ('int' has no attribute ...)
+                raise InputError(
+                    f"{path}: workload {key!r}: item lists must be lists, counts numbers"
+                ) from None
         return profiles
 
     def merge(self, other: Profiles) -> None:
