@@ -386,3 +386,14 @@ def test_services_find_their_workloads_without_comparing_every_pair() -> None:
     exposed = [r for r in part.relations if r.kind == "exposed-by"]
     assert len(exposed) == count
     assert exposed[7].source.endswith("/Deployment/d7") and exposed[7].target.endswith("/s7")
+
+
+def test_a_harden_result_with_findings_of_the_wrong_type_is_read_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    estate = Path(__file__).resolve().parents[2] / "examples" / "estate" / "az-graph.json"
+    result = tmp_path / "harden.json"
+    result.write_text(json.dumps({"schema": "seawall.harden/v1", "findings": 5}))
+    done = run_seawall("coverage", str(estate), str(result), "-f", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows"]
