@@ -286,3 +286,21 @@ def test_a_profile_of_the_wrong_shape_is_one_line(
         assert done.returncode == 2
         assert done.stderr.decode().strip() == f"seawall: error: {profile}: {error}"
     assert not (tmp_path / "merged.json").exists()
+
+
+def test_the_dedupe_memory_of_a_long_running_server_stays_bounded() -> None:
+    # every distinct alert output (attacker-chosen pod or user names) stayed in the
+    # deduper for ever: `detect serve --dedupe 60s` grew without bound over weeks
+    from seawall.detect.alerts import Deduper
+    from seawall.detect.engine import Alert
+
+    def alert(output: str) -> Alert:
+        return Alert("r", "WARNING", output, None, "k8saudit", (), "a", "webhook", 1, {})
+
+    deduper = Deduper(60.0)
+    for second in range(200_000):
+        assert deduper.admit(alert(f"pod-{second}"), now=float(second))
+        assert len(deduper.last) <= 2 * 65_536
+    assert not deduper.admit(alert("pod-199990"), now=200_000.0)  # within the window
+    assert deduper.admit(alert("pod-100"), now=200_001.0)  # long ago: admitted again
+    assert deduper.total_suppressed == 1
