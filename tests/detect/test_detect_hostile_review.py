@@ -304,3 +304,21 @@ def test_the_dedupe_memory_of_a_long_running_server_stays_bounded() -> None:
     assert not deduper.admit(alert("pod-199990"), now=200_000.0)  # within the window
     assert deduper.admit(alert("pod-100"), now=200_001.0)  # long ago: admitted again
     assert deduper.total_suppressed == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--baseline", "enforce", "--profile"], "profile is nested too deeply"),
+        (["--image-files"], "image file list is nested too deeply"),
+    ],
+)
+def test_a_deeply_nested_profile_or_file_list_is_one_line(
+    tmp_path: Path, args: list[str], error: str
+) -> None:
+    # msgspec raises RecursionError (not DecodeError) past its depth: was a traceback
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    done = run_seawall("detect", "-s", "k8saudit", *args, str(deep), str(EVENT))
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == f"seawall: error: {deep}: {error}"

@@ -397,3 +397,18 @@ def test_a_harden_result_with_findings_of_the_wrong_type_is_read_not_a_traceback
     done = run_seawall("coverage", str(estate), str(result), "-f", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rows"]
+
+
+def test_a_deeply_nested_inventory_document_is_named_not_a_traceback(tmp_path: Path) -> None:
+    document = tmp_path / "inventory.json"
+    document.write_text(
+        '{"schema": "seawall.inventory/v1", "generated_at": "x", "sources": [], '
+        '"assets": [{"id": "a", "kind": "workload", "name": "n", "provider": "aws", '
+        '"properties": {"raw": ' + "[" * 100_000 + "]" * 100_000 + "}}]}"
+    )
+    for verb in ("coverage", "inventory"):
+        done = run_seawall(verb, str(document))
+        assert done.returncode == 2
+        assert done.stderr.decode().strip() == (
+            f"seawall: error: no input could be read: {document}: JSON nested too deeply; skipped"
+        )

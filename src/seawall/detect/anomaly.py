@@ -186,6 +186,8 @@ class Profiles:
             doc = msgspec.json.decode(data)
         except msgspec.DecodeError:
             raise InputError(f"{path}: profile is not JSON") from None
+        except RecursionError:
+            raise InputError(f"{path}: profile is nested too deeply") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot read profile ({exc.strerror})") from None
         if not isinstance(doc, dict) or doc.get("schema") != PROFILE_SCHEMA:

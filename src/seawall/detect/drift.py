@@ -40,6 +40,8 @@ def load_image_files(path: Path) -> tuple[dict[str, frozenset[str]], frozenset[s
         raise InputError(f"{path}: cannot read image file list ({exc.strerror})") from None
     except msgspec.DecodeError:
         raise InputError(f"{path}: image file list is not JSON") from None
+    except RecursionError:
+        raise InputError(f"{path}: image file list is nested too deeply") from None
     if isinstance(doc, list):
         return {}, frozenset(_normal(str(p)) for p in doc)
     if isinstance(doc, dict) and doc.get("schema") == IMAGE_FILES_SCHEMA:
