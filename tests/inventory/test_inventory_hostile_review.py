@@ -412,3 +412,21 @@ def test_a_deeply_nested_inventory_document_is_named_not_a_traceback(tmp_path: P
         assert done.stderr.decode().strip() == (
             f"seawall: error: no input could be read: {document}: JSON nested too deeply; skipped"
         )
+
+
+def test_image_references_and_plain_words_are_not_mistaken_for_credentials() -> None:
+    from seawall.inventory.sources._files import redact_credentials
+
+    body = {
+        "containers": [{"name": "c", "image": "myorg/vault-token:latest", "args": ["-v"]}],
+        "linuxFxVersion": "DOCKER|repo/secret-manager:1.0",
+        "automountServiceAccountToken": False,
+        "env": [{"name": "TOKEN", "value": "${var.token}"}],
+        "command": ["run", "--password: hunter2", "password=x"],
+    }
+    out = redact_credentials(body)
+    assert out["containers"] == body["containers"]  # harden reads the same image tag
+    assert out["linuxFxVersion"] == body["linuxFxVersion"]
+    assert out["automountServiceAccountToken"] is False
+    assert out["env"] == body["env"]  # a Terraform reference, not a literal
+    assert out["command"] == ["run", "--password: <redacted>", "password=<redacted>"]

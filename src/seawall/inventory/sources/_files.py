@@ -371,11 +371,13 @@ _ENV_KEYS = frozenset(
 _NAME_KEYS = ("name", "Name", "key")
 # A key whose whole value is a copy of the object: kubectl's last-applied-configuration.
 _COPY_KEYS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
+# (`word:` only with a space or quote after it: `vault-token:latest` is an image tag.)
 # Credentials inside any string: connection-string and command-line `password=...`, URL
 # query signatures/tokens (SAS, presigned), user:password@ in URLs, AWS access key ids.
 _SECRET_IN_TEXT = re.compile(
     r"(?i)((?:passw(?:or)?d|pwd|secret|token|account[_-]?key|shared[_-]?access[_-]?key|"
-    r"access[_-]?key|api[_-]?key)\"?\s{0,8}[=:]\s{0,8}\"?)(?!<redacted>)[^\s;&\"',]+"
+    r"access[_-]?key|api[_-]?key)\"?\s{0,8}(?:=|:(?=[\s\"']))\s{0,8}\"?)(?!<redacted>)"
+    r"[^\s;&\"',]+"
     r"|([?&](?:sig|signature|x-amz-signature|x-amz-security-token|x-goog-signature|"
     r"access_token|token|code|key)=)[^&#\s\"']+"
     r"|(\b[a-z][a-z0-9+.-]{0,31}://[^/\s:@]{0,256}:)[^@/\s]{1,256}(?=@)"
