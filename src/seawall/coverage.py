@@ -187,7 +187,8 @@ def read_scan_evidence(paths: Iterable[Path], evidence: ScanEvidence | None = No
             for asset in checked if isinstance(checked, list) else []:
                 if isinstance(asset, str):
                     found.hardened.add(asset)
-            for finding in doc.get("findings") or []:
+            findings = doc.get("findings")  # a number here was a TypeError traceback
+            for finding in findings if isinstance(findings, list) else []:
                 if isinstance(finding, dict) and isinstance(finding.get("asset"), str):
                     found.hardened.add(finding["asset"])
         else:

@@ -7,12 +7,14 @@ a file (CI, scripts, benchmarks) and that has nothing to warn about never import
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
+    from rich.text import Text
 
 _console: Console | None = None
 
@@ -91,12 +93,35 @@ def progress_bar(*, bytes_mode: bool = False) -> Progress:
     return Progress(*columns, console=stderr, transient=True, disable=not stderr.is_terminal)
 
 
-def warn(message: str) -> None:
-    """Print a one-line warning on stderr (`message` is text, never rich markup)."""
+# C0 (but tab and newline), DEL and C1: an ESC from a hostile name would drive the terminal
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (terminal escape sequences) shown as `\\xNN`."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def console_line(text: str) -> str:
+    """`text` (names, paths, values from the input) safe inside a rich markup string:
+    `[/bold]` or `[link=...]` is shown as typed, not parsed (a MarkupError crashed the
+    CLI), and control characters are made visible."""
     from rich.markup import escape
 
+    return escape(printable(text))
+
+
+def cell(value: object) -> Text:
+    """A table cell showing `value` as typed (rich parses markup in plain str cells)."""
+    from rich.text import Text
+
+    return Text(printable(str(value)))
+
+
+def warn(message: str) -> None:
+    """Print a one-line warning on stderr (`message` is text, never rich markup)."""
     stderr_console().print(
-        f"[yellow]warning:[/yellow] {escape(message)}",
+        f"[yellow]warning:[/yellow] {console_line(message)}",
         highlight=False,
         emoji=False,
         soft_wrap=True,

@@ -74,7 +74,12 @@ class Deduper:
 
     window: float
     last: dict[tuple[str, str, str], float] = field(default_factory=dict)
-    suppressed: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    total_suppressed: int = 0
+    newest: float = float("-inf")
+    # `last` is pruned of keys outside the window whenever it doubles past this: `detect
+    # serve` runs for weeks and each distinct alert output (attacker-chosen names) added
+    # a key for ever
+    prune_at: int = 65_536
 
     def admit(self, alert: Alert, now: float | None = None) -> bool:
         if self.window <= 0:
@@ -85,14 +90,21 @@ class Deduper:
             stamp = _time.monotonic()
         seen = self.last.get(key)
         if seen is not None and 0 <= stamp - seen < self.window:
-            self.suppressed[key] = self.suppressed.get(key, 0) + 1
+            self.total_suppressed += 1
             return False
         self.last[key] = stamp
+        if stamp > self.newest:
+            self.newest = stamp
+        if len(self.last) >= self.prune_at:
+            self._prune()
         return True
 
-    @property
-    def total_suppressed(self) -> int:
-        return sum(self.suppressed.values())
+    def _prune(self) -> None:
+        """Forget keys admitted longer than a window before the newest alert: they can no
+        longer suppress anything at or after it."""
+        horizon = self.newest - self.window
+        self.last = {k: t for k, t in self.last.items() if t > horizon}
+        self.prune_at = max(65_536, 2 * len(self.last))
 
 
 def _event_seconds(text: str | None) -> float | None:
@@ -187,8 +199,11 @@ def to_ocsf(finding: Finding) -> dict[str, Any]:
 def webhook_display(url: str) -> str:
     """`url` as seawall prints it: scheme and host only (paths, queries and user info of
     webhook URLs often hold the secret, e.g. Slack's /services/T/B/TOKEN)."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or "?"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or "?"
+    except ValueError:  # "http://[::1": an unclosed IPv6 bracket
+        return f"{url.partition(':')[0] or '?'}://?/..."
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
@@ -198,8 +213,13 @@ def webhook_display(url: str) -> str:
 
 def check_webhook_url(url: str, what: str) -> None:
     """InputError unless `url` is an http(s) URL with a host (nothing else is ever opened)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and (parts.port is None or parts.port > 0)  # ValueError past 65535
+    except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
+        valid = False
+    if not valid:
         raise InputError(f"{what}: expected an http(s) URL, not {webhook_display(url)}")
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from seawall.detect.engine import Alert
+from seawall.detect.sources.base import read_limited
 from seawall.errors import InputError
 from seawall.report.output import to_json, write_output
 
@@ -156,6 +157,14 @@ def _observe_k8saudit(event: dict[str, Any]) -> tuple[str, list[tuple[str, str]]
     return key, [("api", action)]
 
 
+def _str_set(items: Any) -> set[str]:
+    if items is None:
+        return set()
+    if not isinstance(items, list):
+        raise TypeError("not a list")
+    return set(map(str, items))
+
+
 @dataclass
 class Profiles:
     """Baselines per workload, as stored in a profile file."""
@@ -171,28 +180,44 @@ class Profiles:
         if not path.exists():
             return cls()
         try:
-            if path.stat().st_size > MAX_PROFILE_BYTES:
+            data = read_limited(path, MAX_PROFILE_BYTES)
+            if data is None:
                 raise InputError(f"{path}: profile larger than {MAX_PROFILE_BYTES} bytes")
-            doc = msgspec.json.decode(path.read_bytes())
+            doc = msgspec.json.decode(data)
         except msgspec.DecodeError:
             raise InputError(f"{path}: profile is not JSON") from None
+        except RecursionError:
+            raise InputError(f"{path}: profile is nested too deeply") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot read profile ({exc.strerror})") from None
         if not isinstance(doc, dict) or doc.get("schema") != PROFILE_SCHEMA:
             raise InputError(f"{path}: not a {PROFILE_SCHEMA} profile")
-        profiles = cls(version=int(doc.get("version", 0)))
+        workloads = doc.get("workloads") or {}
         learn = doc.get("learning") or {}
-        profiles.learned_from = learn.get("from")
-        profiles.learned_to = learn.get("to")
-        for key, body in (doc.get("workloads") or {}).items():
+        if not isinstance(workloads, dict) or not isinstance(learn, dict):
+            raise InputError(f"{path}: profile 'workloads' and 'learning' must be objects")
+        try:
+            profiles = cls(version=int(doc.get("version", 0)))
+        except (TypeError, ValueError):
+            raise InputError(f"{path}: profile 'version' must be a number") from None
+        stamps = (learn.get("from"), learn.get("to"))
+        if any(stamp is not None and not isinstance(stamp, str) for stamp in stamps):
+            raise InputError(f"{path}: profile 'learning' times must be strings")
+        profiles.learned_from, profiles.learned_to = stamps
+        for key, body in workloads.items():
             if not isinstance(body, dict):
                 raise InputError(f"{path}: workload {key!r} is not an object")
-            profiles.workloads[key] = {k: set(map(str, body.get(k, []))) for k in KINDS}
-            profiles.meta[key] = {
-                "events": int(body.get("events", 0)),
-                "stable": bool(body.get("stable", False)),
-                "since_new": int(body.get("since_new", 0)),
-            }
+            try:
+                profiles.workloads[key] = {k: _str_set(body.get(k)) for k in KINDS}
+                profiles.meta[key] = {
+                    "events": int(body.get("events", 0)),
+                    "stable": bool(body.get("stable", False)),
+                    "since_new": int(body.get("since_new", 0)),
+                }
+            except (TypeError, ValueError):  # was a traceback ('int' has no attribute ...)
+                raise InputError(
+                    f"{path}: workload {key!r}: item lists must be lists, counts numbers"
+                ) from None
         return profiles
 
     def merge(self, other: Profiles) -> None:

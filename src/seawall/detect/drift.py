@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from seawall.detect.engine import Alert
+from seawall.detect.sources.base import read_limited
 from seawall.errors import InputError
 
 IMAGE_FILES_SCHEMA = "seawall.image-files/v1"
@@ -31,13 +32,16 @@ def _obj(value: Any) -> dict[str, Any]:
 def load_image_files(path: Path) -> tuple[dict[str, frozenset[str]], frozenset[str] | None]:
     """(files by image digest, files for any image) from an image-files JSON document."""
     try:
-        if path.stat().st_size > MAX_FILE_LIST:
+        data = read_limited(path, MAX_FILE_LIST)
+        if data is None:
             raise InputError(f"{path}: image file list larger than {MAX_FILE_LIST} bytes")
-        doc = msgspec.json.decode(path.read_bytes())
+        doc = msgspec.json.decode(data)
     except OSError as exc:
         raise InputError(f"{path}: cannot read image file list ({exc.strerror})") from None
     except msgspec.DecodeError:
         raise InputError(f"{path}: image file list is not JSON") from None
+    except RecursionError:
+        raise InputError(f"{path}: image file list is nested too deeply") from None
     if isinstance(doc, list):
         return {}, frozenset(_normal(str(p)) for p in doc)
     if isinstance(doc, dict) and doc.get("schema") == IMAGE_FILES_SCHEMA:

@@ -303,10 +303,10 @@ def _reason(path: Path, exc: Exception) -> str:
 
 def report_error(message: str) -> None:
     """One `seawall: error: ...` line on stderr (as the CLI prints fatal input errors)."""
-    from rich.markup import escape
+    from seawall.progress import console_line
 
     stderr_console().print(
-        f"[red]seawall: error:[/red] {escape(message)}",
+        f"[red]seawall: error:[/red] {console_line(message)}",
         highlight=False,
         markup=True,
         soft_wrap=True,
@@ -333,6 +333,8 @@ def render_table(report: DetectReport) -> str:
     from rich.console import Console
     from rich.table import Table
 
+    from seawall.progress import cell
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, no_color=True, soft_wrap=False)
     table = Table(title=f"seawall detect ({report.source})", show_lines=False)
@@ -340,12 +342,12 @@ def render_table(report: DetectReport) -> str:
         table.add_column(column, overflow="fold")
     for finding in report.findings:
         d = finding.details
-        table.add_row(
-            str(d.get("time") or ""),
-            str(d["priority"]),
-            finding.rule,
-            finding.asset,
-            finding.evidence,
+        table.add_row(  # alert outputs quote event fields: shown as typed
+            cell(d.get("time") or ""),
+            cell(d["priority"]),
+            cell(finding.rule),
+            cell(finding.asset),
+            cell(finding.evidence),
         )
     console.print(table)
     summary = (

@@ -8,12 +8,14 @@ gracefully: in-flight requests finish, sinks are flushed, the counts are printed
 
 from __future__ import annotations
 
+import io
 import json
 import queue
 import signal
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -177,6 +179,28 @@ def _json_lines(body: bytes) -> list[dict[str, Any]] | None:
     return events
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A connection's bytes, read before a deadline for the whole request.
+
+    A socket timeout alone bounds each recv, so a client sending a byte every few seconds
+    kept its slot for ever: with --max-connections such clients the webhook stopped
+    serving the API server."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self.deadline = 0.0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("request not read within the read timeout")
+        self._sock.settimeout(remaining)
+        return self._sock.recv_into(buffer)
+
+
 class BoundedServer(ThreadingHTTPServer):
     """A threading HTTP server that serves at most `max_connections` connections at once.
 
@@ -234,8 +258,17 @@ def _handler(
             # headers and body go out in separate writes: without this, Nagle + delayed
             # ACK add ~40 ms to every keep-alive request
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._reader = _DeadlineReader(self.connection)
+            self.rfile.close()  # socket.makefile's reader, replaced
+            self.rfile = io.BufferedReader(self._reader)
+
+        def handle_one_request(self) -> None:
+            # waiting for, and reading, one whole request: at most read_timeout seconds
+            self._reader.deadline = time.monotonic() + read_timeout
+            super().handle_one_request()
 
         def _reply(self, status: int, document: dict[str, Any]) -> None:
+            self.connection.settimeout(read_timeout)  # the reader shortened it
             body = json.dumps(document).encode() + b"\n"
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -288,7 +321,7 @@ def _handler(
 
 def _parse_listen(listen: str) -> tuple[str, int]:
     host, sep, port = listen.rpartition(":")
-    if not sep or not port.isdigit() or not host:
+    if not sep or not port.isdigit() or not host or int(port) > 65535:
         raise InputError(f"--listen {listen!r}: expected HOST:PORT (e.g. 127.0.0.1:9765)")
     return host.strip("[]"), int(port)
 
@@ -309,8 +342,10 @@ def serve(
     host, port = _parse_listen(listen)
     if max_connections < 1:
         raise InputError(f"--max-connections {max_connections}: must be at least 1")
-    if not read_timeout > 0:
-        raise InputError(f"--read-timeout {read_timeout}: must be more than 0 seconds")
+    if not 0 < read_timeout < 10**6:  # nan and inf too (a socket timeout must be finite)
+        raise InputError(
+            f"--read-timeout {read_timeout}: must be more than 0 and less than 1000000 seconds"
+        )
     engine, _ = build_engine("k8saudit", rules, rule_matching, strict, cluster, serve=True)
     try:
         window = parse_duration(dedupe) if dedupe else 0.0

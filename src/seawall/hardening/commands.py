@@ -17,6 +17,7 @@ from seawall.cliopts import (
     exit_code_for,
     parse_severity_option,
 )
+from seawall.progress import cell
 
 FORMATS = ("table", "json", "sarif")
 
@@ -146,12 +147,12 @@ def _render_rules(fmt: str, policy: Any) -> str:
         table.add_column(column, overflow="fold")
     for r in active:
         mappings = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(r.mappings.items()) if v)
-        table.add_row(
-            r.id + ("" if r.enabled else " (disabled)"),
+        table.add_row(  # custom rules' titles come from the policy file
+            cell(r.id + ("" if r.enabled else " (disabled)")),
             r.severity.value,
-            ", ".join(r.targets) if not r.custom else "custom",
-            r.title,
-            mappings,
+            cell(", ".join(r.targets) if not r.custom else "custom"),
+            cell(r.title),
+            cell(mappings),
         )
     import io
 
@@ -249,7 +250,7 @@ def _table(report: Any) -> str:
             where = f"{loc.path}:{loc.line}" if loc.line else loc.path
             if loc.field:
                 where += f" {loc.field}"
-        table.add_row(f.severity.value, f.rule, f.asset, where, f.evidence)
+        table.add_row(f.severity.value, cell(f.rule), cell(f.asset), cell(where), cell(f.evidence))
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, no_color=True)
     console.print(table)

@@ -79,6 +79,8 @@ def load_inventory_document(path: Path) -> Inventory:
         raise InputError(f"{path}: not a seawall inventory document ({exc})") from None
     except msgspec.DecodeError as exc:
         raise InputError(f"{path}: invalid JSON ({exc})") from None
+    except RecursionError:  # msgspec builds typed structs recursively
+        raise InputError(f"{path}: JSON nested too deeply") from None
     if inventory.schema != INVENTORY_SCHEMA:
         raise InputError(f"{path}: schema is {inventory.schema!r}, expected {INVENTORY_SCHEMA!r}")
     return inventory

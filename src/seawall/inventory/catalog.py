@@ -233,13 +233,18 @@ def parse_catalog_text(text: str, where: str) -> dict[str, Any]:
     """Parse and validate catalog YAML; InputError `file:line: problem` when invalid."""
     import jsonschema
 
+    from seawall.inventory.sources._files import load_yaml
+
     try:
+        # bounded first (nesting, alias expansion, unreadable scalars), then the node tree
+        # for line numbers: a deep or aliased catalog was a RecursionError/ValueError traceback
+        data = load_yaml(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{where}{line}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
+        reason = str(getattr(exc, "problem", None) or exc).splitlines()[0]  # one line
+        raise InputError(f"{where}{line}: invalid YAML ({reason})") from None
     if root is None or not isinstance(data, dict):
         raise InputError(
             f"{where}:1: a catalog is a mapping with `version`, `services`, `controls`"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from seawall.coverage import CoverageReport, Row, gap_count
 from seawall.inventory.build import Inventory
 from seawall.model import Layer, Task
+from seawall.progress import cell
 from seawall.report.output import to_json
 from seawall.report.sarif import render_sarif
 
@@ -40,7 +41,6 @@ def _render_console(table: Table, extra: list[Text]) -> str:
 def inventory_table(inventory: Inventory) -> str:
     """One row per asset: service, kind, name, account/region, images, exposure."""
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title=f"seawall inventory: {len(inventory.assets)} assets", show_lines=False)
     for column in ("service", "kind", "name", "account", "region", "images", "public"):
@@ -48,16 +48,16 @@ def inventory_table(inventory: Inventory) -> str:
     for asset in inventory.assets:
         images = asset.properties.get("images") or []
         public = asset.properties.get("public")
-        table.add_row(
-            asset.service or asset.provider,
-            asset.kind,
-            asset.name,
-            asset.account or "",
-            asset.region or "",
-            ", ".join(str(i) for i in images),
+        table.add_row(  # names and images come from the input: shown as typed
+            cell(asset.service or asset.provider),
+            cell(asset.kind),
+            cell(asset.name),
+            cell(asset.account or ""),
+            cell(asset.region or ""),
+            cell(", ".join(str(i) for i in images)),
             "" if public is None else ("yes" if public else "no"),
         )
-    extra = [Text(f"warning: {w}") for w in inventory.warnings]
+    extra = [cell(f"warning: {w}") for w in inventory.warnings]
     return _render_console(table, extra)
 
 
@@ -91,8 +91,8 @@ def coverage_table(report: CoverageReport) -> str:
             table.add_column(f"{_LAYER_SHORT[layer]}/{_TASK_SHORT[task]}")
     for row in report.rows:
         table.add_row(
-            row.service,
-            row.name,
+            cell(row.service),
+            cell(row.name),
             "yes" if row.public else "no",
             *(_cell_text(row, i) for i in range(len(row.cells))),
         )
@@ -103,7 +103,7 @@ def coverage_table(report: CoverageReport) -> str:
             "GAP(reg) = registry scanning is on but an image is in another registry"
         )
     ]
-    extra += [Text(f"warning: {w}") for w in report.warnings]
+    extra += [cell(f"warning: {w}") for w in report.warnings]
     return _render_console(table, extra)
 
 

@@ -29,21 +29,23 @@ def write_output(data: str | bytes, output: Path | None) -> None:
     directory = output.parent if str(output.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"cannot write {output}: directory {directory} does not exist")
-    if output.is_dir():
+    if output.is_dir():  # os.replace would raise IsADirectoryError (a traceback)
         raise InputError(f"cannot write {output}: it is a directory")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
-    except OSError as exc:
+    except OSError as exc:  # a directory we may not write to
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
         os.replace(tmp, output)
-    except BaseException as exc:
+    except OSError as exc:  # disk full, a read-only file system...
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if isinstance(exc, OSError):  # a full disk, a file replaced by a directory meanwhile
-            raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
 
 

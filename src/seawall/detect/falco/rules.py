@@ -22,7 +22,8 @@ from seawall.errors import InputError
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _RulesLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
+class _RulesConstructor:
+    construct_object: Any  # of the yaml constructor it is mixed into
     """The safe loader, reading plain scalars as Falco (yaml-cpp) does: as the text written.
 
     yaml-cpp types no scalar: a value is converted when read, so `yes` in a list is the
@@ -35,7 +36,7 @@ class _RulesLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         if any(key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value):
-            merged: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+            merged: dict[Any, Any] = super().construct_mapping(node, deep=deep)  # type: ignore[misc]
             return merged
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -54,11 +55,21 @@ class _RulesLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
         return mapping
 
 
+class _RulesLoader(_RulesConstructor, _BASE_LOADER):  # type: ignore[misc,valid-type]
+    """_RulesConstructor on libyaml (the rules loader)."""
+
+
+class _PyRulesLoader(_RulesConstructor, yaml.SafeLoader):
+    """_RulesConstructor on PyYAML's Python parser: for text that may nest deeply, where
+    libyaml recurses on the C stack (SIGSEGV) and Python stops at its recursion limit."""
+
+
 _KEEP_TAGS = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"}
-_RulesLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag in _KEEP_TAGS]
-    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
-}
+for _loader in (_RulesLoader, _PyRulesLoader):
+    _loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag in _KEEP_TAGS]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 _SAFE_LOADER: Any = _RulesLoader
 
 MAX_RULES_FILE = 16 * 1024 * 1024
@@ -186,6 +197,15 @@ class RuleSet:
 _SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 
 
+def _loader_for(text: str) -> Any:
+    """libyaml, unless the text may nest deeply: libyaml recurses on the C stack and a
+    rules file of 200,000 `[` crashed the process (SIGSEGV); Python's loader stops at its
+    recursion limit instead (RecursionError)."""
+    from seawall.inventory.sources._files import may_nest_deeply
+
+    return _PyRulesLoader if may_nest_deeply(text) else _SAFE_LOADER
+
+
 def semver(text: str) -> tuple[int, int, int] | None:
     """`x.y.z` (anything after the third number ignored, as Falco's sinsp_version), or None."""
     found = _SEMVER.match(text)
@@ -237,8 +257,8 @@ def _item_lines(text: str, name: str) -> _ItemInfo:
     each required_plugin_versions entry."""
     info = _ItemInfo()
     try:
-        nodes = list(yaml.compose_all(text, Loader=_SAFE_LOADER))
-    except yaml.YAMLError:
+        nodes = list(yaml.compose_all(text, Loader=_loader_for(text)))
+    except (yaml.YAMLError, RecursionError):
         return info
     # the items of every document (`---`), in order, as load_rules_text reads them
     children = [c for n in nodes if isinstance(n, yaml.SequenceNode) for c in n.value]
@@ -314,6 +334,9 @@ def _exceptions(value: Any, *, update: bool = False) -> list[Exception_]:
             raise ValueError(f"exception {name}: fields must be a field name or a list of them")
         else:
             fields = str(fields)
+        comps = entry.get("comps")
+        if comps is not None and not isinstance(comps, str | list):
+            raise ValueError(f"exception {name}: comps must be an operator or a list")
         exc = Exception_(name=name, fields=fields, comps=entry.get("comps"), values=values)
         if "fields" in entry:
             _check_comps(exc)
@@ -369,7 +392,8 @@ def _merge_exceptions(
 def _priority(value: Any) -> str:
     key = str(value).strip().lower()
     if key not in PRIORITIES:
-        raise ValueError(f"invalid priority {value!r}")
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise ValueError(f"invalid priority {shown}")
     return PRIORITIES[key]
 
 
@@ -422,11 +446,16 @@ def load_rules_text(ruleset: RuleSet, text: str, name: str) -> None:
     try:
         # safe_load semantics (CSafeLoader); several documents (`---`) are read in order, as
         # Falco's YAML::LoadAll does
-        documents = list(yaml.load_all(text, Loader=_SAFE_LOADER))
+        documents = list(yaml.load_all(text, Loader=_loader_for(text)))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise InputError(f"{name}{where}: rules file is not valid YAML") from None
+    except RecursionError:
+        raise InputError(f"{name}: rules file is nested too deeply") from None
+    except (ValueError, OverflowError) as exc:  # a scalar not built: 2024-13-45, 5,000 digits
+        reason = "a number longer than 4300 digits" if "digits" in str(exc) else str(exc)
+        raise InputError(f"{name}: rules file has a value that cannot be read ({reason})") from None
     docs: list[Any] = []
     for document in documents:
         if document is None:
@@ -746,9 +775,12 @@ def load_rules_files(paths: list[Path]) -> RuleSet:
     ruleset = RuleSet()
     for path in expand_rules_paths(paths):
         try:
-            if path.stat().st_size > MAX_RULES_FILE:
+            from seawall.detect.sources.base import read_limited
+
+            data = read_limited(path, MAX_RULES_FILE)
+            if data is None:
                 raise InputError(f"{path}: rules file larger than {MAX_RULES_FILE} bytes")
-            text = path.read_text(encoding="utf-8")
+            text = data.decode("utf-8")
         except OSError as exc:
             raise InputError(f"{path}: cannot read rules file ({exc.strerror})") from None
         except UnicodeDecodeError:

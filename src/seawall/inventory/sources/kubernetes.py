@@ -22,6 +22,7 @@ from seawall.inventory.sources._files import (
     load_json,
     load_yaml,
     read_text,
+    redacted_raw,
 )
 from seawall.model import Asset, Location, Relation, SourceObject
 
@@ -300,7 +301,7 @@ def transform_objects(
                     "images": images,
                     "service_account": sa_name,
                     "host_network": bool(spec.get("hostNetwork")),
-                    "raw": o.body,
+                    "raw": redacted_raw(o.body),
                     "raw_format": "k8s",
                     "raw_type": o.kind,
                     "location": {"path": o.location.path, "line": o.location.line},
@@ -331,8 +332,17 @@ def transform_objects(
     # Exposure: LoadBalancer/NodePort Services and Ingresses/Routes in front of workloads
     services: dict[tuple[str, str], list[str]] = {}
     by_namespace: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    # (namespace, label, value) -> positions in by_namespace[namespace]: a Service looks at
+    # the workloads carrying one of its selector's labels, not at every workload of its
+    # namespace (5,000 Services x 5,000 Deployments in one namespace took 44 s)
+    by_label: dict[tuple[str, str, str], list[int]] = {}
     for w, wid, labels in workloads:
-        by_namespace.setdefault(w.namespace or "default", []).append((wid, labels))
+        namespace = w.namespace or "default"
+        listed = by_namespace.setdefault(namespace, [])
+        for key, value in labels.items() if isinstance(labels, dict) else ():
+            if isinstance(key, str) and isinstance(value, str):
+                by_label.setdefault((namespace, key, value), []).append(len(listed))
+        listed.append((wid, labels))
     for o in objs:
         if o.kind != "Service":
             continue
@@ -340,11 +350,10 @@ def transform_objects(
         selector = _dig(o.body, ("spec", "selector")) or {}
         if not isinstance(selector, dict):
             selector = {}
-        targets = [
-            wid
-            for wid, labels in by_namespace.get(namespace, [])
-            if _selector_matches(selector, labels)
-        ]
+        listed = by_namespace.get(namespace, [])
+        postings = [by_label.get((namespace, str(k), str(v)), []) for k, v in selector.items()]
+        candidates = min(postings, key=len) if postings else []
+        targets = [listed[i][0] for i in candidates if _selector_matches(selector, listed[i][1])]
         services[(namespace, o.name)] = targets
         svc_type = _dig(o.body, ("spec", "type")) or "ClusterIP"
         if svc_type not in ("LoadBalancer", "NodePort"):
@@ -390,7 +399,7 @@ def _endpoint(
             "public": public,
             "type": endpoint_type,
             "namespace": o.namespace or "default",
-            "raw": o.body,
+            "raw": redacted_raw(o.body),
             "raw_format": "k8s",
             "raw_type": o.kind,
         },

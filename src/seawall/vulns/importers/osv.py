@@ -18,7 +18,7 @@ import msgspec
 import yaml
 
 from seawall.errors import InputError
-from seawall.inventory.sources._files import _may_nest_deeply
+from seawall.inventory.sources._files import may_nest_deeply
 from seawall.model import Severity
 from seawall.progress import warn
 from seawall.vulns.advisory import (
@@ -267,7 +267,7 @@ def decode_document(data: bytes, label: str) -> object:
         # so such text takes the pure-Python loader (its RecursionError is caught). Aliases
         # stay shared references: convert_record only ever turns scalars into text, so a
         # "billion laughs" record costs what its text costs (and is skipped as malformed).
-        loader = yaml.SafeLoader if _may_nest_deeply(text) else _SAFE_LOADER
+        loader = yaml.SafeLoader if may_nest_deeply(text) else _SAFE_LOADER
         try:
             return yaml.load(text, Loader=loader)
         except yaml.YAMLError as exc:
