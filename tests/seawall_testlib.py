@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socketserver
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -31,3 +36,18 @@ def run_seawall(
         timeout=timeout,
         check=False,
     )
+
+
+_Server = TypeVar("_Server", bound=socketserver.BaseServer)
+
+
+@contextlib.contextmanager
+def serving(server: _Server) -> Iterator[_Server]:
+    """Run `server` (bound to 127.0.0.1) in a daemon thread; shut it down after the block."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,26 +7,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from detect_tsource import T_SOURCE
 from seawall_testlib import DATA, run_seawall
 
 from seawall.detect.engine import Engine
 from seawall.detect.falco.rules import RuleSet, load_rules_files, load_rules_text
 from seawall.detect.runner import build_engine
-from seawall.detect.sources.base import MISSING, EventSource, FieldDef
 from seawall.errors import InputError
 
 RULES = DATA / "detect" / "rules"
 TETRAGON_EVENTS = DATA / "detect" / "events" / "tetragon" / "testdata_events.jsonl"
 
-T_SOURCE = EventSource(
-    name="t",
-    falco_source="t",
-    fields={
-        name: FieldDef(name, lambda ev, arg, key=name[2:]: ev.get(key, MISSING))
-        for name in ("t.s", "t.u", "t.p")
-    },
-    read=lambda stream, name: iter(()),
-)
 BASE = """\
 - rule: Shell
   desc: a shell ran

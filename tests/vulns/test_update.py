@@ -6,12 +6,11 @@ import base64
 import hashlib
 import http.server
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from seawall_testlib import run_seawall
+from seawall_testlib import run_seawall, serving
 from vulns_db_helpers import VULNS, pypi_json_records, zip_records
 
 
@@ -65,14 +64,8 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
 
 
 def _serve(root: Path, cut: str | None = None, bad_md5: bool = False) -> Iterator[FeedServer]:
-    server = FeedServer(root, cut, bad_md5)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(FeedServer(root, cut, bad_md5)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

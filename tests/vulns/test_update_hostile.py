@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from seawall_testlib import run_seawall
+from seawall_testlib import run_seawall, serving
 
 SECRET = "s3cr3t-t0ken"
 
@@ -56,14 +56,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def _serve(
     body: bytes, headers: dict[str, str] | None = None, need_auth: str | None = None
 ) -> Iterator[_Server]:
-    server = _Server(body, headers or {}, need_auth)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_Server(body, headers or {}, need_auth)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _all_zip(tmp_path: Path) -> bytes:
