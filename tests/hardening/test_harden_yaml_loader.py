@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from seawall.inventory.sources._files import load_yaml
+from seawall.inputs import load_yaml
 from seawall.inventory.sources.kubernetes import read_text_objects
 
 DOCUMENTS = [

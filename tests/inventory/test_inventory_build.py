@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from seawall_testlib import DATA
 
+from seawall import inputs
 from seawall.errors import InputError
 from seawall.inventory.build import build_inventory, load_inventory_document
-from seawall.inventory.sources import _files
 
 
 def test_symlinks_are_not_followed(tmp_path: Path) -> None:
@@ -27,13 +27,13 @@ def test_symlinks_are_not_followed(tmp_path: Path) -> None:
     assert [a.id for a in inventory.assets] == ["k8s:default/a/Pod/p"]
     assert not any("root:" in json.dumps(a.properties) for a in inventory.assets)
     with pytest.raises(InputError, match="symbolic link"):
-        _files.read_text(estate / "passwd.yaml")
+        inputs.read_text(estate / "passwd.yaml")
 
 
 def test_oversized_and_broken_files_are_warnings_and_the_rest_loads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_files, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(inputs, "MAX_FILE_BYTES", 1000)
     big = tmp_path / "big.yaml"
     big.write_text("apiVersion: v1\nkind: ConfigMap\n" + "# padding\n" * 200)
     broken = tmp_path / "tfplan.json"

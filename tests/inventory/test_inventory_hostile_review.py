@@ -315,7 +315,7 @@ def test_credentials_in_manifests_plans_and_exports_reach_no_output(tmp_path: Pa
 def test_redacting_crafted_strings_stays_linear() -> None:
     import time
 
-    from seawall.inventory.sources._files import redact_credentials
+    from seawall.inventory.redact import redact_credentials
 
     crafted = ["a-" * 50_000, "a://" + "b:" * 50_000, "password" + " " * 100_000, "x=" * 50_000]
     start = time.monotonic()
@@ -415,7 +415,7 @@ def test_a_deeply_nested_inventory_document_is_named_not_a_traceback(tmp_path: P
 
 
 def test_image_references_and_plain_words_are_not_mistaken_for_credentials() -> None:
-    from seawall.inventory.sources._files import redact_credentials
+    from seawall.inventory.redact import redact_credentials
 
     body = {
         "containers": [{"name": "c", "image": "myorg/vault-token:latest", "args": ["-v"]}],

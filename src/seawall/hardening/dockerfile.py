@@ -205,7 +205,7 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
         json_args: list[str] | None = None
         if args.startswith("["):
             try:
-                from seawall.inventory.sources._files import load_json
+                from seawall.inputs import load_json
 
                 parsed = load_json(args)
             except ValueError:

@@ -221,7 +221,7 @@ def load_policy(path: Path, today: dt.date | None = None) -> Policy:
     """Read and validate a policy file; InputError naming file:line on any problem."""
     from jsonschema import Draft202012Validator, FormatChecker
 
-    from seawall.inventory.sources._files import load_yaml, read_text
+    from seawall.inputs import load_yaml, read_text
 
     text = read_text(path, MAX_POLICY_BYTES)
     try:

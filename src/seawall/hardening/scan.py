@@ -342,7 +342,7 @@ def terraform_kinds(extra: Iterable[str] = ()) -> frozenset[str]:
 def _read_hcl(path: Path, collected: Collected, root: str, kinds: frozenset[str]) -> None:
     """Parse only the resource blocks some rule checks (see hclblocks.py)."""
     from seawall.hardening.hclblocks import hcl_syntax_error, split_text
-    from seawall.inventory.sources._files import read_text
+    from seawall.inputs import read_text
     from seawall.inventory.sources.terraform_hcl import read_hcl_text
 
     try:
@@ -413,7 +413,7 @@ def _read_kind(
 
             objects, warnings = read_resources(path)
         else:
-            from seawall.inventory.sources._files import decode_text, read_text
+            from seawall.inputs import decode_text, read_text
             from seawall.inventory.sources.kubernetes import read_text_objects
 
             # what read_objects(path) reads for a file (a short one was read when sniffed)
@@ -516,7 +516,7 @@ def _exact_lines(
             out.append(finding)
             continue
         if loc.path not in texts:
-            from seawall.inventory.sources._files import read_text
+            from seawall.inputs import read_text
 
             try:
                 text = read_texts.get(loc.path)

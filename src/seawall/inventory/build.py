@@ -17,10 +17,10 @@ from typing import Any
 import msgspec
 
 from seawall.errors import InputError, SeawallError
+from seawall.inputs import iter_files, read_text
 from seawall.inventory.base import ControlState, InventoryPart
 from seawall.inventory.fargate import fargate_agent_controls
 from seawall.inventory.sources import SOURCE_MODULES
-from seawall.inventory.sources._files import iter_files, read_text
 from seawall.model import Asset, Relation
 from seawall.progress import progress_bar
 

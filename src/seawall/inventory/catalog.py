@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from seawall.errors import InputError
-from seawall.inventory.sources._files import read_text
+from seawall.inputs import read_text
 from seawall.model import Layer, Party, Task
 
 BUILTIN_CATALOG = Path(__file__).with_name("services.yaml")
@@ -233,7 +233,7 @@ def parse_catalog_text(text: str, where: str) -> dict[str, Any]:
     """Parse and validate catalog YAML; InputError `file:line: problem` when invalid."""
     import jsonschema
 
-    from seawall.inventory.sources._files import load_yaml
+    from seawall.inputs import load_yaml
 
     try:
         # bounded first (nesting, alias expansion, unreadable scalars), then the node tree

@@ -120,7 +120,7 @@ def load_ignore_file(path: Path, *, today: dt.date | None = None) -> Suppression
     import yaml
     from packageurl import PackageURL
 
-    from seawall.inventory.sources._files import load_yaml
+    from seawall.inputs import load_yaml
 
     today = today or dt.datetime.now(dt.UTC).date()
     raw = _read(path)

@@ -201,7 +201,7 @@ def _loader_for(text: str) -> Any:
     """libyaml, unless the text may nest deeply: libyaml recurses on the C stack and a
     rules file of 200,000 `[` crashed the process (SIGSEGV); Python's loader stops at its
     recursion limit instead (RecursionError)."""
-    from seawall.inventory.sources._files import may_nest_deeply
+    from seawall.inputs import may_nest_deeply
 
     return _PyRulesLoader if may_nest_deeply(text) else _SAFE_LOADER
 

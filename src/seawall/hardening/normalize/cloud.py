@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from seawall.hardening.engine import Target
-from seawall.inventory.sources._files import load_json
+from seawall.inputs import load_json
 from seawall.model import SourceObject
 
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")

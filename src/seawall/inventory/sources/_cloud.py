@@ -9,8 +9,8 @@ from typing import Any
 
 from seawall._gc import gc_paused as gc_paused  # re-exported for the cloud sources
 from seawall.errors import InputError
+from seawall.inputs import NUMBER_TOO_LONG, load_json, read_text
 from seawall.inventory.base import InventoryPart
-from seawall.inventory.sources._files import NUMBER_TOO_LONG, load_json, read_text
 from seawall.model import Asset, Relation
 
 MAX_EXPORT_BYTES = 256 * 1024 * 1024  # one provider export file

@@ -17,8 +17,10 @@ from typing import Any
 import msgspec
 
 from seawall.errors import InputError
+from seawall.inputs import load_json
 from seawall.inventory.base import ControlState, InventoryPart
 from seawall.inventory.fargate import fargate_agent_controls
+from seawall.inventory.redact import redacted_record
 from seawall.inventory.sources._cloud import (
     PartBuilder,
     as_dict,
@@ -32,7 +34,6 @@ from seawall.inventory.sources._cloud import (
     text,
     unique,
 )
-from seawall.inventory.sources._files import load_json, redacted_record
 from seawall.model import Asset
 from seawall.progress import progress_bar
 

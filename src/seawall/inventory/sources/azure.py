@@ -19,6 +19,7 @@ from typing import Any
 
 from seawall.errors import InputError
 from seawall.inventory.base import ControlState, InventoryPart
+from seawall.inventory.redact import redacted_record
 from seawall.inventory.sources._cloud import (
     PartBuilder,
     as_dict,
@@ -30,7 +31,6 @@ from seawall.inventory.sources._cloud import (
     text,
     unique,
 )
-from seawall.inventory.sources._files import redacted_record
 from seawall.model import Asset
 
 PROVIDER = "azure"

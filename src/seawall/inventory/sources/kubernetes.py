@@ -15,15 +15,9 @@ from typing import Any
 import yaml
 
 from seawall.errors import InputError, SeawallError, ServiceError
+from seawall.inputs import NUMBER_TOO_LONG, iter_files, load_json, load_yaml, read_text
 from seawall.inventory.base import InventoryPart
-from seawall.inventory.sources._files import (
-    NUMBER_TOO_LONG,
-    iter_files,
-    load_json,
-    load_yaml,
-    read_text,
-    redacted_raw,
-)
+from seawall.inventory.redact import redacted_raw
 from seawall.model import Asset, Location, Relation, SourceObject
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")

@@ -13,15 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from seawall.errors import InputError
+from seawall.inputs import NUMBER_TOO_LONG, iter_files, load_json, read_text
 from seawall.inventory.base import ControlState, InventoryPart
 from seawall.inventory.fargate import fargate_agent_controls
-from seawall.inventory.sources._files import (
-    NUMBER_TOO_LONG,
-    iter_files,
-    load_json,
-    read_text,
-    redact_credentials,
-)
+from seawall.inventory.redact import redact_credentials
 from seawall.inventory.sources.terraform_hcl import hcl_error_warning as hcl_error_warning
 from seawall.inventory.sources.terraform_hcl import read_hcl_text as read_hcl_text
 from seawall.model import Asset, Location, Relation, SourceObject

@@ -18,7 +18,7 @@ import msgspec
 import yaml
 
 from seawall.errors import InputError
-from seawall.inventory.sources._files import may_nest_deeply
+from seawall.inputs import may_nest_deeply
 from seawall.model import Severity
 from seawall.progress import warn
 from seawall.vulns.advisory import (
