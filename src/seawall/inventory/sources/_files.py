@@ -415,7 +415,14 @@ def _secret_literal(value: str) -> str:
     return REDACTED
 
 
-_NORMAL, _ENV, _SECRET, _CREDENTIAL = 0, 1, 2, 3
+_NORMAL, _ENV, _SECRET, _CREDENTIAL, _REFERENCE = 0, 1, 2, 3, 4
+# Keys that name a secret rather than hold it (secretKeyRef, secretRef, configMapKeyRef,
+# envFrom's secretRef, a volume's secretName, imagePullSecrets, ECS valueFrom ARNs): what is
+# under them is looked at as ordinary text, whatever key or mode surrounds them.
+_REFERENCE_KEYS = frozenset({"secretname", "imagepullsecrets", "valuefrom"})
+# Inside a secret-like key, these name an entry (a Container App secret's name, a secret
+# volume item's path) and are kept; everything else there is replaced.
+_ENTRY_NAME_KEYS = frozenset({"name", "Name", "path"})
 _key_kinds: dict[Any, int] = {}  # keys recur in every object: classified once
 
 
@@ -423,11 +430,14 @@ def _key_kind(key: Any) -> int:
     kind = _key_kinds.get(key)
     if kind is None:
         text = str(key)
-        if text.lower().replace("_", "") in _CREDENTIAL_KEYS or text in _COPY_KEYS:
+        folded = text.lower().replace("_", "")
+        if folded in _CREDENTIAL_KEYS or text in _COPY_KEYS:
             kind = _CREDENTIAL
+        elif folded.endswith(("ref", "refs")) or folded in _REFERENCE_KEYS:
+            kind = _REFERENCE
         elif _SECRET_KEY.search(text):
             kind = _SECRET
-        elif text.lower().replace("_", "") in _ENV_KEYS:
+        elif folded in _ENV_KEYS:
             kind = _ENV
         else:
             kind = _NORMAL
@@ -458,7 +468,12 @@ def redact_credentials(value: Any, mode: int = _NORMAL) -> Any:
             if kind == _CREDENTIAL:
                 out[k] = REDACTED
                 continue
-            inner = kind if kind > mode else mode
+            if kind == _REFERENCE:
+                inner = _NORMAL
+            elif kind == _ENV and type(v) is str and mode == _NORMAL:
+                inner = _NORMAL  # a tag or label named env ("env": "prod"), not variables
+            else:
+                inner = kind if kind > mode else mode
             if type(v) is str and inner == _NORMAL:  # the common case first, inline
                 no_secret = "=" not in v and ":" not in v and "KIA" not in v and "SIA" not in v
                 out[k] = v if no_secret else _redact_text(v)
@@ -466,7 +481,8 @@ def redact_credentials(value: Any, mode: int = _NORMAL) -> Any:
                 if inner == _NORMAL:
                     out[k] = _redact_text(v)
                 elif inner == _SECRET:
-                    out[k] = _secret_literal(v)
+                    named = kind == _NORMAL and k in _ENTRY_NAME_KEYS
+                    out[k] = _redact_text(v) if named else _secret_literal(v)
                 else:  # environment: values, not the names of entries
                     if entry is None:
                         entry = any(isinstance(value.get(n), str) for n in _NAME_KEYS)
