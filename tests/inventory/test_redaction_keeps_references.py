@@ -81,3 +81,48 @@ def test_tags_named_env_and_secret_entry_names_are_kept() -> None:
         {"name": "db", "valueFrom": "arn:aws:secretsmanager:eu-west-1:1:secret:db"},
     ]
     assert out["credentials"] == {"name": "admin", "password": "<redacted>"}
+
+
+def test_a_name_value_setting_named_like_a_credential_is_redacted(tmp_path: Path) -> None:
+    # An Elastic Beanstalk option setting in the application:environment namespace is an
+    # environment variable as {name, value}, outside any env key: DB_PASSWORD's value was
+    # written to inventory.json in clear. Other settings keep their values.
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_elastic_beanstalk_environment.web",
+                        "mode": "managed",
+                        "type": "aws_elastic_beanstalk_environment",
+                        "name": "web",
+                        "values": {
+                            "name": "web-prod",
+                            "application": "web",
+                            "solution_stack_name": "64bit Amazon Linux 2023 running Docker",
+                            "setting": [
+                                {
+                                    "namespace": "aws:elasticbeanstalk:application:environment",
+                                    "name": "DB_PASSWORD",
+                                    "value": "EbS3cretPw",
+                                },
+                                {
+                                    "namespace": "aws:autoscaling:launchconfiguration",
+                                    "name": "InstanceType",
+                                    "value": "t3.micro",
+                                },
+                            ],
+                        },
+                    }
+                ]
+            }
+        },
+    }
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    out = tmp_path / "inventory.json"
+    done = run_seawall("inventory", str(tmp_path / "plan.json"), "-f", "json", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert "EbS3cretPw" not in text
+    assert '"t3.micro"' in text and '"DB_PASSWORD"' in text

@@ -362,7 +362,7 @@ _SECRET_KEY = re.compile(
     r"shared_?access|connection_?string|credential|auth_?key|sas_?url|sas_?token",
     re.I,
 )
-_VALUE_KEYS = ("value", "Value", "connectionString", "secureValue")
+_VALUE_KEYS = frozenset({"value", "Value", "connectionString", "secureValue"})
 # Keys holding environment variables or app settings (lower-cased, without `_`): their
 # values are configuration that routinely carries credentials under any name.
 _ENV_KEYS = frozenset(
@@ -446,6 +446,16 @@ def _key_kind(key: Any) -> int:
     return kind
 
 
+def _names_a_secret(entry: dict[Any, Any]) -> bool:
+    """Whether a {name: ..., value: ...} entry is named like a credential (an Elastic
+    Beanstalk option setting DB_PASSWORD, a name/value pair outside any env key)."""
+    for key in _NAME_KEYS:
+        name = entry.get(key)
+        if isinstance(name, str) and _SECRET_KEY.search(name):
+            return True
+    return False
+
+
 def redact_credentials(value: Any, mode: int = _NORMAL) -> Any:
     """A copy of a resource body with credentials replaced by `<redacted>`: credential
     attributes; string values under credential-like keys (secrets, *password*, *token*,
@@ -475,11 +485,15 @@ def redact_credentials(value: Any, mode: int = _NORMAL) -> Any:
             else:
                 inner = kind if kind > mode else mode
             if type(v) is str and inner == _NORMAL:  # the common case first, inline
+                if k in _VALUE_KEYS and _names_a_secret(value):
+                    out[k] = _secret_literal(v)  # {name: DB_PASSWORD, value: ...} anywhere
+                    continue
                 no_secret = "=" not in v and ":" not in v and "KIA" not in v and "SIA" not in v
                 out[k] = v if no_secret else _redact_text(v)
             elif isinstance(v, str):
                 if inner == _NORMAL:
-                    out[k] = _redact_text(v)
+                    secret = k in _VALUE_KEYS and _names_a_secret(value)
+                    out[k] = _secret_literal(v) if secret else _redact_text(v)
                 elif inner == _SECRET:
                     named = kind == _NORMAL and k in _ENTRY_NAME_KEYS
                     out[k] = _redact_text(v) if named else _secret_literal(v)
