@@ -72,6 +72,9 @@ def test_tags_named_env_and_secret_entry_names_are_kept() -> None:
             {"name": "db", "valueFrom": "arn:aws:secretsmanager:eu-west-1:1:secret:db"},
         ],
         "credentials": {"name": "admin", "password": "S3cretPw"},
+        "env": [  # Cloud Run v2: the Secret Manager secret a variable is read from
+            {"name": "DB_PASS", "valueSource": {"secretKeyRef": {"secret": "db", "version": "3"}}}
+        ],
     }
     out = redact_credentials(record)
     assert out["tags"] == record["tags"]
@@ -81,6 +84,7 @@ def test_tags_named_env_and_secret_entry_names_are_kept() -> None:
         {"name": "db", "valueFrom": "arn:aws:secretsmanager:eu-west-1:1:secret:db"},
     ]
     assert out["credentials"] == {"name": "admin", "password": "<redacted>"}
+    assert out["env"] == record["env"]
 
 
 def test_a_name_value_setting_named_like_a_credential_is_redacted(tmp_path: Path) -> None:

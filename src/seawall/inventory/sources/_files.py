@@ -418,7 +418,8 @@ def _secret_literal(value: str) -> str:
 _NORMAL, _ENV, _SECRET, _CREDENTIAL, _REFERENCE = 0, 1, 2, 3, 4
 # Keys that name a secret rather than hold it (secretKeyRef, secretRef, configMapKeyRef,
 # envFrom's secretRef, a volume's secretName, imagePullSecrets, ECS valueFrom ARNs): what is
-# under them is looked at as ordinary text, whatever key or mode surrounds them.
+# under them (Cloud Run's secretKeyRef {secret, version} too) is looked at as ordinary text,
+# whatever key or mode surrounds them; credential attributes are still replaced.
 _REFERENCE_KEYS = frozenset({"secretname", "imagepullsecrets", "valuefrom"})
 # Inside a secret-like key, these name an entry (a Container App secret's name, a secret
 # volume item's path) and are kept; everything else there is replaced.
@@ -478,8 +479,8 @@ def redact_credentials(value: Any, mode: int = _NORMAL) -> Any:
             if kind == _CREDENTIAL:
                 out[k] = REDACTED
                 continue
-            if kind == _REFERENCE:
-                inner = _NORMAL
+            if kind == _REFERENCE or mode == _REFERENCE:
+                inner = _REFERENCE  # everything under a reference names, never holds
             elif kind == _ENV and type(v) is str and mode == _NORMAL:
                 inner = _NORMAL  # a tag or label named env ("env": "prod"), not variables
             else:
@@ -491,7 +492,7 @@ def redact_credentials(value: Any, mode: int = _NORMAL) -> Any:
                 no_secret = "=" not in v and ":" not in v and "KIA" not in v and "SIA" not in v
                 out[k] = v if no_secret else _redact_text(v)
             elif isinstance(v, str):
-                if inner == _NORMAL:
+                if inner in (_NORMAL, _REFERENCE):
                     secret = k in _VALUE_KEYS and _names_a_secret(value)
                     out[k] = _secret_literal(v) if secret else _redact_text(v)
                 elif inner == _SECRET:
@@ -510,7 +511,7 @@ def redact_credentials(value: Any, mode: int = _NORMAL) -> Any:
     if isinstance(value, list):
         return [redact_credentials(v, mode) for v in value]
     if isinstance(value, str):
-        return _secret_literal(value) if mode != _NORMAL else _redact_text(value)
+        return _redact_text(value) if mode in (_NORMAL, _REFERENCE) else _secret_literal(value)
     return value
 
 
