@@ -84,7 +84,9 @@ def progress_bar(*, bytes_mode: bool = False) -> Progress:
     )
 
     stderr = stderr_console()
-    columns: list[ProgressColumn] = [TextColumn("[bold]{task.description}"), BarColumn()]
+    # descriptions are file paths, feed and project names: shown as typed, not as markup
+    description = TextColumn("{task.description}", style="bold", markup=False)
+    columns: list[ProgressColumn] = [description, BarColumn()]
     if bytes_mode:
         columns += [DownloadColumn(), TransferSpeedColumn()]
     else:

@@ -728,3 +728,18 @@ def test_a_rules_directory_loads_its_files_in_name_order_as_falco_does(tmp_path:
     assert (
         proc.stderr.decode().strip() == f"seawall: error: {empty}: rules directory holds no files"
     )
+
+
+def test_progress_shows_an_event_file_name_with_brackets_as_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The progress bar's description column parsed rich markup: on a terminal, reading
+    # audit[prod].json showed "audit.json" ("[prod]" taken as a style tag).
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich draws the bar as on a terminal
+    events = tmp_path / "audit[prod].json"
+    events.write_bytes((EVENTS / "k8s_audit" / "create_nginx_pod_privileged.json").read_bytes())
+    rules = str(RULES / "k8s_audit_rules.yaml")
+    done = run_seawall("detect", "-s", "k8saudit", "-r", rules, events.name, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert b"audit[prod].json" in done.stderr
+    assert b"Create Privileged Pod" in done.stdout

@@ -115,6 +115,18 @@ def test_table_lists_packages(tmp_path: Path) -> None:
     assert "3 packages in 1 layers" in text
 
 
+def test_table_title_keeps_its_style_on_a_colour_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1d3caf3 made the title a Text (so ":name:" in a path stays text), and rich gives a
+    # Text title no table style: on a terminal the image name lost its italics.
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    image = _image(tmp_path)
+    res = run_seawall("sbom", f"docker-archive:{image}")
+    assert res.returncode == 0, res.stderr
+    assert b"\x1b[3mdocker-archive:" in res.stdout  # italic, as before
+
+
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "sbom.json"
     res = run_seawall("sbom", "podman:whatever", "-o", str(out))

@@ -43,7 +43,7 @@ _SECRET_KEY = re.compile(
     r"shared_?access|connection_?string|credential|auth_?key|sas_?url|sas_?token",
     re.I,
 )
-_VALUE_KEYS = ("value", "Value", "connectionString", "secureValue")
+_VALUE_KEYS = frozenset({"value", "Value", "connectionString", "secureValue"})
 # Keys holding environment variables or app settings (lower-cased, without `_`): their
 # values are configuration that routinely carries credentials under any name.
 _ENV_KEYS = frozenset(
@@ -96,7 +96,15 @@ def _secret_literal(value: str) -> str:
     return REDACTED
 
 
-_NORMAL, _ENV, _SECRET, _CREDENTIAL = 0, 1, 2, 3
+_NORMAL, _ENV, _SECRET, _CREDENTIAL, _REFERENCE = 0, 1, 2, 3, 4
+# Keys that name a secret rather than hold it (secretKeyRef, secretRef, configMapKeyRef,
+# envFrom's secretRef, a volume's secretName, imagePullSecrets, ECS valueFrom ARNs): what is
+# under them (Cloud Run's secretKeyRef {secret, version} too) is looked at as ordinary text,
+# whatever key or mode surrounds them; credential attributes are still replaced.
+_REFERENCE_KEYS = frozenset({"secretname", "imagepullsecrets", "valuefrom"})
+# Inside a secret-like key, these name an entry (a Container App secret's name, a secret
+# volume item's path) and are kept; everything else there is replaced.
+_ENTRY_NAME_KEYS = frozenset({"name", "Name", "path"})
 _key_kinds: dict[Any, int] = {}  # keys recur in every object: classified once
 
 
@@ -104,17 +112,30 @@ def _key_kind(key: Any) -> int:
     kind = _key_kinds.get(key)
     if kind is None:
         text = str(key)
-        if text.lower().replace("_", "") in _CREDENTIAL_KEYS or text in _COPY_KEYS:
+        folded = text.lower().replace("_", "")
+        if folded in _CREDENTIAL_KEYS or text in _COPY_KEYS:
             kind = _CREDENTIAL
+        elif folded.endswith(("ref", "refs")) or folded in _REFERENCE_KEYS:
+            kind = _REFERENCE
         elif _SECRET_KEY.search(text):
             kind = _SECRET
-        elif text.lower().replace("_", "") in _ENV_KEYS:
+        elif folded in _ENV_KEYS:
             kind = _ENV
         else:
             kind = _NORMAL
         if len(_key_kinds) < 16_384 and len(text) <= 64:
             _key_kinds[key] = kind
     return kind
+
+
+def _names_a_secret(entry: dict[Any, Any]) -> bool:
+    """Whether a {name: ..., value: ...} entry is named like a credential (an Elastic
+    Beanstalk option setting DB_PASSWORD, a name/value pair outside any env key)."""
+    for key in _NAME_KEYS:
+        name = entry.get(key)
+        if isinstance(name, str) and _SECRET_KEY.search(name):
+            return True
+    return False
 
 
 def redact_credentials(value: Any, mode: int = _NORMAL) -> Any:
@@ -139,15 +160,25 @@ def redact_credentials(value: Any, mode: int = _NORMAL) -> Any:
             if kind == _CREDENTIAL:
                 out[k] = REDACTED
                 continue
-            inner = kind if kind > mode else mode
+            if kind == _REFERENCE or mode == _REFERENCE:
+                inner = _REFERENCE  # everything under a reference names, never holds
+            elif kind == _ENV and type(v) is str and mode == _NORMAL:
+                inner = _NORMAL  # a tag or label named env ("env": "prod"), not variables
+            else:
+                inner = kind if kind > mode else mode
             if type(v) is str and inner == _NORMAL:  # the common case first, inline
+                if k in _VALUE_KEYS and _names_a_secret(value):
+                    out[k] = _secret_literal(v)  # {name: DB_PASSWORD, value: ...} anywhere
+                    continue
                 no_secret = "=" not in v and ":" not in v and "KIA" not in v and "SIA" not in v
                 out[k] = v if no_secret else _redact_text(v)
             elif isinstance(v, str):
-                if inner == _NORMAL:
-                    out[k] = _redact_text(v)
+                if inner in (_NORMAL, _REFERENCE):
+                    secret = k in _VALUE_KEYS and _names_a_secret(value)
+                    out[k] = _secret_literal(v) if secret else _redact_text(v)
                 elif inner == _SECRET:
-                    out[k] = _secret_literal(v)
+                    named = kind == _NORMAL and k in _ENTRY_NAME_KEYS
+                    out[k] = _redact_text(v) if named else _secret_literal(v)
                 else:  # environment: values, not the names of entries
                     if entry is None:
                         entry = any(isinstance(value.get(n), str) for n in _NAME_KEYS)
@@ -161,7 +192,7 @@ def redact_credentials(value: Any, mode: int = _NORMAL) -> Any:
     if isinstance(value, list):
         return [redact_credentials(v, mode) for v in value]
     if isinstance(value, str):
-        return _secret_literal(value) if mode != _NORMAL else _redact_text(value)
+        return _redact_text(value) if mode in (_NORMAL, _REFERENCE) else _secret_literal(value)
     return value
 
 

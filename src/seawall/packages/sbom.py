@@ -241,7 +241,8 @@ def to_table(catalog: ImageCatalog, *, width: int = 160) -> str:
     if catalog.os is not None:
         os_ = catalog.os
         title += f"  ({os_.pretty_name or f'{os_.id} {os_.version_id}'.strip()})"
-    table = Table(title=Text(title), title_justify="left")
+    # a Text title is not given the table's title style by rich: give it (italic, as before)
+    table = Table(title=Text(title, style="table.title"), title_justify="left")
     for col in ("NAME", "VERSION", "TYPE", "SOURCE", "LAYER", "PATH"):
         table.add_column(col, overflow="fold")
     layer_no = {diff: i for i, diff in enumerate(catalog.layers)}
