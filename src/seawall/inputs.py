@@ -90,6 +90,10 @@ def read_text(path: Path, limit: int | None = None) -> str:
         raise InputError(f"{path}: is a directory") from None
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > limit:  # grew since stat, or a device or FIFO (whose size reads as 0)
+        raise InputError(f"{path}: file is more than the {limit} bytes allowed")
     return decode_text(path, raw)
 
 

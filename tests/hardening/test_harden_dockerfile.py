@@ -102,3 +102,19 @@ def test_dockerfile_names_recognised() -> None:
     for name in ("Dockerfile", "Dockerfile.debug", "Containerfile", "api.Dockerfile"):
         assert scan.classify(Path(name)) == "dockerfile"
     assert scan.classify(Path("README.md")) is None
+
+
+def test_read_dockerfile_is_bounded_and_refuses_links(tmp_path: Path) -> None:
+    from seawall.hardening.dockerfile import MAX_DOCKERFILE_BYTES, read_dockerfile
+
+    big = tmp_path / "Dockerfile"
+    big.write_bytes(b"FROM alpine:3.19\n" + b"#" * MAX_DOCKERFILE_BYTES)
+    with pytest.raises(InputError, match=f"more than the {MAX_DOCKERFILE_BYTES} allowed"):
+        read_dockerfile(big)
+    link = tmp_path / "Dockerfile.link"
+    link.symlink_to(big)
+    with pytest.raises(InputError, match="refusing to follow a symbolic link"):
+        read_dockerfile(link)
+    small = tmp_path / "Dockerfile.ok"
+    small.write_bytes(b"\xef\xbb\xbfFROM alpine:3.19\nUSER app\n")  # a BOM, as editors write
+    assert [i.cmd for i in read_dockerfile(small).instructions] == ["FROM", "USER"]

@@ -255,17 +255,6 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
 
 def read_dockerfile(path: Path) -> Dockerfile:
     """Read and parse a Dockerfile (bounded size, no symlinks); InputError when unreadable."""
-    try:
-        if path.is_symlink():
-            raise InputError(f"{path}: refusing to follow a symbolic link")
-        size = path.stat().st_size
-        if size > MAX_DOCKERFILE_BYTES:
-            raise InputError(f"{path}: Dockerfile is {size} bytes, more than allowed")
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_dockerfile(text, str(path))
+    from seawall.inputs import read_text
+
+    return parse_dockerfile(read_text(path, MAX_DOCKERFILE_BYTES), str(path))
