@@ -841,6 +841,17 @@ def _advisory_part(
     )
 
 
+def _fix_wording(name: str, installed: str, fixed: str | None) -> tuple[str, str, str]:
+    """A finding's evidence, remediation and status from the package and the fix."""
+    if fixed:
+        return (
+            f"{name} {installed} installed; fixed in {fixed}",
+            f"Upgrade {name} to {fixed} or later.",
+            "fixed",
+        )
+    return f"{name} {installed} installed; no fix available", _NO_FIX, "unfixed"
+
+
 def _single_finding(
     package: Package,
     hit: _Hit,
@@ -859,14 +870,7 @@ def _single_finding(
     title = f"{primary} in {name} {package.version}"
     if summary:
         title = f"{title}: {summary}"
-    if fixed:
-        remediation = f"Upgrade {name} to {fixed} or later."
-        evidence = f"{name} {installed} installed; fixed in {fixed}"
-        status = "fixed"
-    else:
-        remediation = _NO_FIX
-        evidence = f"{name} {installed} installed; no fix available"
-        status = "unfixed"
+    evidence, remediation, status = _fix_wording(name, installed, fixed)
     return Finding(
         type="vulnerability",
         rule=primary,
@@ -956,7 +960,7 @@ def _finding(
             summary = adv.summary
             break
     installed = hits[0].installed
-    status = "fixed" if fixed else "unfixed"
+    evidence, remediation, status = _fix_wording(package.name, installed, fixed)
     aliases = list(other_ids)
     source_set = {h.ecosystem for h in hits}
     for adv in advs:
@@ -986,14 +990,6 @@ def _finding(
         "source": sources,
         "summary": summary,
     }
-    remediation = (
-        f"Upgrade {package.name} to {fixed} or later."
-        if fixed
-        else "No fixed version is available yet; mitigate or replace the package."
-    )
-    evidence = f"{package.name} {installed} installed" + (
-        f"; fixed in {fixed}" if fixed else "; no fix available"
-    )
     return Finding(
         type="vulnerability",
         rule=primary,
