@@ -72,6 +72,16 @@ def _lone_escape_at(text: str) -> int:
     return 0
 
 
+def read_limited(path: Path, limit: int) -> bytes | None:
+    """The bytes of `path`, or None when it holds more than `limit` (OSError passes).
+
+    Reads at most limit + 1 bytes: a size from stat() is 0 for /dev/zero or a FIFO, which
+    then read without end (MemoryError)."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    return None if len(data) > limit else data
+
+
 def read_text(path: Path, limit: int | None = None) -> str:
     """Read a UTF-8 text file of at most `limit` (default MAX_FILE_BYTES) bytes, or raise
     InputError naming it."""
@@ -82,8 +92,7 @@ def read_text(path: Path, limit: int | None = None) -> str:
         size = path.stat().st_size
         if size > limit:
             raise InputError(f"{path}: file is {size} bytes, more than the {limit} allowed")
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)
+        raw = read_limited(path, limit)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -92,7 +101,7 @@ def read_text(path: Path, limit: int | None = None) -> str:
         raise InputError(f"{path}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(raw) > limit:  # grew since stat, or a device or FIFO (whose size reads as 0)
+    if raw is None:  # grew since stat, or a device or FIFO (whose size reads as 0)
         raise InputError(f"{path}: file is more than the {limit} bytes allowed")
     return decode_text(path, raw)
 

@@ -18,8 +18,8 @@ from typing import Any
 import msgspec
 
 from seawall.detect.engine import Alert
-from seawall.detect.sources.base import read_limited
 from seawall.errors import InputError
+from seawall.inputs import read_limited
 from seawall.report.output import to_json, write_output
 
 PROFILE_SCHEMA = "seawall.detect-profile/v1"

@@ -14,8 +14,8 @@ from typing import Any
 import msgspec
 
 from seawall.detect.engine import Alert
-from seawall.detect.sources.base import read_limited
 from seawall.errors import InputError
+from seawall.inputs import read_limited
 
 IMAGE_FILES_SCHEMA = "seawall.image-files/v1"
 DRIFT_RULE = "Drift Detected (exec of new binary)"

@@ -775,7 +775,7 @@ def load_rules_files(paths: list[Path]) -> RuleSet:
     ruleset = RuleSet()
     for path in expand_rules_paths(paths):
         try:
-            from seawall.detect.sources.base import read_limited
+            from seawall.inputs import read_limited
 
             data = read_limited(path, MAX_RULES_FILE)
             if data is None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
 # extract(event, arg) -> value, or MISSING when the event does not carry the field.
@@ -82,13 +81,3 @@ class EventSource:
     # The Falco plugins (name, version) whose field set this source implements: what a
     # rules file's `required_plugin_versions` is checked against (docs/detect.md).
     plugins: tuple[tuple[str, str], ...] = ()
-
-
-def read_limited(path: Path, limit: int) -> bytes | None:
-    """The bytes of `path`, or None when it holds more than `limit` (OSError passes).
-
-    Reads at most limit + 1 bytes: a size from stat() is 0 for /dev/zero or a FIFO, which
-    then read without end (MemoryError)."""
-    with path.open("rb") as handle:
-        data = handle.read(limit + 1)
-    return None if len(data) > limit else data
