@@ -91,16 +91,7 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except SeawallError as exc:
-        from rich.console import Console
+        from seawall.progress import report_error
 
-        from seawall.progress import console_line
-
-        # the message names files, packages and URLs from the input: text, never markup
-        Console(stderr=True, soft_wrap=True).print(
-            f"[red]seawall: error:[/red] {console_line(str(exc))}",
-            highlight=False,
-            markup=True,
-            emoji=False,  # ":abc:" in a path or digest is text, not an emoji code
-            soft_wrap=True,
-        )
+        report_error(str(exc))
         sys.exit(2)

@@ -120,6 +120,17 @@ def cell(value: object) -> Text:
     return Text(printable(str(value)))
 
 
+def report_error(message: str) -> None:
+    """One `seawall: error: ...` line on stderr (`message` is text, never rich markup): a
+    fatal input error, or one input of a batch that could not be used."""
+    stderr_console().print(
+        f"[red]seawall: error:[/red] {console_line(message)}",
+        highlight=False,
+        markup=True,
+        soft_wrap=True,
+    )
+
+
 def warn(message: str) -> None:
     """Print a one-line warning on stderr (`message` is text, never rich markup)."""
     stderr_console().print(

@@ -29,7 +29,7 @@ from seawall.detect.plugins import check_plugin_requirements
 from seawall.detect.sources import SOURCE_MODULES, get_source, k8saudit
 from seawall.errors import InputError
 from seawall.model import Finding
-from seawall.progress import progress_bar, stderr_console, warn
+from seawall.progress import progress_bar, report_error, warn
 from seawall.report.output import to_json, write_output
 
 if TYPE_CHECKING:  # rich is imported where something is drawn or printed
@@ -299,18 +299,6 @@ def _reason(path: Path, exc: Exception) -> str:
     message = str(exc)
     prefix = f"{path}: "
     return message[len(prefix) :] if message.startswith(prefix) else message
-
-
-def report_error(message: str) -> None:
-    """One `seawall: error: ...` line on stderr (as the CLI prints fatal input errors)."""
-    from seawall.progress import console_line
-
-    stderr_console().print(
-        f"[red]seawall: error:[/red] {console_line(message)}",
-        highlight=False,
-        markup=True,
-        soft_wrap=True,
-    )
 
 
 def _unread_report(
